@@ -1,0 +1,104 @@
+// Exceptions are for misuse and unparseable direct input (STYLE: "Outcomes are values, misuse is
+// an error"). Everything the spec describes as a normal outcome is a `Selection` value instead.
+// Codes are stable; tests and callers match on `code`, never on message text.
+
+/** Every error code this package throws. */
+export type ErrorCode =
+  | "ERR_INVALID_SMART_HOST_AUTH_MECHANISM"
+  | "ERR_INVALID_DELIVERY_TYPE"
+  | "ERR_INVALID_AUTH_MECHANISM"
+  | "ERR_INVALID_ADDRESS_SPACE"
+  | "ERR_INVALID_THUMBPRINT"
+  | "ERR_INVALID_CERTIFICATE"
+  | "ERR_NOT_SELECTED"
+  | "ERR_NO_PRIVATE_KEY";
+
+/** Base class: a stable `code`, `name` set to the subclass, and the original `cause`. */
+export abstract class AnonymousTlsError extends Error {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The connector setting a {@link InvalidSettingError} is about. */
+export type SettingField =
+  | "sendConnector.smartHostAuthMechanism"
+  | "sendConnector.addressSpaces"
+  | "deliveryType"
+  | "receiveConnector.authMechanism";
+
+const settingCodes = {
+  "sendConnector.smartHostAuthMechanism": "ERR_INVALID_SMART_HOST_AUTH_MECHANISM",
+  "sendConnector.addressSpaces": "ERR_INVALID_ADDRESS_SPACE",
+  deliveryType: "ERR_INVALID_DELIVERY_TYPE",
+  "receiveConnector.authMechanism": "ERR_INVALID_AUTH_MECHANISM",
+} as const satisfies Record<SettingField, ErrorCode>;
+
+/**
+ * A connector or queue setting that Exchange itself would not accept (an unknown
+ * `SmartHostAuthMechanism`, `DeliveryType`, `AuthMechanism` name, or a malformed address space).
+ * The code names the field; `value` is what was given.
+ */
+export class InvalidSettingError extends AnonymousTlsError {
+  readonly code: (typeof settingCodes)[SettingField];
+  constructor(
+    readonly field: SettingField,
+    readonly value: unknown,
+    readonly allowed: readonly string[],
+  ) {
+    super(
+      `${field}: ${JSON.stringify(value)} is not one of ${allowed.join(", ")}`,
+    );
+    this.code = settingCodes[field];
+  }
+}
+
+/** A string that is not a thumbprint: 40 hexadecimal digits once separators are removed. */
+export class InvalidThumbprintError extends AnonymousTlsError {
+  readonly code = "ERR_INVALID_THUMBPRINT" as const;
+  constructor(
+    message: string,
+    readonly value: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Why a certificate could not be parsed; stable, one per check. */
+export type CertificateParseFailure =
+  | "empty"
+  | "pem-no-certificate"
+  | "pem-multiple-certificates"
+  | "pem-bad-base64"
+  | "der-malformed"
+  | "der-trailing-data"
+  | "asn1-schema"
+  | "unsupported-version"
+  | "bad-name"
+  | "bad-validity"
+  | "bad-extension"
+  | "duplicate-extension";
+
+/** A certificate (DER or PEM) that does not parse. `reason` says which check failed. */
+export class InvalidCertificateError extends AnonymousTlsError {
+  readonly code = "ERR_INVALID_CERTIFICATE" as const;
+  constructor(
+    readonly reason: CertificateParseFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** `toTlsOptions` was given a selection that did not select a certificate. */
+export class NotSelectedError extends AnonymousTlsError {
+  readonly code = "ERR_NOT_SELECTED" as const;
+}
+
+/** `toTlsOptions` was given a selection whose store entry carries no private key material. */
+export class NoPrivateKeyError extends AnonymousTlsError {
+  readonly code = "ERR_NO_PRIVATE_KEY" as const;
+}

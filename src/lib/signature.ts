@@ -1,0 +1,212 @@
+// Verifying a certificate's signature with a given public key (SubjectPublicKeyInfo), over
+// WebCrypto. Used for A6 (self-signed: the signature verifies with the certificate's own key)
+// and by the path validator (A3: every signature in the path verifies with its issuer's key).
+//
+// A SignatureVerifier caches imported keys by SPKI and results by (certificate, key), so that a
+// key is imported once and a signature checked at most once per verifier instance.
+import type { ParsedCertificate } from "./certificate.js";
+import { DerError, readChildren, readTlv } from "./der.js";
+import type { webcrypto } from "node:crypto";
+
+import { RsaSaPssParams } from "@peculiar/asn1-rsa";
+
+import { AsnConvert, asn1x509, defaultCrypto, type WebCrypto } from "./x509.js";
+
+type ImportParams = webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams | webcrypto.Algorithm;
+type VerifyParams = webcrypto.Algorithm | webcrypto.RsaPssParams | webcrypto.EcdsaParams;
+
+export type SignatureFailure =
+  | "bad-signature"
+  | "unsupported-algorithm"
+  | "key-algorithm-mismatch"
+  | "bad-key"
+  | "malformed-signature";
+
+export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly failure: SignatureFailure; readonly detail: string };
+
+const HASHES: Readonly<Record<string, string>> = {
+  "1.3.14.3.2.26": "SHA-1",
+  "2.16.840.1.101.3.4.2.1": "SHA-256",
+  "2.16.840.1.101.3.4.2.2": "SHA-384",
+  "2.16.840.1.101.3.4.2.3": "SHA-512",
+};
+
+const RSA_PKCS1: Readonly<Record<string, string>> = {
+  "1.2.840.113549.1.1.5": "SHA-1",
+  "1.2.840.113549.1.1.11": "SHA-256",
+  "1.2.840.113549.1.1.12": "SHA-384",
+  "1.2.840.113549.1.1.13": "SHA-512",
+};
+const RSA_PSS = "1.2.840.113549.1.1.10";
+const ECDSA: Readonly<Record<string, string>> = {
+  "1.2.840.10045.4.1": "SHA-1",
+  "1.2.840.10045.4.3.2": "SHA-256",
+  "1.2.840.10045.4.3.3": "SHA-384",
+  "1.2.840.10045.4.3.4": "SHA-512",
+};
+const ED25519 = "1.3.101.112";
+
+const KEY_RSA = "1.2.840.113549.1.1.1";
+const KEY_EC = "1.2.840.10045.2.1";
+const CURVES: Readonly<Record<string, { name: string; size: number }>> = {
+  "1.2.840.10045.3.1.7": { name: "P-256", size: 32 },
+  "1.3.132.0.34": { name: "P-384", size: 48 },
+  "1.3.132.0.35": { name: "P-521", size: 66 },
+};
+
+type Plan =
+  | { readonly import: ImportParams; readonly verify: VerifyParams; readonly ecSize?: number }
+  | { readonly failure: SignatureFailure; readonly detail: string };
+
+function keyAlgorithm(spki: Uint8Array): { oid: string; curve: string | undefined } {
+  const info = AsnConvert.parse(spki, asn1x509.SubjectPublicKeyInfo);
+  const params = info.algorithm.parameters;
+  let curve: string | undefined;
+  if (info.algorithm.algorithm === KEY_EC && params) {
+    try {
+      const tlv = readTlv(new Uint8Array(params), 0);
+      if (tlv.tag === 0x06) curve = decodeOid(new Uint8Array(params).subarray(tlv.contentStart, tlv.end));
+    } catch {
+      curve = undefined;
+    }
+  }
+  return { oid: info.algorithm.algorithm, curve };
+}
+
+function decodeOid(bytes: Uint8Array): string {
+  const parts: number[] = [];
+  let value = 0;
+  for (const byte of bytes) {
+    value = value * 128 + (byte & 0x7f);
+    if ((byte & 0x80) === 0) {
+      if (parts.length === 0) parts.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
+      else parts.push(value);
+      value = 0;
+    }
+  }
+  return parts.join(".");
+}
+
+function plan(algorithm: asn1x509.AlgorithmIdentifier, spki: Uint8Array): Plan {
+  let key: { oid: string; curve: string | undefined };
+  try {
+    key = keyAlgorithm(spki);
+  } catch (error) {
+    return { failure: "bad-key", detail: `public key cannot be decoded: ${(error as Error).message}` };
+  }
+  const oid = algorithm.algorithm;
+  const pkcs1Hash = RSA_PKCS1[oid];
+  if (pkcs1Hash !== undefined) {
+    if (key.oid !== KEY_RSA) return { failure: "key-algorithm-mismatch", detail: `${oid} with a ${key.oid} key` };
+    return { import: { name: "RSASSA-PKCS1-v1_5", hash: pkcs1Hash }, verify: { name: "RSASSA-PKCS1-v1_5" } };
+  }
+  if (oid === RSA_PSS) {
+    if (key.oid !== KEY_RSA) return { failure: "key-algorithm-mismatch", detail: `RSA-PSS with a ${key.oid} key` };
+    let params: RsaSaPssParams;
+    try {
+      params = algorithm.parameters ? AsnConvert.parse(algorithm.parameters, RsaSaPssParams) : new RsaSaPssParams();
+    } catch {
+      return { failure: "unsupported-algorithm", detail: "RSA-PSS parameters cannot be decoded" };
+    }
+    const hash = HASHES[params.hashAlgorithm.algorithm];
+    const mgfHash = params.maskGenAlgorithm.parameters
+      ? HASHES[AsnConvert.parse(params.maskGenAlgorithm.parameters, asn1x509.AlgorithmIdentifier).algorithm]
+      : "SHA-1";
+    // WebCrypto's RSA-PSS ties the MGF1 hash to the message hash.
+    if (hash === undefined || mgfHash !== hash) {
+      return { failure: "unsupported-algorithm", detail: "RSA-PSS with an unsupported hash or MGF1 hash" };
+    }
+    return { import: { name: "RSA-PSS", hash }, verify: { name: "RSA-PSS", saltLength: params.saltLength } as webcrypto.RsaPssParams };
+  }
+  const ecdsaHash = ECDSA[oid];
+  if (ecdsaHash !== undefined) {
+    const curve = key.curve === undefined ? undefined : CURVES[key.curve];
+    if (key.oid !== KEY_EC) return { failure: "key-algorithm-mismatch", detail: `${oid} with a ${key.oid} key` };
+    if (curve === undefined) return { failure: "unsupported-algorithm", detail: `EC curve ${key.curve ?? "(none)"}` };
+    return {
+      import: { name: "ECDSA", namedCurve: curve.name },
+      verify: { name: "ECDSA", hash: ecdsaHash } as webcrypto.EcdsaParams,
+      ecSize: curve.size,
+    };
+  }
+  if (oid === ED25519) {
+    if (key.oid !== ED25519) return { failure: "key-algorithm-mismatch", detail: `Ed25519 with a ${key.oid} key` };
+    return { import: { name: "Ed25519" }, verify: { name: "Ed25519" } };
+  }
+  return { failure: "unsupported-algorithm", detail: `signature algorithm ${oid}` };
+}
+
+/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } to WebCrypto's fixed-size r || s. */
+function ecdsaRaw(signature: Uint8Array, size: number): Uint8Array | null {
+  try {
+    const outer = readTlv(signature, 0);
+    if (outer.tag !== 0x30 || outer.end !== signature.length) return null;
+    const parts = readChildren(signature, outer);
+    if (parts.length !== 2) return null;
+    const raw = new Uint8Array(size * 2);
+    for (const [i, part] of parts.entries()) {
+      if (part.tag !== 0x02) return null;
+      let value = signature.subarray(part.contentStart, part.end);
+      while (value.length > 1 && value[0] === 0) value = value.subarray(1);
+      if (value.length > size) return null;
+      raw.set(value, i * size + (size - value.length));
+    }
+    return raw;
+  } catch (error) {
+    if (error instanceof DerError) return null;
+    throw error;
+  }
+}
+
+function keyCacheKey(spki: Uint8Array, algorithm: unknown): string {
+  return `${JSON.stringify(algorithm)}|${Buffer.from(spki).toString("base64")}`;
+}
+
+/** Checks signatures, importing each key once and verifying each (certificate, key) once. */
+export class SignatureVerifier {
+  readonly #crypto: WebCrypto;
+  readonly #keys = new Map<string, Promise<webcrypto.CryptoKey | null>>();
+  readonly #results = new Map<string, Promise<SignatureCheck>>();
+
+  constructor(crypto: WebCrypto = defaultCrypto) {
+    this.#crypto = crypto;
+  }
+
+  /** Does `certificate`'s signature verify with the key `spki` (DER SubjectPublicKeyInfo)? */
+  verify(certificate: ParsedCertificate, spki: Uint8Array): Promise<SignatureCheck> {
+    const key = `${certificate.thumbprint}|${Buffer.from(spki).toString("base64")}`;
+    let result = this.#results.get(key);
+    if (result === undefined) {
+      result = this.#verify(certificate, spki);
+      this.#results.set(key, result);
+    }
+    return result;
+  }
+
+  async #verify(certificate: ParsedCertificate, spki: Uint8Array): Promise<SignatureCheck> {
+    const p = plan(certificate.signatureAlgorithm, spki);
+    if ("failure" in p) return { ok: false, failure: p.failure, detail: p.detail };
+    const cacheKey = keyCacheKey(spki, p.import);
+    let keyPromise = this.#keys.get(cacheKey);
+    if (keyPromise === undefined) {
+      keyPromise = this.#crypto.subtle
+        .importKey("spki", spki, p.import, false, ["verify"])
+        .catch(() => null);
+      this.#keys.set(cacheKey, keyPromise);
+    }
+    const key = await keyPromise;
+    if (key === null) return { ok: false, failure: "bad-key", detail: "the public key cannot be imported" };
+    let signature: Uint8Array = certificate.signature;
+    if (p.ecSize !== undefined) {
+      const raw = ecdsaRaw(signature, p.ecSize);
+      if (raw === null) return { ok: false, failure: "malformed-signature", detail: "ECDSA signature is not a valid DER pair" };
+      signature = raw;
+    }
+    try {
+      const ok = await this.#crypto.subtle.verify(p.verify, key, signature, certificate.tbs);
+      return ok ? { ok: true } : { ok: false, failure: "bad-signature", detail: "signature does not verify" };
+    } catch (error) {
+      return { ok: false, failure: "bad-signature", detail: `verification failed: ${(error as Error).message}` };
+    }
+  }
+}

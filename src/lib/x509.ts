@@ -1,0 +1,26 @@
+// The one door to @peculiar/x509 and its ASN.1 schemas. reflect-metadata must be loaded before
+// either (their decorators read Reflect metadata at class-definition time), so it is imported
+// first, here, and every other module imports X.509 machinery from this file only.
+import "reflect-metadata";
+
+import type { webcrypto } from "node:crypto";
+
+import { Crypto as PolyfillCrypto } from "@peculiar/webcrypto";
+
+export { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
+export * as asn1x509 from "@peculiar/asn1-x509";
+export { X509Certificate } from "@peculiar/x509";
+
+/**
+ * The WebCrypto implementation used for signature checks. Node's own `globalThis.crypto` is
+ * native and fast; the @peculiar/webcrypto polyfill is the fallback for runtimes without it.
+ * We never set @peculiar/x509's global `cryptoProvider` (no global mutable state): callers of
+ * its APIs pass this explicitly.
+ */
+/** The WebCrypto interface (Node's typings; the DOM lib is not loaded). */
+export type WebCrypto = webcrypto.Crypto;
+
+export const defaultCrypto: WebCrypto =
+  typeof globalThis.crypto?.subtle?.verify === "function"
+    ? (globalThis.crypto as WebCrypto)
+    : (new PolyfillCrypto() as unknown as WebCrypto);

@@ -1,0 +1,317 @@
+// Public types: inputs (injected Directory and CertStore, connector settings) and outputs (the
+// Selection union, events, trace, per-certificate verdicts). Vocabulary follows SPEC.md.
+import type { NameMatch } from "./lib/dns-name.js";
+
+/** A certificate as DER bytes or PEM text. */
+export type CertificateInput = Uint8Array | string;
+
+/** One certificate in the local computer's store, as `Get-ExchangeCertificate` would show it. */
+export interface StoreEntry {
+  readonly certificate: CertificateInput;
+  /** Whether the store associates a private key with the certificate (R10b, A9). */
+  readonly hasPrivateKey: boolean;
+  /** Services enabled with `Enable-ExchangeCertificate` (R10d needs SMTP). */
+  readonly services: readonly string[];
+  /** The private key in PEM, when the caller has it (needed to use the certificate on a socket). */
+  readonly privateKey?: string;
+}
+
+/** The local computer's certificate store. `list()` is called once per selection (snapshot). */
+export interface CertStore {
+  list(): readonly StoreEntry[] | Promise<readonly StoreEntry[]>;
+}
+
+/** What a `Directory` may return for `msExchServerInternalTLSCert` (see SPEC, "The directory attribute"). */
+export type DirectoryValue = string | Uint8Array | null;
+
+/**
+ * The directory (Active Directory, or AD LDS on an Edge server). A read that throws or rejects
+ * is "cannot be read" (R4); `null` is a null value.
+ */
+export interface Directory {
+  readInternalTransportCertificate(options?: {
+    readonly signal?: AbortSignal;
+  }): Promise<DirectoryValue>;
+}
+
+export type Role = "HubTransport" | "EdgeTransport";
+
+/** When the lookup runs: at transport service start-up (R5 logs 12012) or in an SMTP session. */
+export type Phase = "session" | "startup";
+
+export interface SendConnector {
+  /** Exactly one of None, BasicAuth, BasicAuthRequireTLS, ExchangeServer, ExternalAuthoritative. */
+  readonly smartHostAuthMechanism: string;
+  /** Address spaces, `TYPE:ADDRESS;COST` or a bare address (SMTP, cost 1). */
+  readonly addressSpaces: readonly string[];
+}
+
+export interface ReceiveConnector {
+  /** A flags set: "Tls, Integrated, ExchangeServer" or ["Tls", "ExchangeServer"] (I1). */
+  readonly authMechanism: string | readonly string[];
+}
+
+/** The computer's names that build the domain list (R8, R9). */
+export interface ServerNames {
+  readonly fqdn: string;
+  readonly hostName: string;
+  readonly physicalFqdn: string;
+  readonly physicalHostName: string;
+  /** The NLB/cluster name; when present it replaces the FQDN entry (R9, A10). */
+  readonly clusterName?: string;
+}
+
+/** Warn (event 12017) when the directory's certificate expires within this many days. */
+export interface ExpiryWarning {
+  readonly days: number;
+}
+
+/** Options both directions share. */
+export interface CommonSelectionOptions {
+  readonly directory: Directory;
+  readonly store: CertStore;
+  /** R5: 12012 is logged only at start-up. Default "session". */
+  readonly phase?: Phase;
+  /** A4: the evaluation time. Default: the wall clock, read once. */
+  readonly now?: Date;
+  /** Called with each event, in the order of `events`. An exception it throws is not caught. */
+  readonly onEvent?: (event: ExchangeEvent) => void;
+  /** Aborting makes a pending directory read or store listing count as "cannot be read". */
+  readonly signal?: AbortSignal;
+  /** Off by default (Exchange 2007 had no such warning). */
+  readonly expiryWarning?: ExpiryWarning;
+}
+
+export type ThumbprintMismatchPolicy = "keep-directory-certificate" | "use-best-candidate";
+
+export interface OutboundSelectionOptions extends CommonSelectionOptions {
+  readonly role: Role;
+  readonly sendConnector: SendConnector;
+  /** The message's DeliveryType (R1b). Required for R1 to pass on a Hub. */
+  readonly deliveryType?: string;
+  readonly server: ServerNames;
+  /** Roots that make a chain "valid PKI" (A3). Without them no certificate is valid PKI. */
+  readonly trustAnchors?: readonly CertificateInput[];
+  /** Extra CA certificates for path building. */
+  readonly intermediates?: readonly CertificateInput[];
+  /** A5: allow a wildcard in the left-most label. Default false. */
+  readonly wildcardNames?: boolean;
+  /** A1: which certificate is used after a 1037 mismatch. Default "keep-directory-certificate". */
+  readonly onThumbprintMismatch?: ThumbprintMismatchPolicy;
+}
+
+export interface InboundSelectionOptions extends CommonSelectionOptions {
+  readonly receiveConnector: ReceiveConnector;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+/** Rule ids as SPEC.md numbers them. */
+export type RuleId =
+  | "R1" | "R1a" | "R1b" | "R2" | "R2a" | "R2b" | "R3" | "R4" | "R5" | "R6" | "R7" | "R8" | "R9"
+  | "R10" | "R10a" | "R10b" | "R10c" | "R10d" | "R11" | "R12" | "R13" | "R14" | "R15"
+  | "I1" | "I2" | "I3" | "I4";
+
+interface EventBase {
+  readonly source: "MSExchangeTransport";
+  /** The text Exchange logs, with its parameters filled in. */
+  readonly message: string;
+}
+
+export interface Event12012 extends EventBase {
+  readonly id: 12012;
+  readonly name: "InternalTransportCertificateMissingInAD";
+  readonly level: "Error";
+  readonly rule: "R5" | "I2";
+  readonly data: { readonly reason: "directory-unreadable" | "directory-empty"; readonly cause?: string };
+}
+
+export interface Event12013 extends EventBase {
+  readonly id: 12013;
+  readonly name: "CannotLoadInternalTransportCertificateFromStore";
+  readonly level: "Error";
+  readonly rule: "R6" | "I3";
+  readonly data: { readonly thumbprint: string; readonly reason: "not-in-store" | "no-private-key" };
+}
+
+export interface Event12015 extends EventBase {
+  readonly id: 12015;
+  readonly name: "InternalTransportCertificateExpired";
+  readonly level: "Warning";
+  readonly rule: "R7" | "I4";
+  readonly data: { readonly thumbprint: string; readonly notAfter: Date };
+}
+
+export interface Event12017 extends EventBase {
+  readonly id: 12017;
+  readonly name: "InternalTransportCertificateExpiresSoon";
+  readonly level: "Warning";
+  readonly rule: "R7" | "I4";
+  readonly data: { readonly thumbprint: string; readonly notAfter: Date; readonly hoursRemaining: number };
+}
+
+export interface Event1037 extends EventBase {
+  readonly id: 1037;
+  readonly name: "InternalTransportCertificateValidationProblem";
+  readonly level: "Warning";
+  readonly rule: "R15";
+  readonly data: {
+    /** The directory's certificate. */
+    readonly thumbprint: string;
+    /** The best-ranked eligible certificate, or null when none is eligible (A8). */
+    readonly bestCandidate: string | null;
+  };
+}
+
+export type ExchangeEvent = Event12012 | Event12013 | Event12015 | Event12017 | Event1037;
+export type EventId = ExchangeEvent["id"];
+
+// ---------------------------------------------------------------------------------------------
+// Per-certificate verdicts
+
+/** Why a store certificate is not eligible, or could not be read. */
+export interface Exclusion {
+  /** The rule that excluded it: R10a–R10d, or "parse" for an entry that is not a certificate. */
+  readonly rule: "parse" | "R10a" | "R10b" | "R10c" | "R10d";
+  /** Stable code, e.g. "der-malformed", "version-1", "no-private-key", "no-matching-name", "smtp-not-enabled". */
+  readonly code: string;
+  readonly message: string;
+  /** What was required, and what the certificate had. */
+  readonly expected?: string;
+  readonly actual?: string;
+}
+
+/** Why a certificate is or is not "valid PKI" (A3) or self-signed (A6). */
+export type TrustVerdict =
+  | { readonly kind: "pki"; readonly path: readonly string[] }
+  | { readonly kind: "self-signed" }
+  | {
+      readonly kind: "untrusted";
+      readonly code: string;
+      readonly message: string;
+    };
+
+export type TimeStatus = "valid" | "expired" | "not-yet-valid";
+
+/** Facts about one store entry, as far as the steps that ran needed them. */
+export interface CertificateFacts {
+  /** Position in the store's list (0-based). */
+  readonly index: number;
+  readonly thumbprint: string | null;
+  readonly subject: string | null;
+  readonly issuer: string | null;
+  /** CN and SAN DNS names, as written. */
+  readonly names: readonly string[];
+  readonly version: number | null;
+  readonly notBefore: Date | null;
+  readonly notAfter: Date | null;
+  /** A4/A14: where `now` falls in the validity period. */
+  readonly time: TimeStatus | null;
+  readonly hasPrivateKey: boolean;
+  readonly services: readonly string[];
+  /** This is the certificate the directory names. */
+  readonly isDirectoryCertificate: boolean;
+}
+
+export type CertificateVerdict = CertificateFacts &
+  (
+    | { readonly status: "unreadable"; readonly exclusion: Exclusion }
+    | { readonly status: "not-evaluated" }
+    | { readonly status: "excluded"; readonly exclusion: Exclusion }
+    | {
+        readonly status: "eligible";
+        readonly match: NameMatch;
+        /** 1-based position in the R11 order. */
+        readonly rank: number;
+        /** null when the ranking stopped before it needed this certificate's trust (R12). */
+        readonly trust: TrustVerdict | null;
+        /** This is the best candidate (R12/R13). */
+        readonly best: boolean;
+      }
+  );
+
+// ---------------------------------------------------------------------------------------------
+// Trace
+
+export type StepName =
+  | "role-gate"
+  | "receive-connector-gate"
+  | "directory-lookup"
+  | "store-lookup"
+  | "expiry"
+  | "domain-list"
+  | "eligibility"
+  | "ranking"
+  | "thumbprint-match";
+
+/** One step of the process as it ran: which rules, whether it let the process go on, and why. */
+export interface TraceStep {
+  readonly step: StepName;
+  readonly rules: readonly RuleId[];
+  /** passed: go on; failed: the process stops here; warning: an event, but go on. */
+  readonly status: "passed" | "failed" | "warning";
+  readonly summary: string;
+  /** Step-specific facts (JSON-friendly: strings, numbers, booleans, arrays, dates). */
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The result
+
+/** A gate condition that did not hold (R1a/R1b on a Hub, R2a/R2b on an Edge, I1 inbound). */
+export type GateCondition = "R1a" | "R1b" | "R2a" | "R2b" | "I1";
+
+export type NoCertificateReason =
+  | "directory-unreadable"
+  | "directory-empty"
+  | "not-in-store"
+  | "no-private-key";
+
+interface SelectionBase {
+  readonly direction: "outbound" | "inbound";
+  /** The `now` the whole decision used (A4). */
+  readonly evaluatedAt: Date;
+  readonly events: readonly ExchangeEvent[];
+  readonly trace: readonly TraceStep[];
+  /** Every store certificate, in store order; empty when the store was not read. */
+  readonly certificates: readonly CertificateVerdict[];
+}
+
+export interface NotAttempted extends SelectionBase {
+  readonly outcome: "not-attempted";
+  readonly advertiseAnonymousTls: false;
+  readonly failed: readonly GateCondition[];
+}
+
+export interface NoCertificate extends SelectionBase {
+  readonly outcome: "no-certificate";
+  readonly advertiseAnonymousTls: false;
+  readonly reason: NoCertificateReason;
+  /** The directory's thumbprint, when it was read (not-in-store, no-private-key). */
+  readonly directoryThumbprint: string | null;
+  /** What went wrong underneath (a thrown error, a value that is not a thumbprint), if anything. */
+  readonly cause?: unknown;
+}
+
+export interface Selected extends SelectionBase {
+  readonly outcome: "selected";
+  readonly advertiseAnonymousTls: true;
+  /** The certificate used for X-AnonymousTLS: 40 upper-case hex digits. */
+  readonly thumbprint: string;
+  readonly entry: StoreEntry;
+  /** The directory's thumbprint (R3). */
+  readonly directoryThumbprint: string;
+  /** The best-ranked eligible certificate (R11–R13), or null when none is eligible (A8) or inbound. */
+  readonly bestCandidate: string | null;
+  /** R14. Always true inbound (the receiving side has no ranking step). */
+  readonly thumbprintMatches: boolean;
+  /**
+   * The validated path of the certificate used, leaf first, as DER, when it is valid PKI;
+   * otherwise just the certificate. `toTlsOptions` sends it as the chain.
+   */
+  readonly chain: readonly Uint8Array[];
+}
+
+export type Selection = NotAttempted | NoCertificate | Selected;
+export type Outcome = Selection["outcome"];
