@@ -1,0 +1,263 @@
+// Decoding, once per certificate, the extensions that path validation reads (RFC 5280 §4.2).
+// A certificate is decoded lazily the first time a path touches it and the result is kept in a
+// WeakMap, so a certificate shared by many candidate paths is decoded once.
+//
+// Q: what if an extension the validator reads cannot be decoded?
+// A: the certificate cannot be part of a valid path (fail closed): the profile carries a
+//    `bad-extension` problem and every check that touches the certificate reports it.
+import type { ParsedCertificate } from "../certificate.js";
+import { DerError, readChildren, readTlv } from "../der.js";
+import { AsnConvert, asn1x509 } from "../x509.js";
+import { type GeneralName, readGeneralNames } from "./general-names.js";
+
+export const OID = {
+  subjectKeyIdentifier: "2.5.29.14",
+  keyUsage: "2.5.29.15",
+  subjectAltName: "2.5.29.17",
+  basicConstraints: "2.5.29.19",
+  nameConstraints: "2.5.29.30",
+  certificatePolicies: "2.5.29.32",
+  authorityKeyIdentifier: "2.5.29.35",
+  extKeyUsage: "2.5.29.37",
+  serverAuth: "1.3.6.1.5.5.7.3.1",
+  anyExtendedKeyUsage: "2.5.29.37.0",
+} as const;
+
+/** KeyUsage bits as @peculiar/asn1-x509 numbers them (bit 0 = 1). */
+export const KEY_USAGE = {
+  digitalSignature: 1,
+  keyEncipherment: 4,
+  keyAgreement: 16,
+  keyCertSign: 32,
+} as const;
+
+export interface BasicConstraintsInfo {
+  readonly ca: boolean;
+  readonly pathLen: number | undefined;
+  readonly critical: boolean;
+}
+
+export interface AuthorityKeyInfo {
+  readonly keyIdentifier: Uint8Array | undefined;
+  readonly hasIssuer: boolean;
+  readonly hasSerial: boolean;
+  readonly critical: boolean;
+}
+
+export interface NameSubtrees {
+  readonly permitted: readonly GeneralName[] | undefined;
+  readonly excluded: readonly GeneralName[] | undefined;
+}
+
+/** What the validator reads from one certificate's extensions. */
+export interface CertificateProfile {
+  readonly basicConstraints: BasicConstraintsInfo | undefined;
+  /** KeyUsage bits, or undefined when the extension is absent. */
+  readonly keyUsage: number | undefined;
+  readonly extKeyUsage: readonly string[] | undefined;
+  readonly subjectKeyIdentifier:
+    | { readonly value: Uint8Array; readonly critical: boolean }
+    | undefined;
+  readonly authorityKeyIdentifier: AuthorityKeyInfo | undefined;
+  readonly nameConstraints: (NameSubtrees & { readonly critical: boolean }) | undefined;
+  /** Every SAN entry, of every type, or undefined when there is no SAN extension. */
+  readonly subjectAltNames: readonly GeneralName[] | undefined;
+  readonly subjectAltNameCritical: boolean;
+  /** Subject and issuer names are equal (RFC 5280 §3.2 "self-issued"). */
+  readonly selfIssued: boolean;
+  readonly subjectEmpty: boolean;
+  readonly issuerEmpty: boolean;
+  /** A decoding problem: the certificate cannot be on a valid path. */
+  readonly problem: { readonly oid: string; readonly message: string } | undefined;
+}
+
+const profiles = new WeakMap<ParsedCertificate, CertificateProfile>();
+
+/** The certificate's profile, decoded once. */
+export function profileOf(certificate: ParsedCertificate): CertificateProfile {
+  let profile = profiles.get(certificate);
+  if (profile === undefined) {
+    profile = decodeProfile(certificate);
+    profiles.set(certificate, profile);
+  }
+  return profile;
+}
+
+class ExtensionError extends Error {
+  constructor(
+    readonly oid: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function decode<T>(oid: string, what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ExtensionError) throw error;
+    throw new ExtensionError(oid, `${what} cannot be decoded: ${(error as Error).message}`);
+  }
+}
+
+function decodeProfile(certificate: ParsedCertificate): CertificateProfile {
+  const tbs = certificate.asn.tbsCertificate;
+  const base = {
+    selfIssued: certificate.subjectKey === certificate.issuerKey,
+    subjectEmpty: tbs.subject.length === 0,
+    issuerEmpty: tbs.issuer.length === 0,
+  };
+  try {
+    return {
+      ...base,
+      basicConstraints: basicConstraints(certificate),
+      keyUsage: keyUsage(certificate),
+      extKeyUsage: extKeyUsage(certificate),
+      subjectKeyIdentifier: subjectKeyIdentifier(certificate),
+      authorityKeyIdentifier: authorityKeyIdentifier(certificate),
+      nameConstraints: nameConstraints(certificate),
+      subjectAltNames: subjectAltNames(certificate),
+      subjectAltNameCritical: certificate.extensions.get(OID.subjectAltName)?.critical === true,
+      problem: undefined,
+    };
+  } catch (error) {
+    if (!(error instanceof ExtensionError)) throw error;
+    return {
+      ...base,
+      basicConstraints: undefined,
+      keyUsage: undefined,
+      extKeyUsage: undefined,
+      subjectKeyIdentifier: undefined,
+      authorityKeyIdentifier: undefined,
+      nameConstraints: undefined,
+      subjectAltNames: undefined,
+      subjectAltNameCritical: false,
+      problem: { oid: error.oid, message: error.message },
+    };
+  }
+}
+
+function basicConstraints(certificate: ParsedCertificate): BasicConstraintsInfo | undefined {
+  const raw = certificate.extensions.get(OID.basicConstraints);
+  if (raw === undefined) return undefined;
+  const value = decode(OID.basicConstraints, "basicConstraints", () =>
+    AsnConvert.parse(raw.value, asn1x509.BasicConstraints),
+  );
+  return { ca: value.cA === true, pathLen: value.pathLenConstraint, critical: raw.critical };
+}
+
+function keyUsage(certificate: ParsedCertificate): number | undefined {
+  const raw = certificate.extensions.get(OID.keyUsage);
+  if (raw === undefined) return undefined;
+  return decode(OID.keyUsage, "keyUsage", () =>
+    AsnConvert.parse(raw.value, asn1x509.KeyUsage).toNumber(),
+  );
+}
+
+function extKeyUsage(certificate: ParsedCertificate): readonly string[] | undefined {
+  const raw = certificate.extensions.get(OID.extKeyUsage);
+  if (raw === undefined) return undefined;
+  const list = decode(OID.extKeyUsage, "extKeyUsage", () => [
+    ...AsnConvert.parse(raw.value, asn1x509.ExtendedKeyUsage),
+  ]);
+  // RFC 5280 §4.2.1.12: KeyPurposeId SEQUENCE SIZE (1..MAX).
+  if (list.length === 0) throw new ExtensionError(OID.extKeyUsage, "extKeyUsage is empty");
+  return list;
+}
+
+function subjectKeyIdentifier(
+  certificate: ParsedCertificate,
+): CertificateProfile["subjectKeyIdentifier"] {
+  const raw = certificate.extensions.get(OID.subjectKeyIdentifier);
+  if (raw === undefined) return undefined;
+  const value = decode(OID.subjectKeyIdentifier, "subjectKeyIdentifier", () =>
+    AsnConvert.parse(raw.value, asn1x509.SubjectKeyIdentifier),
+  );
+  return { value: new Uint8Array(value.buffer), critical: raw.critical };
+}
+
+function authorityKeyIdentifier(certificate: ParsedCertificate): AuthorityKeyInfo | undefined {
+  const raw = certificate.extensions.get(OID.authorityKeyIdentifier);
+  if (raw === undefined) return undefined;
+  const value = decode(OID.authorityKeyIdentifier, "authorityKeyIdentifier", () =>
+    AsnConvert.parse(raw.value, asn1x509.AuthorityKeyIdentifier),
+  );
+  return {
+    keyIdentifier:
+      value.keyIdentifier === undefined ? undefined : new Uint8Array(value.keyIdentifier.buffer),
+    hasIssuer: value.authorityCertIssuer !== undefined,
+    hasSerial: value.authorityCertSerialNumber !== undefined,
+    critical: raw.critical,
+  };
+}
+
+/**
+ * NameConstraints, read from the raw DER: GeneralSubtree bases are decoded by our own reader so
+ * that an iPAddress keeps its exact bytes (address and mask) and a malformed base is an error,
+ * not a silently normalised value.
+ */
+function nameConstraints(certificate: ParsedCertificate): CertificateProfile["nameConstraints"] {
+  const raw = certificate.extensions.get(OID.nameConstraints);
+  if (raw === undefined) return undefined;
+  return decode(OID.nameConstraints, "nameConstraints", () => {
+    const bytes = raw.value;
+    const outer = readTlv(bytes, 0);
+    if (outer.tag !== 0x30 || outer.end !== bytes.length) {
+      throw new DerError("NameConstraints is not one SEQUENCE");
+    }
+    let permitted: GeneralName[] | undefined;
+    let excluded: GeneralName[] | undefined;
+    for (const part of readChildren(bytes, outer)) {
+      const subtrees = readSubtrees(bytes, part);
+      if (part.tag === 0xa0 && permitted === undefined && excluded === undefined)
+        permitted = subtrees;
+      else if (part.tag === 0xa1 && excluded === undefined) excluded = subtrees;
+      else throw new DerError(`unexpected field tag 0x${part.tag.toString(16)}`);
+    }
+    // RFC 5280 §4.2.1.10: "either the permittedSubtrees field or the excludedSubtrees MUST be
+    // present", and GeneralSubtrees is SIZE (1..MAX).
+    if (permitted === undefined && excluded === undefined) {
+      throw new ExtensionError(OID.nameConstraints, "nameConstraints has no subtrees");
+    }
+    return { permitted, excluded, critical: raw.critical };
+  });
+}
+
+function readSubtrees(
+  bytes: Uint8Array,
+  field: { start: number; contentStart: number; end: number; tag: number },
+): GeneralName[] {
+  const subtrees = readChildren(bytes, field);
+  if (subtrees.length === 0) {
+    throw new ExtensionError(OID.nameConstraints, "nameConstraints has an empty subtree list");
+  }
+  return subtrees.map((subtree) => {
+    if (subtree.tag !== 0x30) throw new DerError("GeneralSubtree is not a SEQUENCE");
+    const fields = readChildren(bytes, subtree);
+    const baseTlv = fields[0];
+    if (baseTlv === undefined) throw new DerError("GeneralSubtree has no base");
+    // RFC 5280 §4.2.1.10: minimum MUST be zero and maximum MUST be absent.
+    if (fields.length > 1) {
+      throw new ExtensionError(OID.nameConstraints, "GeneralSubtree has minimum or maximum");
+    }
+    const [base] = readGeneralNames(bytes.subarray(baseTlv.start, baseTlv.end), false);
+    if (base === undefined) throw new DerError("GeneralSubtree base is empty");
+    return base;
+  });
+}
+
+function subjectAltNames(certificate: ParsedCertificate): readonly GeneralName[] | undefined {
+  const raw = certificate.extensions.get(OID.subjectAltName);
+  if (raw === undefined) return undefined;
+  const names = decode(OID.subjectAltName, "subjectAltName", () => {
+    const outer = readTlv(raw.value, 0);
+    if (outer.tag !== 0x30 || outer.end !== raw.value.length) {
+      throw new DerError("GeneralNames is not one SEQUENCE");
+    }
+    return readGeneralNames(raw.value.subarray(outer.contentStart, outer.end), true);
+  });
+  // RFC 5280 §4.2.1.6: GeneralNames is SIZE (1..MAX).
+  if (names.length === 0) throw new ExtensionError(OID.subjectAltName, "subjectAltName is empty");
+  return names;
+}

@@ -1,0 +1,489 @@
+// Certification-path validation for A3/A13 ("valid PKI"): build every path from the leaf to a
+// caller-supplied trust anchor, backtracking over alternative issuers, and accept the first one
+// on which every check holds (RFC 5280 §6, the parts a TLS server certificate needs).
+//
+// Q: which issuers are tried, in which order?
+// A: certificates whose subject equals the child's issuer (RFC 5280 §7.1 comparison) and, when
+//    the child has an authorityKeyIdentifier and the candidate a subjectKeyIdentifier, whose
+//    identifiers agree. Trust anchors first, then intermediates; within each, those valid at
+//    `now` first, then the later notAfter, then the thumbprint: deterministic, whatever order
+//    the caller listed them in. Every alternative is tried before giving up, so an expired
+//    cross-certificate cannot hide a valid path.
+// Q: when every path fails, which failure is reported?
+// A: the leaf's own problems first (they hold on every path). Otherwise the "most informative"
+//    one: a path that reached an anchor and failed revocation, then a real check on a verified
+//    issuer (expired, not a CA, pathLen…), then a dead end (no issuer, loop, depth), then a
+//    candidate whose signature did not verify; among equals the deepest, then the first found.
+// Q: is a certificate listed among the trust anchors trusted by itself (direct trust)?
+// A: yes: a leaf that is itself a trust anchor is a one-element path, after the leaf checks.
+//    (Whether a self-signed certificate counts as "valid PKI" is A6, decided by the ranking.)
+// Q: how deep?
+// A: at most `maxDepth` intermediates that are not self-issued (self-issued key-rollover
+//    certificates do not count, as for pathLenConstraint), and a fixed budget of issuer
+//    candidates per validation, so that a hostile pool of cross-certificates cannot make path
+//    building exponential.
+import type { ParsedCertificate } from "../certificate.js";
+import { certificateNames, findNameMatch, parseHostName } from "../dns-name.js";
+import { SignatureVerifier } from "../signature.js";
+import {
+  CERTIFICATE_CHECKS,
+  checkAnchorAuthorityKeyId,
+  checkHasAuthorityKeyId,
+  checkLeafEku,
+  checkLeafNotCa,
+  checkValidity,
+  ISSUER_CHECKS,
+  sameBytes,
+} from "./checks.js";
+import { profileOf } from "./extensions.js";
+import { type PathFailure, type PathFailureCode, pathFailure } from "./failure.js";
+import { checkNameConstraints } from "./name-constraints.js";
+
+export type { PathFailure, PathFailureCode } from "./failure.js";
+
+export interface PathValidatorOptions {
+  readonly trustAnchors: readonly ParsedCertificate[];
+  readonly intermediates?: readonly ParsedCertificate[];
+  /** Share one per selection: keys are imported and signatures checked once per instance. */
+  readonly verifier?: SignatureVerifier;
+  /** Most intermediates (not counting self-issued ones) a path may have. Default 8. */
+  readonly maxDepth?: number;
+}
+
+/** Which of the leaf's names `dnsName` is matched against. */
+export type NameSources =
+  /** A7 (default): the subject CNs and the SAN dNSNames, both, even when a SAN is present. */
+  | "subject-and-san"
+  /** RFC 9525 / CABF / webpki: SAN dNSNames only; the subject CN is never a host name. */
+  | "san-only";
+
+export interface PathCheckOptions {
+  /** The leaf must carry this host name (A2/A5/A7, the selection's matcher). */
+  readonly dnsName?: string;
+  /** A5: allow a wildcard in the left-most label. Default false. */
+  readonly wildcardNames?: boolean;
+  /** Default "subject-and-san" (A7). */
+  readonly nameSources?: NameSources;
+  /** The leaf must carry this IP address (4 or 16 octets) as a SAN iPAddress. */
+  readonly ipAddress?: Uint8Array;
+  /** Called for each (certificate, issuer) pair of a path that passed every other check. */
+  readonly revocation?: (
+    certificate: ParsedCertificate,
+    issuer: ParsedCertificate,
+  ) => Promise<"good" | "revoked" | "unknown">;
+}
+
+export type PathResult =
+  | { readonly status: "valid"; readonly path: readonly ParsedCertificate[] }
+  | { readonly status: "invalid"; readonly reason: PathFailure };
+
+const DEFAULT_MAX_DEPTH = 8;
+/** Self-issued intermediates allowed beyond maxDepth (key rollovers). */
+const SELF_ISSUED_ALLOWANCE = 4;
+/** Issuer candidates examined per validation (webpki uses a similar budget). */
+const CANDIDATE_BUDGET = 256;
+
+interface Candidate {
+  readonly certificate: ParsedCertificate;
+  readonly anchor: boolean;
+}
+
+/** How informative a failure is: higher class first, then deeper. */
+interface Ranked {
+  readonly failure: PathFailure;
+  readonly rank: number;
+  readonly depth: number;
+}
+
+const DEAD_ENDS: ReadonlySet<PathFailureCode> = new Set(["no-path", "path-loop", "depth-exceeded"]);
+const COMPLETE_PATH: ReadonlySet<PathFailureCode> = new Set(["revoked", "revocation-error"]);
+
+function rankOf(failure: PathFailure, candidateSignature: boolean): number {
+  if (COMPLETE_PATH.has(failure.code)) return 3;
+  if (candidateSignature) return 0;
+  if (DEAD_ENDS.has(failure.code)) return 1;
+  return 2;
+}
+
+class Search {
+  best: Ranked | undefined;
+  budget = CANDIDATE_BUDGET;
+
+  note(failure: PathFailure, depth: number, candidateSignature = false): void {
+    const rank = rankOf(failure, candidateSignature);
+    const best = this.best;
+    if (best === undefined || rank > best.rank || (rank === best.rank && depth > best.depth)) {
+      this.best = { failure, rank, depth };
+    }
+  }
+}
+
+function countsForDepth(certificate: ParsedCertificate): boolean {
+  return !profileOf(certificate).selfIssued;
+}
+
+function sameLogicalCertificate(a: ParsedCertificate, b: ParsedCertificate): boolean {
+  return (
+    a.thumbprint === b.thumbprint || (a.subjectKey === b.subjectKey && sameBytes(a.spki, b.spki))
+  );
+}
+
+export class PathValidator {
+  readonly #anchors: readonly ParsedCertificate[];
+  readonly #anchorThumbprints: ReadonlySet<string>;
+  readonly #bySubject = new Map<string, Candidate[]>();
+  readonly #verifier: SignatureVerifier;
+  readonly #maxDepth: number;
+  /** Results of the position-independent checks, by thumbprint (null: passed). */
+  readonly #certificateChecks = new Map<string, PathFailure | null>();
+  readonly #issuerChecks = new Map<string, PathFailure | null>();
+
+  constructor(options: PathValidatorOptions) {
+    this.#anchors = dedupe(options.trustAnchors);
+    this.#anchorThumbprints = new Set(this.#anchors.map((anchor) => anchor.thumbprint));
+    this.#verifier = options.verifier ?? new SignatureVerifier();
+    this.#maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    const intermediates = dedupe(options.intermediates ?? []).filter(
+      (certificate) => !this.#anchorThumbprints.has(certificate.thumbprint),
+    );
+    for (const certificate of this.#anchors) this.#index({ certificate, anchor: true });
+    for (const certificate of intermediates) this.#index({ certificate, anchor: false });
+  }
+
+  #index(candidate: Candidate): void {
+    const key = candidate.certificate.subjectKey;
+    const list = this.#bySubject.get(key);
+    if (list === undefined) this.#bySubject.set(key, [candidate]);
+    else list.push(candidate);
+  }
+
+  async validate(
+    leaf: ParsedCertificate,
+    now: Date,
+    options: PathCheckOptions = {},
+  ): Promise<PathResult> {
+    // A3: without trust anchors no certificate is valid PKI.
+    if (this.#anchors.length === 0) {
+      return invalid(pathFailure("no-trust-anchors", "no trust anchors were supplied"));
+    }
+    // The leaf's own problems hold on every path: report them first.
+    const directlyTrusted = this.#anchorThumbprints.has(leaf.thumbprint);
+    const leafProblem = this.#checkLeaf(leaf, now, options, directlyTrusted);
+    if (leafProblem !== undefined) return invalid(leafProblem);
+    if (directlyTrusted) return { status: "valid", path: [leaf] };
+
+    const search = new Search();
+    const path = await this.#extend([leaf], now, options, search);
+    if (path !== undefined) return { status: "valid", path };
+    return invalid(
+      search.best?.failure ?? pathFailure("no-path", "no path to a trust anchor", leaf),
+    );
+  }
+
+  /** Checks of the end-entity certificate that do not depend on the path. */
+  #checkLeaf(
+    leaf: ParsedCertificate,
+    now: Date,
+    options: PathCheckOptions,
+    directlyTrusted: boolean,
+  ): PathFailure | undefined {
+    return (
+      this.#certificateCheck(leaf) ??
+      // A4: the leaf's dates, both ends inclusive.
+      checkValidity(leaf, now) ??
+      checkLeafNotCa(leaf) ??
+      // A13: the leaf's EKU allows TLS server authentication.
+      checkLeafEku(leaf) ??
+      checkHasAuthorityKeyId(leaf, directlyTrusted && profileOf(leaf).selfIssued) ??
+      checkLeafNames(leaf, options)
+    );
+  }
+
+  #certificateCheck(certificate: ParsedCertificate): PathFailure | undefined {
+    return cached(this.#certificateChecks, certificate, () => {
+      for (const check of CERTIFICATE_CHECKS) {
+        const failure = check(certificate);
+        if (failure !== undefined) return failure;
+      }
+      return undefined;
+    });
+  }
+
+  #issuerCheck(issuer: ParsedCertificate): PathFailure | undefined {
+    return cached(this.#issuerChecks, issuer, () => {
+      for (const check of ISSUER_CHECKS) {
+        const failure = check(issuer);
+        if (failure !== undefined) return failure;
+      }
+      return undefined;
+    });
+  }
+
+  /** Candidate issuers of `child`, in the deterministic order described at the top. */
+  #candidates(child: ParsedCertificate, now: Date): Candidate[] {
+    const aki = profileOf(child).authorityKeyIdentifier?.keyIdentifier;
+    const all = (this.#bySubject.get(child.issuerKey) ?? []).filter((candidate) => {
+      const ski = profileOf(candidate.certificate).subjectKeyIdentifier?.value;
+      return aki === undefined || ski === undefined || sameBytes(aki, ski);
+    });
+    const time = now.getTime();
+    const current = (c: ParsedCertificate) =>
+      c.notBefore.getTime() <= time && time <= c.notAfter.getTime() ? 0 : 1;
+    return all.sort(
+      (a, b) =>
+        Number(b.anchor) - Number(a.anchor) ||
+        current(a.certificate) - current(b.certificate) ||
+        b.certificate.notAfter.getTime() - a.certificate.notAfter.getTime() ||
+        (a.certificate.thumbprint < b.certificate.thumbprint ? -1 : 1),
+    );
+  }
+
+  /** Depth-first search for a valid path extending `chain` (leaf first) to a trust anchor. */
+  async #extend(
+    chain: readonly ParsedCertificate[],
+    now: Date,
+    options: PathCheckOptions,
+    search: Search,
+  ): Promise<readonly ParsedCertificate[] | undefined> {
+    const child = chain[chain.length - 1]!;
+    const depth = chain.length - 1;
+    const candidates = this.#candidates(child, now);
+    if (candidates.length === 0) {
+      search.note(
+        pathFailure("no-path", `no issuer found for ${child.issuer}`, child, {
+          issuer: child.issuer,
+        }),
+        depth,
+      );
+      return undefined;
+    }
+    for (const candidate of candidates) {
+      if (search.budget-- <= 0) {
+        search.note(pathFailure("depth-exceeded", "path building budget exhausted", child), depth);
+        return undefined;
+      }
+      const issuer = candidate.certificate;
+      if (chain.some((certificate) => sameLogicalCertificate(certificate, issuer))) {
+        search.note(
+          pathFailure("path-loop", `${issuer.subject} is already in the path`, child),
+          depth,
+        );
+        continue;
+      }
+      const signature = await this.#verifier.verify(child, issuer.spki);
+      if (!signature.ok) {
+        search.note(
+          pathFailure(
+            "bad-signature",
+            `signature does not verify with ${issuer.subject}'s key`,
+            child,
+            {
+              issuer: issuer.thumbprint,
+              detail: signature.detail,
+              signatureFailure: signature.failure,
+            },
+          ),
+          depth,
+          true,
+        );
+        continue;
+      }
+      const next = [...chain, issuer];
+      const problem = this.#checkIssuer(next, candidate.anchor, now, options);
+      if (problem !== undefined) {
+        search.note(problem, depth + 1);
+        continue;
+      }
+      if (candidate.anchor) {
+        const revocation = await checkRevocation(next, options);
+        if (revocation === undefined) return next;
+        search.note(revocation, depth);
+        continue;
+      }
+      const found = await this.#extend(next, now, options, search);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  /** Checks of the issuer just appended to `chain`, and of the path below it. */
+  #checkIssuer(
+    chain: readonly ParsedCertificate[],
+    anchor: boolean,
+    now: Date,
+    options: PathCheckOptions,
+  ): PathFailure | undefined {
+    const issuer = chain[chain.length - 1]!;
+    const selfIssued = profileOf(issuer).selfIssued;
+    return (
+      this.#certificateCheck(issuer) ??
+      // A13: issuers are CAs, with keyCertSign when keyUsage is present.
+      this.#issuerCheck(issuer) ??
+      // A4/A13: every certificate's dates count, the trust anchor's too.
+      checkValidity(issuer, now) ??
+      (anchor ? checkAnchorAuthorityKeyId(issuer) : undefined) ??
+      checkHasAuthorityKeyId(issuer, anchor && selfIssued) ??
+      (anchor ? undefined : this.#checkDepth(chain)) ??
+      checkPathLength(chain) ??
+      checkPathNameConstraints(chain, options)
+    );
+  }
+
+  #checkDepth(chain: readonly ParsedCertificate[]): PathFailure | undefined {
+    const intermediates = chain.slice(1);
+    const counted = intermediates.filter(countsForDepth).length;
+    if (
+      counted <= this.#maxDepth &&
+      intermediates.length <= this.#maxDepth + SELF_ISSUED_ALLOWANCE
+    ) {
+      return undefined;
+    }
+    return pathFailure(
+      "depth-exceeded",
+      `more than ${this.#maxDepth} intermediates`,
+      chain[chain.length - 1],
+      { maxDepth: this.#maxDepth, intermediates: counted },
+    );
+  }
+}
+
+function invalid(reason: PathFailure): PathResult {
+  return { status: "invalid", reason };
+}
+
+function cached(
+  cache: Map<string, PathFailure | null>,
+  certificate: ParsedCertificate,
+  run: () => PathFailure | undefined,
+): PathFailure | undefined {
+  let result = cache.get(certificate.thumbprint);
+  if (result === undefined) {
+    result = run() ?? null;
+    cache.set(certificate.thumbprint, result);
+  }
+  return result ?? undefined;
+}
+
+function dedupe(certificates: readonly ParsedCertificate[]): ParsedCertificate[] {
+  const seen = new Set<string>();
+  return certificates.filter((certificate) => {
+    if (seen.has(certificate.thumbprint)) return false;
+    seen.add(certificate.thumbprint);
+    return true;
+  });
+}
+
+/**
+ * RFC 5280 §6.1.4 (l)(m): a CA's pathLenConstraint bounds the intermediates below it that are
+ * not self-issued. The leaf's own basicConstraints never counts.
+ */
+function checkPathLength(chain: readonly ParsedCertificate[]): PathFailure | undefined {
+  const issuer = chain[chain.length - 1]!;
+  const pathLen = profileOf(issuer).basicConstraints?.pathLen;
+  if (pathLen === undefined) return undefined;
+  const below = chain.slice(1, -1).filter(countsForDepth).length;
+  if (below <= pathLen) return undefined;
+  return pathFailure(
+    "path-length",
+    `${below} intermediates below a CA with pathLenConstraint ${pathLen}`,
+    issuer,
+    { pathLen, intermediates: below },
+  );
+}
+
+/**
+ * RFC 5280 §6.1.3 (b)(c): the issuer's name constraints apply to every certificate below it,
+ * except self-issued intermediates; the leaf is always checked.
+ */
+function checkPathNameConstraints(
+  chain: readonly ParsedCertificate[],
+  options: PathCheckOptions,
+): PathFailure | undefined {
+  const issuer = chain[chain.length - 1]!;
+  if (profileOf(issuer).nameConstraints === undefined) return undefined;
+  const commonNamesAreHostNames = (options.nameSources ?? "subject-and-san") === "subject-and-san";
+  for (const [index, certificate] of chain.slice(0, -1).entries()) {
+    const isLeaf = index === 0;
+    if (!isLeaf && profileOf(certificate).selfIssued) continue;
+    const failure = checkNameConstraints(issuer, certificate, isLeaf, { commonNamesAreHostNames });
+    if (failure !== undefined) return failure;
+  }
+  return undefined;
+}
+
+/** The requested DNS name (A2/A5/A7, the selection's matcher) or IP address on the leaf. */
+function checkLeafNames(
+  leaf: ParsedCertificate,
+  options: PathCheckOptions,
+): PathFailure | undefined {
+  if (options.dnsName !== undefined) {
+    const reference = parseHostName(options.dnsName);
+    if (!reference.ok) {
+      return pathFailure(
+        "name-mismatch",
+        `${JSON.stringify(options.dnsName)} is not a host name`,
+        leaf,
+        {
+          dnsName: options.dnsName,
+          problem: reference.problem,
+        },
+      );
+    }
+    const sanOnly = options.nameSources === "san-only";
+    const names = certificateNames(sanOnly ? { commonNames: [], dnsNames: leaf.dnsNames } : leaf);
+    const match = findNameMatch(names, [reference.name], {
+      wildcardNames: options.wildcardNames === true,
+    });
+    if (match === null) {
+      return pathFailure(
+        "name-mismatch",
+        `the certificate does not carry ${reference.name}`,
+        leaf,
+        {
+          dnsName: reference.name,
+          names: names.map((name) => name.value),
+        },
+      );
+    }
+  }
+  if (options.ipAddress !== undefined) {
+    const wanted = options.ipAddress;
+    const addresses = (profileOf(leaf).subjectAltNames ?? []).flatMap((name) =>
+      name.kind === "ip" ? [name.bytes] : [],
+    );
+    if (!addresses.some((address) => sameBytes(address, wanted))) {
+      return pathFailure("name-mismatch", "the certificate does not carry the IP address", leaf, {
+        ipAddress: Buffer.from(wanted).toString("hex"),
+      });
+    }
+  }
+  return undefined;
+}
+
+/** The revocation hook, leaf first; it can only make a path invalid, never valid. */
+async function checkRevocation(
+  path: readonly ParsedCertificate[],
+  options: PathCheckOptions,
+): Promise<PathFailure | undefined> {
+  const hook = options.revocation;
+  if (hook === undefined) return undefined;
+  for (let i = 0; i + 1 < path.length; i++) {
+    const certificate = path[i]!;
+    const issuer = path[i + 1]!;
+    let status: "good" | "revoked" | "unknown";
+    try {
+      status = await hook(certificate, issuer);
+    } catch (cause) {
+      return pathFailure("revocation-error", "the revocation check failed", certificate, {
+        issuer: issuer.thumbprint,
+        cause,
+      });
+    }
+    if (status === "revoked") {
+      return pathFailure("revoked", `${certificate.subject} is revoked`, certificate, {
+        issuer: issuer.thumbprint,
+      });
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,108 @@
+// The public certification-path validator (issue 3): is `certificate` "valid PKI" (A3, A13)
+// against caller-supplied trust anchors, at `now`? The ranking (R12) uses the same validator
+// internally (src/lib/path/validator.ts); this entry point parses the caller's input and
+// returns @peculiar/x509 certificates instead of internal parsed ones.
+
+import { type ParsedCertificate, parseCertificate } from "./lib/certificate.js";
+import type { PathFailure, PathFailureCode } from "./lib/path/failure.js";
+import { type NameSources, PathValidator } from "./lib/path/validator.js";
+import { X509Certificate } from "./lib/x509.js";
+import type { CertificateInput } from "./types.js";
+
+export type { PathFailureCode as PathValidationFailureCode } from "./lib/path/failure.js";
+
+/** What a revocation hook answers. "unknown" does not make the path invalid (soft fail). */
+export type RevocationStatus = "good" | "revoked" | "unknown";
+
+/** Which leaf names `dnsName` is matched against: A7 (default) or SAN only (RFC 9525). */
+export type PathNameSources = NameSources;
+
+export interface ValidateCertificatePathOptions {
+  /** The end-entity certificate, DER or PEM. */
+  readonly certificate: CertificateInput;
+  /** A3: the roots the caller trusts. Their validity period counts (A13). */
+  readonly trustAnchors: readonly CertificateInput[];
+  /** Extra CA certificates for path building, in any order. */
+  readonly intermediates?: readonly CertificateInput[];
+  /** A4: the evaluation time. Default: the wall clock, read once. */
+  readonly now?: Date;
+  /** The leaf must carry this host name (A2, A7; exact unless `wildcardNames`). */
+  readonly dnsName?: string;
+  /** A5: allow a wildcard in the left-most label. Default false. */
+  readonly wildcardNames?: boolean;
+  /** Default "subject-and-san" (A7). */
+  readonly nameSources?: PathNameSources;
+  /** Most intermediates (self-issued ones not counted). Default 8. */
+  readonly maxDepth?: number;
+  /**
+   * Asked about each (certificate, issuer) pair of a path that passed every other check. It can
+   * only make a path invalid: "revoked" rejects the path (another path may still be valid),
+   * "unknown" does not, and a hook that throws rejects the path (`revocation-error`).
+   */
+  readonly revocation?: (
+    certificate: X509Certificate,
+    issuer: X509Certificate,
+  ) => Promise<RevocationStatus>;
+}
+
+/** Why a path is invalid: a stable `code`, a message, the certificate at fault, and context. */
+export interface PathValidationFailure {
+  readonly code: PathFailureCode;
+  readonly message: string;
+  /** Thumbprint (40 upper-case hex digits) of the certificate at fault. */
+  readonly certificate?: string;
+  readonly [key: string]: unknown;
+}
+
+export type PathValidation =
+  | { readonly status: "valid"; readonly path: readonly X509Certificate[] /* leaf … anchor */ }
+  | { readonly status: "invalid"; readonly reason: PathValidationFailure };
+
+/**
+ * Validates the certification path of `certificate` (RFC 5280 §6, the parts a TLS server
+ * certificate needs; see README). Throws InvalidCertificateError when an input does not parse,
+ * and TypeError when one is neither bytes nor text.
+ */
+export async function validateCertificatePath(
+  options: ValidateCertificatePathOptions,
+): Promise<PathValidation> {
+  const now = options.now ?? new Date();
+  const leaf = parseCertificate(options.certificate);
+  const trustAnchors = options.trustAnchors.map((input) => parseCertificate(input));
+  const intermediates = (options.intermediates ?? []).map((input) => parseCertificate(input));
+  const validator = new PathValidator({
+    trustAnchors,
+    intermediates,
+    ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+  });
+  const publicForm = publicCertificates();
+  const hook = options.revocation;
+  const result = await validator.validate(leaf, now, {
+    ...(options.dnsName === undefined ? {} : { dnsName: options.dnsName }),
+    ...(options.wildcardNames === undefined ? {} : { wildcardNames: options.wildcardNames }),
+    ...(options.nameSources === undefined ? {} : { nameSources: options.nameSources }),
+    ...(hook === undefined
+      ? {}
+      : { revocation: (certificate, issuer) => hook(publicForm(certificate), publicForm(issuer)) }),
+  });
+  if (result.status === "invalid")
+    return { status: "invalid", reason: publicFailure(result.reason) };
+  return { status: "valid", path: result.path.map(publicForm) };
+}
+
+/** One X509Certificate per certificate, built on first use. */
+function publicCertificates(): (certificate: ParsedCertificate) => X509Certificate {
+  const built = new Map<string, X509Certificate>();
+  return (certificate) => {
+    let x509 = built.get(certificate.thumbprint);
+    if (x509 === undefined) {
+      x509 = new X509Certificate(certificate.der);
+      built.set(certificate.thumbprint, x509);
+    }
+    return x509;
+  };
+}
+
+function publicFailure(failure: PathFailure): PathValidationFailure {
+  return { ...failure };
+}
