@@ -1,0 +1,49 @@
+// Why a directory read failed. The selection turns any thrown read into "cannot be read" (R4,
+// reason "directory-unreadable") and keeps the error as its cause, so the code here is what tells
+// an administrator *which* of the ways to fail it was. Codes are stable; match on `code`, never on
+// message text. This class does not extend the core's `AnonymousTlsError`: that one's `code` is
+// the core's own union, and the core must not learn about LDAP.
+
+/** Every code an {@link LdapDirectoryError} can carry. */
+export type LdapErrorCode =
+  /** The constructor's or the call's `signal` was aborted. */
+  | "ERR_LDAP_ABORTED"
+  /** No connection: refused, unreachable, unknown host, or the connection was lost mid-way. */
+  | "ERR_LDAP_CONNECT"
+  /** The TLS handshake (ldaps:// or StartTLS) failed, e.g. an untrusted or misnamed certificate. */
+  | "ERR_LDAP_TLS"
+  /** `connectTimeout` or `timeout` elapsed. */
+  | "ERR_LDAP_TIMEOUT"
+  /** The server refused the simple bind (bad credentials, or it wants TLS or signing first). */
+  | "ERR_LDAP_BIND"
+  /** The server object (or the base DN it is searched under) does not exist, or is not visible. */
+  | "ERR_LDAP_NO_SUCH_OBJECT"
+  /** More than one server object matches the name, or the attribute has more than one value. */
+  | "ERR_LDAP_AMBIGUOUS"
+  /** The object has no `msExchServerInternalTLSCert` and `missingAttribute` is `"error"`. */
+  | "ERR_LDAP_NO_ATTRIBUTE"
+  /** Any other LDAP failure (a result code such as insufficientAccessRights, an odd response). */
+  | "ERR_LDAP_OPERATION";
+
+/** Where the read was when it failed. */
+export type LdapPhase = "connect" | "starttls" | "bind" | "discover" | "search";
+
+export class LdapDirectoryError extends Error {
+  readonly code: LdapErrorCode;
+  readonly phase: LdapPhase;
+  /** The LDAP result code (RFC 4511 §4.1.9) when the server answered with one, e.g. 49. */
+  readonly resultCode: number | undefined;
+
+  constructor(
+    code: LdapErrorCode,
+    phase: LdapPhase,
+    message: string,
+    options?: { readonly cause?: unknown; readonly resultCode?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.phase = phase;
+    this.resultCode = options?.resultCode;
+  }
+}
