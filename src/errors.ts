@@ -48,9 +48,7 @@ export class InvalidSettingError extends AnonymousTlsError {
     readonly value: unknown,
     readonly allowed: readonly string[],
   ) {
-    super(
-      `${field}: ${JSON.stringify(value)} is not one of ${allowed.join(", ")}`,
-    );
+    super(`${field}: ${JSON.stringify(value)} is not one of ${allowed.join(", ")}`);
     this.code = settingCodes[field];
   }
 }

@@ -102,6 +102,9 @@ export interface OutboundSelectionOptions extends CommonSelectionOptions {
 
 export interface InboundSelectionOptions extends CommonSelectionOptions {
   readonly receiveConnector: ReceiveConnector;
+  /** Only used to send the validated chain (intermediates) with the certificate. */
+  readonly trustAnchors?: readonly CertificateInput[];
+  readonly intermediates?: readonly CertificateInput[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -109,9 +112,33 @@ export interface InboundSelectionOptions extends CommonSelectionOptions {
 
 /** Rule ids as SPEC.md numbers them. */
 export type RuleId =
-  | "R1" | "R1a" | "R1b" | "R2" | "R2a" | "R2b" | "R3" | "R4" | "R5" | "R6" | "R7" | "R8" | "R9"
-  | "R10" | "R10a" | "R10b" | "R10c" | "R10d" | "R11" | "R12" | "R13" | "R14" | "R15"
-  | "I1" | "I2" | "I3" | "I4";
+  | "R1"
+  | "R1a"
+  | "R1b"
+  | "R2"
+  | "R2a"
+  | "R2b"
+  | "R3"
+  | "R4"
+  | "R5"
+  | "R6"
+  | "R7"
+  | "R8"
+  | "R9"
+  | "R10"
+  | "R10a"
+  | "R10b"
+  | "R10c"
+  | "R10d"
+  | "R11"
+  | "R12"
+  | "R13"
+  | "R14"
+  | "R15"
+  | "I1"
+  | "I2"
+  | "I3"
+  | "I4";
 
 interface EventBase {
   readonly source: "MSExchangeTransport";
@@ -124,7 +151,10 @@ export interface Event12012 extends EventBase {
   readonly name: "InternalTransportCertificateMissingInAD";
   readonly level: "Error";
   readonly rule: "R5" | "I2";
-  readonly data: { readonly reason: "directory-unreadable" | "directory-empty"; readonly cause?: string };
+  readonly data: {
+    readonly reason: "directory-unreadable" | "directory-empty";
+    readonly cause?: string;
+  };
 }
 
 export interface Event12013 extends EventBase {
@@ -132,7 +162,10 @@ export interface Event12013 extends EventBase {
   readonly name: "CannotLoadInternalTransportCertificateFromStore";
   readonly level: "Error";
   readonly rule: "R6" | "I3";
-  readonly data: { readonly thumbprint: string; readonly reason: "not-in-store" | "no-private-key" };
+  readonly data: {
+    readonly thumbprint: string;
+    readonly reason: "not-in-store" | "no-private-key";
+  };
 }
 
 export interface Event12015 extends EventBase {
@@ -148,7 +181,11 @@ export interface Event12017 extends EventBase {
   readonly name: "InternalTransportCertificateExpiresSoon";
   readonly level: "Warning";
   readonly rule: "R7" | "I4";
-  readonly data: { readonly thumbprint: string; readonly notAfter: Date; readonly hoursRemaining: number };
+  readonly data: {
+    readonly thumbprint: string;
+    readonly notAfter: Date;
+    readonly hoursRemaining: number;
+  };
 }
 
 export interface Event1037 extends EventBase {

@@ -213,15 +213,18 @@ function valueText(value: asn1x509.AttributeValue): string {
 function attributeValues(name: asn1x509.Name, oid: string): string[] {
   const values: string[] = [];
   for (const rdn of name) {
-    for (const attribute of rdn) if (attribute.type === oid) values.push(valueText(attribute.value));
+    for (const attribute of rdn)
+      if (attribute.type === oid) values.push(valueText(attribute.value));
   }
   return values;
 }
 
 function escapeRdnValue(value: string): string {
-  return value.replace(/[,+"\\<>;=]/g, (c) => `\\${c}`).replace(/[\u0000-\u001f]/g, (c) => {
-    return `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
-  });
+  return value
+    .replace(/[,+"\\<>;=]/g, (c) => `\\${c}`)
+    .replace(/[\u0000-\u001f]/g, (c) => {
+      return `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+    });
 }
 
 function displayName(name: asn1x509.Name): string {
@@ -244,7 +247,9 @@ function nameKey(name: asn1x509.Name): string {
       [...rdn]
         .map((a) => {
           const text = valueText(a.value);
-          const folded = text.startsWith("#") ? text : text.trim().replace(/ +/g, " ").toLowerCase();
+          const folded = text.startsWith("#")
+            ? text
+            : text.trim().replace(/ +/g, " ").toLowerCase();
           return `${a.type}=${JSON.stringify(folded)}`;
         })
         .sort()

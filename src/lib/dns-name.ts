@@ -49,7 +49,6 @@ function asciiLower(value: string): string {
 /** Parses a host name: ASCII only, case-folded, one trailing dot removed, LDH labels. */
 export function parseHostName(value: string, allowWildcard = false): HostNameParse {
   if (value.length === 0) return { ok: false, problem: "empty" };
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
   if (/[\u0000-\u001f\u007f]/.test(value)) return { ok: false, problem: "control-character" };
   if (/[^\u0000-\u007f]/.test(value)) return { ok: false, problem: "not-ascii" };
   let name = asciiLower(value);

@@ -4,15 +4,18 @@
 //
 // A SignatureVerifier caches imported keys by SPKI and results by (certificate, key), so that a
 // key is imported once and a signature checked at most once per verifier instance.
+
+import type { webcrypto } from "node:crypto";
+import { RsaSaPssParams } from "@peculiar/asn1-rsa";
 import type { ParsedCertificate } from "./certificate.js";
 import { DerError, readChildren, readTlv } from "./der.js";
-import type { webcrypto } from "node:crypto";
-
-import { RsaSaPssParams } from "@peculiar/asn1-rsa";
 
 import { AsnConvert, asn1x509, defaultCrypto, type WebCrypto } from "./x509.js";
 
-type ImportParams = webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams | webcrypto.Algorithm;
+type ImportParams =
+  | webcrypto.RsaHashedImportParams
+  | webcrypto.EcKeyImportParams
+  | webcrypto.Algorithm;
 type VerifyParams = webcrypto.Algorithm | webcrypto.RsaPssParams | webcrypto.EcdsaParams;
 
 export type SignatureFailure =
@@ -22,7 +25,9 @@ export type SignatureFailure =
   | "bad-key"
   | "malformed-signature";
 
-export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly failure: SignatureFailure; readonly detail: string };
+export type SignatureCheck =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly failure: SignatureFailure; readonly detail: string };
 
 const HASHES: Readonly<Record<string, string>> = {
   "1.3.14.3.2.26": "SHA-1",
@@ -65,7 +70,8 @@ function keyAlgorithm(spki: Uint8Array): { oid: string; curve: string | undefine
   if (info.algorithm.algorithm === KEY_EC && params) {
     try {
       const tlv = readTlv(new Uint8Array(params), 0);
-      if (tlv.tag === 0x06) curve = decodeOid(new Uint8Array(params).subarray(tlv.contentStart, tlv.end));
+      if (tlv.tag === 0x06)
+        curve = decodeOid(new Uint8Array(params).subarray(tlv.contentStart, tlv.end));
     } catch {
       curve = undefined;
     }
@@ -79,7 +85,8 @@ function decodeOid(bytes: Uint8Array): string {
   for (const byte of bytes) {
     value = value * 128 + (byte & 0x7f);
     if ((byte & 0x80) === 0) {
-      if (parts.length === 0) parts.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
+      if (parts.length === 0)
+        parts.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
       else parts.push(value);
       value = 0;
     }
@@ -92,37 +99,58 @@ function plan(algorithm: asn1x509.AlgorithmIdentifier, spki: Uint8Array): Plan {
   try {
     key = keyAlgorithm(spki);
   } catch (error) {
-    return { failure: "bad-key", detail: `public key cannot be decoded: ${(error as Error).message}` };
+    return {
+      failure: "bad-key",
+      detail: `public key cannot be decoded: ${(error as Error).message}`,
+    };
   }
   const oid = algorithm.algorithm;
   const pkcs1Hash = RSA_PKCS1[oid];
   if (pkcs1Hash !== undefined) {
-    if (key.oid !== KEY_RSA) return { failure: "key-algorithm-mismatch", detail: `${oid} with a ${key.oid} key` };
-    return { import: { name: "RSASSA-PKCS1-v1_5", hash: pkcs1Hash }, verify: { name: "RSASSA-PKCS1-v1_5" } };
+    if (key.oid !== KEY_RSA)
+      return { failure: "key-algorithm-mismatch", detail: `${oid} with a ${key.oid} key` };
+    return {
+      import: { name: "RSASSA-PKCS1-v1_5", hash: pkcs1Hash },
+      verify: { name: "RSASSA-PKCS1-v1_5" },
+    };
   }
   if (oid === RSA_PSS) {
-    if (key.oid !== KEY_RSA) return { failure: "key-algorithm-mismatch", detail: `RSA-PSS with a ${key.oid} key` };
+    if (key.oid !== KEY_RSA)
+      return { failure: "key-algorithm-mismatch", detail: `RSA-PSS with a ${key.oid} key` };
     let params: RsaSaPssParams;
     try {
-      params = algorithm.parameters ? AsnConvert.parse(algorithm.parameters, RsaSaPssParams) : new RsaSaPssParams();
+      params = algorithm.parameters
+        ? AsnConvert.parse(algorithm.parameters, RsaSaPssParams)
+        : new RsaSaPssParams();
     } catch {
       return { failure: "unsupported-algorithm", detail: "RSA-PSS parameters cannot be decoded" };
     }
     const hash = HASHES[params.hashAlgorithm.algorithm];
     const mgfHash = params.maskGenAlgorithm.parameters
-      ? HASHES[AsnConvert.parse(params.maskGenAlgorithm.parameters, asn1x509.AlgorithmIdentifier).algorithm]
+      ? HASHES[
+          AsnConvert.parse(params.maskGenAlgorithm.parameters, asn1x509.AlgorithmIdentifier)
+            .algorithm
+        ]
       : "SHA-1";
     // WebCrypto's RSA-PSS ties the MGF1 hash to the message hash.
     if (hash === undefined || mgfHash !== hash) {
-      return { failure: "unsupported-algorithm", detail: "RSA-PSS with an unsupported hash or MGF1 hash" };
+      return {
+        failure: "unsupported-algorithm",
+        detail: "RSA-PSS with an unsupported hash or MGF1 hash",
+      };
     }
-    return { import: { name: "RSA-PSS", hash }, verify: { name: "RSA-PSS", saltLength: params.saltLength } as webcrypto.RsaPssParams };
+    return {
+      import: { name: "RSA-PSS", hash },
+      verify: { name: "RSA-PSS", saltLength: params.saltLength } as webcrypto.RsaPssParams,
+    };
   }
   const ecdsaHash = ECDSA[oid];
   if (ecdsaHash !== undefined) {
     const curve = key.curve === undefined ? undefined : CURVES[key.curve];
-    if (key.oid !== KEY_EC) return { failure: "key-algorithm-mismatch", detail: `${oid} with a ${key.oid} key` };
-    if (curve === undefined) return { failure: "unsupported-algorithm", detail: `EC curve ${key.curve ?? "(none)"}` };
+    if (key.oid !== KEY_EC)
+      return { failure: "key-algorithm-mismatch", detail: `${oid} with a ${key.oid} key` };
+    if (curve === undefined)
+      return { failure: "unsupported-algorithm", detail: `EC curve ${key.curve ?? "(none)"}` };
     return {
       import: { name: "ECDSA", namedCurve: curve.name },
       verify: { name: "ECDSA", hash: ecdsaHash } as webcrypto.EcdsaParams,
@@ -130,7 +158,8 @@ function plan(algorithm: asn1x509.AlgorithmIdentifier, spki: Uint8Array): Plan {
     };
   }
   if (oid === ED25519) {
-    if (key.oid !== ED25519) return { failure: "key-algorithm-mismatch", detail: `Ed25519 with a ${key.oid} key` };
+    if (key.oid !== ED25519)
+      return { failure: "key-algorithm-mismatch", detail: `Ed25519 with a ${key.oid} key` };
     return { import: { name: "Ed25519" }, verify: { name: "Ed25519" } };
   }
   return { failure: "unsupported-algorithm", detail: `signature algorithm ${oid}` };
@@ -195,18 +224,30 @@ export class SignatureVerifier {
       this.#keys.set(cacheKey, keyPromise);
     }
     const key = await keyPromise;
-    if (key === null) return { ok: false, failure: "bad-key", detail: "the public key cannot be imported" };
+    if (key === null)
+      return { ok: false, failure: "bad-key", detail: "the public key cannot be imported" };
     let signature: Uint8Array = certificate.signature;
     if (p.ecSize !== undefined) {
       const raw = ecdsaRaw(signature, p.ecSize);
-      if (raw === null) return { ok: false, failure: "malformed-signature", detail: "ECDSA signature is not a valid DER pair" };
+      if (raw === null)
+        return {
+          ok: false,
+          failure: "malformed-signature",
+          detail: "ECDSA signature is not a valid DER pair",
+        };
       signature = raw;
     }
     try {
       const ok = await this.#crypto.subtle.verify(p.verify, key, signature, certificate.tbs);
-      return ok ? { ok: true } : { ok: false, failure: "bad-signature", detail: "signature does not verify" };
+      return ok
+        ? { ok: true }
+        : { ok: false, failure: "bad-signature", detail: "signature does not verify" };
     } catch (error) {
-      return { ok: false, failure: "bad-signature", detail: `verification failed: ${(error as Error).message}` };
+      return {
+        ok: false,
+        failure: "bad-signature",
+        detail: `verification failed: ${(error as Error).message}`,
+      };
     }
   }
 }

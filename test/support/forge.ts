@@ -8,9 +8,8 @@ import { createHash, createPrivateKey, createPublicKey, webcrypto } from "node:c
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-
-import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { RsaSaPssParams } from "@peculiar/asn1-rsa";
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import * as x from "@peculiar/asn1-x509";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,9 +23,22 @@ export type KeyName =
   | "ed25519-1";
 
 export const KEY_NAMES: readonly KeyName[] = [
-  "rsa-1", "rsa-2", "rsa-3", "rsa-4", "rsa-5", "rsa-6",
-  "p256-1", "p256-2", "p256-3", "p256-4", "p256-5", "p256-6",
-  "p384-1", "p384-2", "p521-1", "ed25519-1",
+  "rsa-1",
+  "rsa-2",
+  "rsa-3",
+  "rsa-4",
+  "rsa-5",
+  "rsa-6",
+  "p256-1",
+  "p256-2",
+  "p256-3",
+  "p256-4",
+  "p256-5",
+  "p256-6",
+  "p384-1",
+  "p384-2",
+  "p521-1",
+  "ed25519-1",
 ];
 
 export interface PoolKey {
@@ -48,7 +60,13 @@ export function poolKey(name: KeyName): PoolKey {
       createPublicKey(createPrivateKey(privateKeyPem)).export({ type: "spki", format: "der" }),
     );
     const type = name.startsWith("rsa") ? "rsa" : name.startsWith("ed") ? "ed25519" : "ec";
-    const curve = name.startsWith("p256") ? "P-256" : name.startsWith("p384") ? "P-384" : name.startsWith("p521") ? "P-521" : undefined;
+    const curve = name.startsWith("p256")
+      ? "P-256"
+      : name.startsWith("p384")
+        ? "P-384"
+        : name.startsWith("p521")
+          ? "P-521"
+          : undefined;
     key = { name, privateKeyPem, spki, type, ...(curve ? { curve } : {}) };
     keyCache.set(name, key);
   }
@@ -59,7 +77,12 @@ export function poolKey(name: KeyName): PoolKey {
 export type NameSpec = readonly (readonly [string, string])[];
 
 const ATTRIBUTE_OIDS: Readonly<Record<string, string>> = {
-  CN: "2.5.4.3", C: "2.5.4.6", L: "2.5.4.7", ST: "2.5.4.8", O: "2.5.4.10", OU: "2.5.4.11",
+  CN: "2.5.4.3",
+  C: "2.5.4.6",
+  L: "2.5.4.7",
+  ST: "2.5.4.8",
+  O: "2.5.4.10",
+  OU: "2.5.4.11",
 };
 
 export type KeyUsageName = keyof typeof x.KeyUsageFlags;
@@ -80,15 +103,26 @@ export interface CertSpec {
   /** Sign RSA with PSS instead of PKCS#1 v1.5. */
   readonly pss?: boolean;
   readonly san?: readonly string[];
-  readonly basicConstraints?: { readonly ca: boolean; readonly pathLen?: number; readonly critical?: boolean };
+  readonly basicConstraints?: {
+    readonly ca: boolean;
+    readonly pathLen?: number;
+    readonly critical?: boolean;
+  };
   readonly keyUsage?: readonly KeyUsageName[];
   readonly eku?: readonly string[];
   /** Add a SubjectKeyIdentifier (SHA-1 of the key) – default true for v3. */
   readonly ski?: boolean;
   /** Add an AuthorityKeyIdentifier naming the signer's key – default true when issuer ≠ subject. */
   readonly aki?: boolean;
-  readonly nameConstraints?: { readonly permitted?: readonly string[]; readonly excluded?: readonly string[] };
-  readonly extraExtensions?: readonly { readonly oid: string; readonly critical: boolean; readonly value: Uint8Array }[];
+  readonly nameConstraints?: {
+    readonly permitted?: readonly string[];
+    readonly excluded?: readonly string[];
+  };
+  readonly extraExtensions?: readonly {
+    readonly oid: string;
+    readonly critical: boolean;
+    readonly value: Uint8Array;
+  }[];
   /** Flip a bit of the signature after signing. */
   readonly corruptSignature?: boolean;
 }
@@ -105,8 +139,12 @@ function buildName(spec: NameSpec): x.Name {
     spec.map(([type, value]) => {
       const oid = ATTRIBUTE_OIDS[type] ?? type;
       const attributeValue =
-        type === "C" ? new x.AttributeValue({ printableString: value }) : new x.AttributeValue({ utf8String: value });
-      return new x.RelativeDistinguishedName([new x.AttributeTypeAndValue({ type: oid, value: attributeValue })]);
+        type === "C"
+          ? new x.AttributeValue({ printableString: value })
+          : new x.AttributeValue({ utf8String: value });
+      return new x.RelativeDistinguishedName([
+        new x.AttributeTypeAndValue({ type: oid, value: attributeValue }),
+      ]);
     }),
   );
 }
@@ -124,18 +162,33 @@ function extension(oid: string, critical: boolean, value: ArrayBuffer | Uint8Arr
 function signatureAlgorithm(signer: PoolKey, hash: string, pss: boolean): x.AlgorithmIdentifier {
   if (signer.type === "ed25519") return new x.AlgorithmIdentifier({ algorithm: "1.3.101.112" });
   if (signer.type === "ec") {
-    const oid = { "SHA-1": "1.2.840.10045.4.1", "SHA-256": "1.2.840.10045.4.3.2", "SHA-384": "1.2.840.10045.4.3.3", "SHA-512": "1.2.840.10045.4.3.4" }[hash]!;
+    const oid = {
+      "SHA-1": "1.2.840.10045.4.1",
+      "SHA-256": "1.2.840.10045.4.3.2",
+      "SHA-384": "1.2.840.10045.4.3.3",
+      "SHA-512": "1.2.840.10045.4.3.4",
+    }[hash]!;
     return new x.AlgorithmIdentifier({ algorithm: oid });
   }
   if (pss) {
     // RSASSA-PSS-params with the hash, MGF1 over the same hash, salt = hash length.
-    const hashOid = { "SHA-1": "1.3.14.3.2.26", "SHA-256": "2.16.840.1.101.3.4.2.1", "SHA-384": "2.16.840.1.101.3.4.2.2", "SHA-512": "2.16.840.1.101.3.4.2.3" }[hash]!;
+    const hashOid = {
+      "SHA-1": "1.3.14.3.2.26",
+      "SHA-256": "2.16.840.1.101.3.4.2.1",
+      "SHA-384": "2.16.840.1.101.3.4.2.2",
+      "SHA-512": "2.16.840.1.101.3.4.2.3",
+    }[hash]!;
     const saltLength = { "SHA-1": 20, "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 }[hash]!;
     const hashAlg = new x.AlgorithmIdentifier({ algorithm: hashOid, parameters: null });
     const params = pssParams(hashAlg, saltLength);
     return new x.AlgorithmIdentifier({ algorithm: "1.2.840.113549.1.1.10", parameters: params });
   }
-  const oid = { "SHA-1": "1.2.840.113549.1.1.5", "SHA-256": "1.2.840.113549.1.1.11", "SHA-384": "1.2.840.113549.1.1.12", "SHA-512": "1.2.840.113549.1.1.13" }[hash]!;
+  const oid = {
+    "SHA-1": "1.2.840.113549.1.1.5",
+    "SHA-256": "1.2.840.113549.1.1.11",
+    "SHA-384": "1.2.840.113549.1.1.12",
+    "SHA-512": "1.2.840.113549.1.1.13",
+  }[hash]!;
   return new x.AlgorithmIdentifier({ algorithm: oid, parameters: null });
 }
 
@@ -201,7 +254,9 @@ export async function forgeCertificate(spec: CertSpec): Promise<Uint8Array> {
   const version = spec.version ?? 3;
   const subjectKey = poolKey(spec.key);
   const signer = poolKey(spec.signer ?? spec.key);
-  const hash = spec.hash ?? (signer.curve === "P-384" ? "SHA-384" : signer.curve === "P-521" ? "SHA-512" : "SHA-256");
+  const hash =
+    spec.hash ??
+    (signer.curve === "P-384" ? "SHA-384" : signer.curve === "P-521" ? "SHA-512" : "SHA-256");
   const pss = spec.pss === true && signer.type === "rsa";
   const algorithm = signatureAlgorithm(signer, hash, pss);
   const issuerSpec = spec.issuer ?? spec.subject;
@@ -209,40 +264,94 @@ export async function forgeCertificate(spec: CertSpec): Promise<Uint8Array> {
   const extensions: x.Extension[] = [];
   if (version === 3) {
     if (spec.basicConstraints) {
-      extensions.push(extension("2.5.29.19", spec.basicConstraints.critical ?? true, AsnConvert.serialize(new x.BasicConstraints({
-        cA: spec.basicConstraints.ca,
-        ...(spec.basicConstraints.pathLen !== undefined ? { pathLenConstraint: spec.basicConstraints.pathLen } : {}),
-      }))));
+      extensions.push(
+        extension(
+          "2.5.29.19",
+          spec.basicConstraints.critical ?? true,
+          AsnConvert.serialize(
+            new x.BasicConstraints({
+              cA: spec.basicConstraints.ca,
+              ...(spec.basicConstraints.pathLen !== undefined
+                ? { pathLenConstraint: spec.basicConstraints.pathLen }
+                : {}),
+            }),
+          ),
+        ),
+      );
     }
     if (spec.keyUsage) {
       const flags = spec.keyUsage.reduce((all, name) => all | x.KeyUsageFlags[name], 0);
       extensions.push(extension("2.5.29.15", true, AsnConvert.serialize(new x.KeyUsage(flags))));
     }
     if (spec.eku) {
-      extensions.push(extension("2.5.29.37", false, AsnConvert.serialize(new x.ExtendedKeyUsage([...spec.eku]))));
+      extensions.push(
+        extension("2.5.29.37", false, AsnConvert.serialize(new x.ExtendedKeyUsage([...spec.eku]))),
+      );
     }
     if (spec.ski ?? true) {
-      extensions.push(extension("2.5.29.14", false, AsnConvert.serialize(new x.SubjectKeyIdentifier(keyId(subjectKey.spki)))));
+      extensions.push(
+        extension(
+          "2.5.29.14",
+          false,
+          AsnConvert.serialize(new x.SubjectKeyIdentifier(keyId(subjectKey.spki))),
+        ),
+      );
     }
     const selfIssued = JSON.stringify(issuerSpec) === JSON.stringify(spec.subject);
     if (spec.aki ?? !selfIssued) {
-      extensions.push(extension("2.5.29.35", false, AsnConvert.serialize(new x.AuthorityKeyIdentifier({
-        keyIdentifier: new x.KeyIdentifier(keyId(signer.spki)),
-      }))));
+      extensions.push(
+        extension(
+          "2.5.29.35",
+          false,
+          AsnConvert.serialize(
+            new x.AuthorityKeyIdentifier({
+              keyIdentifier: new x.KeyIdentifier(keyId(signer.spki)),
+            }),
+          ),
+        ),
+      );
     }
     if (spec.san) {
-      extensions.push(extension("2.5.29.17", false, AsnConvert.serialize(new x.SubjectAlternativeName(
-        spec.san.map((dNSName) => new x.GeneralName({ dNSName })),
-      ))));
+      extensions.push(
+        extension(
+          "2.5.29.17",
+          false,
+          AsnConvert.serialize(
+            new x.SubjectAlternativeName(spec.san.map((dNSName) => new x.GeneralName({ dNSName }))),
+          ),
+        ),
+      );
     }
     if (spec.nameConstraints) {
-      const subtree = (name: string) => new x.GeneralSubtree({ base: new x.GeneralName({ dNSName: name }) });
-      extensions.push(extension("2.5.29.30", true, AsnConvert.serialize(new x.NameConstraints({
-        ...(spec.nameConstraints.permitted ? { permittedSubtrees: new x.GeneralSubtrees(spec.nameConstraints.permitted.map(subtree)) } : {}),
-        ...(spec.nameConstraints.excluded ? { excludedSubtrees: new x.GeneralSubtrees(spec.nameConstraints.excluded.map(subtree)) } : {}),
-      }))));
+      const subtree = (name: string) =>
+        new x.GeneralSubtree({ base: new x.GeneralName({ dNSName: name }) });
+      extensions.push(
+        extension(
+          "2.5.29.30",
+          true,
+          AsnConvert.serialize(
+            new x.NameConstraints({
+              ...(spec.nameConstraints.permitted
+                ? {
+                    permittedSubtrees: new x.GeneralSubtrees(
+                      spec.nameConstraints.permitted.map(subtree),
+                    ),
+                  }
+                : {}),
+              ...(spec.nameConstraints.excluded
+                ? {
+                    excludedSubtrees: new x.GeneralSubtrees(
+                      spec.nameConstraints.excluded.map(subtree),
+                    ),
+                  }
+                : {}),
+            }),
+          ),
+        ),
+      );
     }
-    for (const extra of spec.extraExtensions ?? []) extensions.push(extension(extra.oid, extra.critical, extra.value));
+    for (const extra of spec.extraExtensions ?? [])
+      extensions.push(extension(extra.oid, extra.critical, extra.value));
   }
 
   const tbs = new x.TBSCertificate({
@@ -263,12 +372,19 @@ export async function forgeCertificate(spec: CertSpec): Promise<Uint8Array> {
       : signer.type === "ec"
         ? { name: "ECDSA", hash }
         : pss
-          ? { name: "RSA-PSS", saltLength: { "SHA-1": 20, "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 }[hash]! }
+          ? {
+              name: "RSA-PSS",
+              saltLength: { "SHA-1": 20, "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 }[hash]!,
+            }
           : { name: "RSASSA-PKCS1-v1_5" };
   let signature = new Uint8Array(await subtle.sign(signAlgorithm, key, tbsDer));
   if (signer.type === "ec") signature = ecdsaDer(signature);
   if (spec.corruptSignature) signature[signature.length - 1]! ^= 0x01;
-  const certificate = new x.Certificate({ tbsCertificate: tbs, signatureAlgorithm: algorithm, signatureValue: signature.buffer });
+  const certificate = new x.Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm: algorithm,
+    signatureValue: signature.buffer,
+  });
   return new Uint8Array(AsnConvert.serialize(certificate));
 }
 

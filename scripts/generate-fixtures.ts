@@ -1,0 +1,481 @@
+// Generates the fixture certificates every rule needs, with fixed dates around one fixed NOW,
+// from the committed key pool (test/fixtures/keys). Run with `npm run fixtures`; the output
+// (test/fixtures/certs, test/fixtures/directory, test/fixtures/manifest.json and the demo
+// snapshot src/demo/snapshot.json) is committed, so tests never generate anything.
+//
+// ECDSA signatures are randomized, so a re-run changes bytes and thumbprints, never meanings.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { thumbprintOf } from "../src/lib/thumbprint.js";
+import {
+  type CertSpec,
+  forgeCertificate,
+  type KeyName,
+  OID,
+  toPem,
+} from "../test/support/forge.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "test", "fixtures");
+
+/** The fixed evaluation time of every test (A4). */
+export const NOW = new Date("2025-06-15T12:00:00Z");
+const DAY = 86_400_000;
+const at = (days: number) => new Date(NOW.getTime() + days * DAY);
+
+export const SERVER = {
+  fqdn: "mail.contoso.com",
+  hostName: "EDGE01",
+  physicalFqdn: "edge01.contoso.com",
+  physicalHostName: "EDGE01",
+  clusterName: "cluster.contoso.com",
+} as const;
+
+const ROOT_RSA = [
+  ["O", "Contoso Test PKI"],
+  ["CN", "Contoso Root CA (RSA)"],
+] as const;
+const INTER_RSA = [
+  ["O", "Contoso Test PKI"],
+  ["CN", "Contoso Issuing CA (RSA)"],
+] as const;
+const ROOT_EC = [
+  ["O", "Contoso Test PKI"],
+  ["CN", "Contoso Root CA (ECDSA)"],
+] as const;
+const INTER_EC = [
+  ["O", "Contoso Test PKI"],
+  ["CN", "Contoso Issuing CA (ECDSA)"],
+] as const;
+const ROOT_OTHER = [
+  ["O", "Fabrikam"],
+  ["CN", "Fabrikam Root CA"],
+] as const;
+const INTER_OLD = [
+  ["O", "Contoso Test PKI"],
+  ["CN", "Contoso Expired Issuing CA"],
+] as const;
+
+const CA = { basicConstraints: { ca: true }, keyUsage: ["keyCertSign", "cRLSign"] } as const;
+const SERVER_LEAF = {
+  basicConstraints: { ca: false },
+  keyUsage: ["digitalSignature", "keyEncipherment"],
+  eku: [OID.serverAuth, OID.clientAuth],
+} as const;
+const SELF = {
+  keyUsage: ["digitalSignature", "keyEncipherment"],
+  eku: [OID.serverAuth, OID.clientAuth],
+} as const;
+
+interface Fixture {
+  readonly description: string;
+  readonly spec: CertSpec;
+}
+
+let serial = 0x1000;
+function cert(description: string, spec: Omit<CertSpec, "serial">): Fixture {
+  serial += 1;
+  return { description, spec: { ...spec, serial } };
+}
+
+/** Every fixture certificate, by name. Order matters only for serial numbers. */
+export const FIXTURES: Record<string, Fixture> = {
+  "root-rsa": cert("RSA root CA (trust anchor)", {
+    subject: ROOT_RSA,
+    notBefore: at(-3650),
+    notAfter: at(3650),
+    key: "rsa-1",
+    ...CA,
+  }),
+  "inter-rsa": cert("RSA issuing CA under root-rsa", {
+    subject: INTER_RSA,
+    issuer: ROOT_RSA,
+    notBefore: at(-1825),
+    notAfter: at(1825),
+    key: "rsa-2",
+    signer: "rsa-1",
+    ...CA,
+  }),
+  "leaf-rsa": cert("mail.contoso.com, RSA, root-rsa → inter-rsa → leaf", {
+    subject: [
+      ["O", "Contoso"],
+      ["CN", "mail.contoso.com"],
+    ],
+    issuer: INTER_RSA,
+    notBefore: at(-20),
+    notAfter: at(345),
+    key: "rsa-3",
+    signer: "rsa-2",
+    san: ["mail.contoso.com", "edge01.contoso.com"],
+    ...SERVER_LEAF,
+  }),
+  "root-ec": cert("ECDSA P-384 root CA (trust anchor)", {
+    subject: ROOT_EC,
+    notBefore: at(-3650),
+    notAfter: at(3650),
+    key: "p384-1",
+    ...CA,
+  }),
+  "inter-ec": cert("ECDSA P-256 issuing CA under root-ec", {
+    subject: INTER_EC,
+    issuer: ROOT_EC,
+    notBefore: at(-1825),
+    notAfter: at(1825),
+    key: "p256-1",
+    signer: "p384-1",
+    ...CA,
+  }),
+  "leaf-ec": cert("mail.contoso.com, ECDSA, root-ec → inter-ec → leaf, newer than leaf-rsa", {
+    subject: [["CN", "mail.contoso.com"]],
+    issuer: INTER_EC,
+    notBefore: at(-10),
+    notAfter: at(355),
+    key: "p256-2",
+    signer: "p256-1",
+    san: ["mail.contoso.com"],
+    ...SERVER_LEAF,
+  }),
+  "self-signed": cert("self-signed v3 mail.contoso.com (as New-ExchangeCertificate makes)", {
+    subject: [["CN", "mail.contoso.com"]],
+    notBefore: at(-30),
+    notAfter: at(335),
+    key: "rsa-4",
+    san: ["mail.contoso.com", "EDGE01", "edge01.contoso.com"],
+    ...SELF,
+  }),
+  "self-signed-old": cert("older self-signed mail.contoso.com", {
+    subject: [["CN", "mail.contoso.com"]],
+    notBefore: at(-400),
+    notAfter: at(330),
+    key: "p256-3",
+    san: ["mail.contoso.com"],
+    ...SELF,
+  }),
+  "self-signed-newest": cert("the newest self-signed mail.contoso.com", {
+    subject: [["CN", "mail.contoso.com"]],
+    notBefore: at(-1),
+    notAfter: at(364),
+    key: "p256-4",
+    san: ["mail.contoso.com"],
+    ...SELF,
+  }),
+  expired: cert("self-signed mail.contoso.com that expired yesterday", {
+    subject: [["CN", "mail.contoso.com"]],
+    notBefore: at(-366),
+    notAfter: at(-1),
+    key: "rsa-5",
+    san: ["mail.contoso.com"],
+    ...SELF,
+  }),
+  "not-yet-valid": cert("self-signed mail.contoso.com valid from in 10 days", {
+    subject: [["CN", "mail.contoso.com"]],
+    notBefore: at(10),
+    notAfter: at(375),
+    key: "p256-5",
+    san: ["mail.contoso.com"],
+    ...SELF,
+  }),
+  "expiring-soon": cert("self-signed mail.contoso.com that expires in 5 days", {
+    subject: [["CN", "mail.contoso.com"]],
+    notBefore: at(-360),
+    notAfter: at(5),
+    key: "p256-6",
+    san: ["mail.contoso.com"],
+    ...SELF,
+  }),
+  v1: cert("X.509 version 1 mail.contoso.com (no extensions)", {
+    version: 1,
+    subject: [["CN", "mail.contoso.com"]],
+    notBefore: at(-5),
+    notAfter: at(360),
+    key: "rsa-6",
+  }),
+  "host-name": cert("CN=EDGE01 only (the host name)", {
+    subject: [["CN", "EDGE01"]],
+    notBefore: at(-40),
+    notAfter: at(325),
+    key: "p256-3",
+    ...SELF,
+  }),
+  "physical-fqdn": cert("SAN edge01.contoso.com only (the physical FQDN)", {
+    subject: [["O", "Contoso"]],
+    notBefore: at(-41),
+    notAfter: at(324),
+    key: "p256-4",
+    san: ["edge01.contoso.com"],
+    ...SELF,
+  }),
+  cluster: cert("SAN cluster.contoso.com (the NLB cluster name)", {
+    subject: [["CN", "cluster.contoso.com"]],
+    notBefore: at(-42),
+    notAfter: at(323),
+    key: "p256-5",
+    san: ["cluster.contoso.com"],
+    ...SELF,
+  }),
+  "san-only": cert("mail.contoso.com in the SAN only, empty subject", {
+    subject: [],
+    notBefore: at(-43),
+    notAfter: at(322),
+    key: "p256-6",
+    san: ["mail.contoso.com"],
+    ...SELF,
+  }),
+  "cn-only": cert("mail.contoso.com in the CN only, with a SAN naming another host (A7)", {
+    subject: [["CN", "mail.contoso.com"]],
+    notBefore: at(-44),
+    notAfter: at(321),
+    key: "rsa-4",
+    san: ["other.contoso.com"],
+    ...SELF,
+  }),
+  "tie-a": cert("equal notBefore as tie-b, later notAfter (A11)", {
+    subject: [["CN", "mail.contoso.com"]],
+    notBefore: at(-50),
+    notAfter: at(400),
+    key: "p256-3",
+    san: ["mail.contoso.com"],
+    ...SELF,
+  }),
+  "tie-b": cert("equal notBefore as tie-a, earlier notAfter (A11)", {
+    subject: [["CN", "mail.contoso.com"]],
+    notBefore: at(-50),
+    notAfter: at(300),
+    key: "p256-4",
+    san: ["mail.contoso.com"],
+    ...SELF,
+  }),
+  "tie-c": cert("equal notBefore and notAfter as tie-d: thumbprint decides (A11)", {
+    subject: [
+      ["CN", "mail.contoso.com"],
+      ["OU", "c"],
+    ],
+    notBefore: at(-60),
+    notAfter: at(200),
+    key: "p256-5",
+    san: ["mail.contoso.com"],
+    ...SELF,
+  }),
+  "tie-d": cert("equal notBefore and notAfter as tie-c: thumbprint decides (A11)", {
+    subject: [
+      ["CN", "mail.contoso.com"],
+      ["OU", "d"],
+    ],
+    notBefore: at(-60),
+    notAfter: at(200),
+    key: "p256-6",
+    san: ["mail.contoso.com"],
+    ...SELF,
+  }),
+  wildcard: cert("*.contoso.com (matches only with wildcardNames, A5)", {
+    subject: [["CN", "*.contoso.com"]],
+    notBefore: at(-2),
+    notAfter: at(363),
+    key: "rsa-5",
+    san: ["*.contoso.com"],
+    ...SELF,
+  }),
+  evil: cert("evilcontoso.com and mail.contoso.com.evil.net (A2 traps)", {
+    subject: [["CN", "evilcontoso.com"]],
+    notBefore: at(-3),
+    notAfter: at(362),
+    key: "rsa-6",
+    san: ["evilcontoso.com", "mail.contoso.com.evil.net"],
+    ...SELF,
+  }),
+  "root-other": cert("Fabrikam root CA (not a trust anchor)", {
+    subject: ROOT_OTHER,
+    notBefore: at(-3650),
+    notAfter: at(3650),
+    key: "p384-2",
+    ...CA,
+  }),
+  "leaf-untrusted": cert("mail.contoso.com issued by the untrusted Fabrikam root", {
+    subject: [["CN", "mail.contoso.com"]],
+    issuer: ROOT_OTHER,
+    notBefore: at(-4),
+    notAfter: at(361),
+    key: "p256-3",
+    signer: "p384-2",
+    san: ["mail.contoso.com"],
+    ...SERVER_LEAF,
+  }),
+  "inter-expired": cert("issuing CA under root-rsa that expired 10 days ago", {
+    subject: INTER_OLD,
+    issuer: ROOT_RSA,
+    notBefore: at(-800),
+    notAfter: at(-10),
+    key: "rsa-5",
+    signer: "rsa-1",
+    ...CA,
+  }),
+  "leaf-expired-chain": cert("mail.contoso.com under the expired issuing CA (not valid PKI, A3)", {
+    subject: [["CN", "mail.contoso.com"]],
+    issuer: INTER_OLD,
+    notBefore: at(-6),
+    notAfter: at(359),
+    key: "p256-4",
+    signer: "rsa-5",
+    san: ["mail.contoso.com"],
+    ...SERVER_LEAF,
+  }),
+  "leaf-rsa-older": cert(
+    "older mail.contoso.com under inter-rsa (valid PKI, ranks below leaf-rsa)",
+    {
+      subject: [["CN", "mail.contoso.com"]],
+      issuer: INTER_RSA,
+      notBefore: at(-200),
+      notAfter: at(165),
+      key: "p256-5",
+      signer: "rsa-2",
+      san: ["mail.contoso.com"],
+      ...SERVER_LEAF,
+    },
+  ),
+};
+
+/** The Windows serialized-certificate blob: property records, the certificate as id 32. */
+export function serializedCertificate(der: Uint8Array): Uint8Array {
+  const record = (id: number, data: Uint8Array) => {
+    const header = Buffer.alloc(12);
+    header.writeUInt32LE(id, 0);
+    header.writeUInt32LE(1, 4);
+    header.writeUInt32LE(data.length, 8);
+    return Buffer.concat([header, Buffer.from(data)]);
+  };
+  // Windows writes other properties first: a SHA-1 hash (id 3) and a friendly name (id 11).
+  const sha1 = Buffer.from(thumbprintOf(der), "hex");
+  const friendlyName = Buffer.from("Microsoft Exchange\0", "utf16le");
+  return new Uint8Array(
+    Buffer.concat([record(3, sha1), record(11, friendlyName), record(32, der)]),
+  );
+}
+
+async function main(): Promise<void> {
+  const certDir = join(out, "certs");
+  const directoryDir = join(out, "directory");
+  rmSync(certDir, { recursive: true, force: true });
+  rmSync(directoryDir, { recursive: true, force: true });
+  mkdirSync(certDir, { recursive: true });
+  mkdirSync(directoryDir, { recursive: true });
+
+  const manifest: Record<
+    string,
+    { file: string; key: KeyName; thumbprint: string; description: string }
+  > = {};
+  const ders: Record<string, Uint8Array> = {};
+  for (const [name, fixture] of Object.entries(FIXTURES)) {
+    const der = await forgeCertificate(fixture.spec);
+    ders[name] = der;
+    writeFileSync(join(certDir, `${name}.pem`), toPem(der));
+    manifest[name] = {
+      file: `certs/${name}.pem`,
+      key: fixture.spec.key,
+      thumbprint: thumbprintOf(der),
+      description: fixture.description,
+    };
+  }
+
+  // The directory attribute in its three forms (SPEC "The directory attribute"), for self-signed.
+  const directoryCert = ders["self-signed"]!;
+  const thumbprint = thumbprintOf(directoryCert);
+  const pasted = `\u200e${thumbprint.toLowerCase().replace(/(..)/g, "$1 ").trim()}`;
+  writeFileSync(join(directoryDir, "thumbprint.txt"), pasted);
+  writeFileSync(join(directoryDir, "certificate.der"), directoryCert);
+  writeFileSync(join(directoryDir, "serialized.bin"), serializedCertificate(directoryCert));
+
+  writeFileSync(
+    join(out, "manifest.json"),
+    `${JSON.stringify({ now: NOW.toISOString(), server: SERVER, directory: { certificate: "self-signed", thumbprint }, certificates: manifest }, null, 2)}\n`,
+  );
+  await writeDemo();
+  console.log(`wrote ${Object.keys(manifest).length} certificates to ${certDir}`);
+}
+
+/**
+ * The demo: an Edge server renewed its self-signed certificate, but the directory (through the
+ * Edge subscription) still names the old one, so the selection keeps the old certificate and
+ * logs 1037. Dates are long, so the demo reads well against the wall clock for years.
+ */
+async function writeDemo(): Promise<void> {
+  const real = (iso: string) => new Date(iso);
+  const subject = [["CN", "edge01.contoso.com"]] as const;
+  const certificates = {
+    current: await forgeCertificate({
+      serial: 0xd1,
+      subject,
+      notBefore: real("2025-01-10T00:00:00Z"),
+      notAfter: real("2035-01-10T00:00:00Z"),
+      key: "rsa-3",
+      san: ["edge01.contoso.com", "EDGE01"],
+      ...SELF,
+    }),
+    renewed: await forgeCertificate({
+      serial: 0xd2,
+      subject,
+      notBefore: real("2026-09-01T00:00:00Z"),
+      notAfter: real("2036-09-01T00:00:00Z"),
+      key: "p256-2",
+      san: ["edge01.contoso.com", "EDGE01"],
+      ...SELF,
+    }),
+    iis: await forgeCertificate({
+      serial: 0xd3,
+      subject: [["CN", "owa.contoso.com"]],
+      notBefore: real("2026-01-05T00:00:00Z"),
+      notAfter: real("2036-01-05T00:00:00Z"),
+      key: "p256-3",
+      san: ["owa.contoso.com"],
+      ...SELF,
+    }),
+    noKey: await forgeCertificate({
+      serial: 0xd4,
+      subject,
+      notBefore: real("2026-10-01T00:00:00Z"),
+      notAfter: real("2036-10-01T00:00:00Z"),
+      key: "p256-4",
+      san: ["edge01.contoso.com"],
+      ...SELF,
+    }),
+  };
+  const b64 = (der: Uint8Array) => Buffer.from(der).toString("base64");
+  const snapshot = {
+    $schema: "../../schema/snapshot.schema.json",
+    description:
+      "Demo: EDGE01 renewed its certificate, but the Edge subscription still names the old one",
+    role: "EdgeTransport",
+    sendConnector: {
+      name: "EdgeSync - Inbound to Default-First-Site-Name",
+      smartHostAuthMechanism: "ExchangeServer",
+      addressSpaces: ["SMTP:--;1"],
+    },
+    server: {
+      fqdn: "edge01.contoso.com",
+      hostName: "EDGE01",
+      physicalFqdn: "edge01.contoso.com",
+      physicalHostName: "EDGE01",
+    },
+    directory: { thumbprint: thumbprintOf(certificates.current) },
+    store: [
+      { rawData: b64(certificates.current), hasPrivateKey: true, services: ["SMTP"] },
+      {
+        rawData: b64(certificates.renewed),
+        hasPrivateKey: true,
+        services: ["SMTP", "IMAP", "POP"],
+      },
+      { rawData: b64(certificates.iis), hasPrivateKey: true, services: ["IIS"] },
+      { rawData: b64(certificates.noKey), hasPrivateKey: false, services: ["SMTP"] },
+    ],
+  };
+  mkdirSync(join(root, "src", "demo"), { recursive: true });
+  writeFileSync(
+    join(root, "src", "demo", "snapshot.json"),
+    `${JSON.stringify(snapshot, null, 2)}\n`,
+  );
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await main();
+}

@@ -1,0 +1,71 @@
+// The public surface: an explicit list, no `export *` (STYLE). Internals under src/lib stay out.
+
+export {
+  AnonymousTlsError,
+  type CertificateParseFailure,
+  type ErrorCode,
+  InvalidCertificateError,
+  InvalidSettingError,
+  InvalidThumbprintError,
+  NoPrivateKeyError,
+  NotSelectedError,
+  type SettingField,
+} from "./errors.js";
+export { type ExplainOptions, explainSelection } from "./explain.js";
+export {
+  type HostName,
+  type HostNameProblem,
+  type NameMatch,
+  type NameSource,
+  parseHostName,
+} from "./lib/dns-name.js";
+export { parseThumbprint, type Thumbprint, thumbprintOf } from "./lib/thumbprint.js";
+export {
+  AUTH_MECHANISMS,
+  type AuthMechanism,
+  DELIVERY_TYPES,
+  type DeliveryType,
+  SMART_HOST_AUTH_MECHANISMS,
+  type SmartHostAuthMechanism,
+} from "./lib/vocabulary.js";
+export { selectInboundAnonymousTlsCert } from "./select-inbound.js";
+export { selectOutboundAnonymousTlsCert } from "./select-outbound.js";
+export type {
+  CertificateFacts,
+  CertificateInput,
+  CertificateVerdict,
+  CertStore,
+  CommonSelectionOptions,
+  Directory,
+  DirectoryValue,
+  Event1037,
+  Event12012,
+  Event12013,
+  Event12015,
+  Event12017,
+  EventId,
+  ExchangeEvent,
+  Exclusion,
+  ExpiryWarning,
+  GateCondition,
+  InboundSelectionOptions,
+  NoCertificate,
+  NoCertificateReason,
+  NotAttempted,
+  OutboundSelectionOptions,
+  Outcome,
+  Phase,
+  ReceiveConnector,
+  Role,
+  RuleId,
+  Selected,
+  Selection,
+  SendConnector,
+  ServerNames,
+  StepName,
+  StoreEntry,
+  ThumbprintMismatchPolicy,
+  TimeStatus,
+  TraceStep,
+  TrustVerdict,
+} from "./types.js";

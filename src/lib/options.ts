@@ -1,0 +1,161 @@
+// Checking what the caller passed, once, at the entry point. Wrong types and missing parts are
+// misuse (TypeError); connector values Exchange would refuse are InvalidSettingError; a trust
+// anchor that does not parse is InvalidCertificateError. `now` is resolved here, once (A4).
+import type {
+  CertStore,
+  CommonSelectionOptions,
+  Directory,
+  ExpiryWarning,
+  InboundSelectionOptions,
+  OutboundSelectionOptions,
+  Phase,
+  ServerNames,
+  ThumbprintMismatchPolicy,
+} from "../types.js";
+import type {
+  AddressSpace,
+  AuthMechanism,
+  DeliveryType,
+  SmartHostAuthMechanism,
+} from "./vocabulary.js";
+import {
+  parseAddressSpace,
+  parseAuthMechanism,
+  parseDeliveryType,
+  parseSmartHostAuthMechanism,
+} from "./vocabulary.js";
+
+export interface CommonInput {
+  readonly directory: Directory;
+  readonly store: CertStore;
+  readonly phase: Phase;
+  readonly now: Date;
+  readonly onEvent: CommonSelectionOptions["onEvent"];
+  readonly signal: AbortSignal | undefined;
+  readonly expiryWarning: ExpiryWarning | undefined;
+}
+
+export interface OutboundInput extends CommonInput {
+  readonly role: OutboundSelectionOptions["role"];
+  readonly smartHostAuthMechanism: SmartHostAuthMechanism;
+  readonly addressSpaces: readonly AddressSpace[];
+  readonly deliveryType: DeliveryType | undefined;
+  readonly server: ServerNames;
+  readonly wildcardNames: boolean;
+  readonly onThumbprintMismatch: ThumbprintMismatchPolicy;
+}
+
+export interface InboundInput extends CommonInput {
+  readonly authMechanism: ReadonlySet<AuthMechanism>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+function oneOf<T extends string>(
+  name: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (typeof value === "string" && (allowed as readonly string[]).includes(value))
+    return value as T;
+  throw new TypeError(`${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
+}
+
+function checkCommon(options: CommonSelectionOptions): CommonInput {
+  if (!isObject(options)) throw new TypeError("options must be an object");
+  const { directory, store, now, onEvent, signal, expiryWarning } = options;
+  if (!isObject(directory) || typeof directory.readInternalTransportCertificate !== "function") {
+    throw new TypeError("directory must have a readInternalTransportCertificate() method");
+  }
+  if (!isObject(store) || typeof store.list !== "function") {
+    throw new TypeError("store must have a list() method");
+  }
+  if (now !== undefined && !(now instanceof Date && !Number.isNaN(now.getTime()))) {
+    throw new TypeError("now must be a valid Date");
+  }
+  if (onEvent !== undefined && typeof onEvent !== "function")
+    throw new TypeError("onEvent must be a function");
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new TypeError("signal must be an AbortSignal");
+  if (
+    expiryWarning !== undefined &&
+    !(
+      isObject(expiryWarning) &&
+      typeof expiryWarning.days === "number" &&
+      Number.isFinite(expiryWarning.days) &&
+      expiryWarning.days >= 0
+    )
+  ) {
+    throw new TypeError("expiryWarning.days must be a finite number of days, zero or more");
+  }
+  return {
+    directory,
+    store,
+    phase: oneOf("phase", options.phase, ["session", "startup"], "session"),
+    now: new Date((now ?? new Date()).getTime()),
+    onEvent,
+    signal,
+    expiryWarning,
+  };
+}
+
+function checkServer(server: unknown): ServerNames {
+  if (!isObject(server))
+    throw new TypeError("server must be an object with the computer's names (R8)");
+  for (const key of ["fqdn", "hostName", "physicalFqdn", "physicalHostName"] as const) {
+    if (typeof server[key] !== "string") throw new TypeError(`server.${key} must be a string`);
+  }
+  if (server.clusterName !== undefined && typeof server.clusterName !== "string") {
+    throw new TypeError("server.clusterName must be a string when given");
+  }
+  const names = server as unknown as ServerNames;
+  return {
+    fqdn: names.fqdn,
+    hostName: names.hostName,
+    physicalFqdn: names.physicalFqdn,
+    physicalHostName: names.physicalHostName,
+    ...(names.clusterName !== undefined ? { clusterName: names.clusterName } : {}),
+  };
+}
+
+export function checkOutboundOptions(options: OutboundSelectionOptions): OutboundInput {
+  const common = checkCommon(options);
+  const role = options.role;
+  if (role !== "HubTransport" && role !== "EdgeTransport") {
+    throw new TypeError('role must be "HubTransport" or "EdgeTransport"');
+  }
+  const connector: unknown = options.sendConnector;
+  if (!isObject(connector)) throw new TypeError("sendConnector must be an object");
+  if (!Array.isArray(connector.addressSpaces))
+    throw new TypeError("sendConnector.addressSpaces must be an array");
+  if (options.wildcardNames !== undefined && typeof options.wildcardNames !== "boolean") {
+    throw new TypeError("wildcardNames must be a boolean");
+  }
+  return {
+    ...common,
+    role,
+    smartHostAuthMechanism: parseSmartHostAuthMechanism(connector.smartHostAuthMechanism),
+    addressSpaces: connector.addressSpaces.map(parseAddressSpace),
+    deliveryType:
+      options.deliveryType === undefined ? undefined : parseDeliveryType(options.deliveryType),
+    server: checkServer(options.server),
+    wildcardNames: options.wildcardNames === true,
+    onThumbprintMismatch: oneOf(
+      "onThumbprintMismatch",
+      options.onThumbprintMismatch,
+      ["keep-directory-certificate", "use-best-candidate"],
+      "keep-directory-certificate",
+    ),
+  };
+}
+
+export function checkInboundOptions(options: InboundSelectionOptions): InboundInput {
+  const common = checkCommon(options);
+  const connector: unknown = options.receiveConnector;
+  if (!isObject(connector)) throw new TypeError("receiveConnector must be an object");
+  return { ...common, authMechanism: parseAuthMechanism(connector.authMechanism) };
+}

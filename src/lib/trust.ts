@@ -1,0 +1,70 @@
+// "Valid PKI" (A3, A13) and "self-signed" (A6) for the ranking. A certificate is self-signed when
+// its subject equals its issuer *and* its signature verifies with its own key; a self-signed
+// certificate is never valid PKI (A3 says "not self-signed"), even when it is also a trust anchor.
+// Anything else is valid PKI only when the path validator builds a path to a caller-supplied
+// trust anchor; otherwise it is neither, and the verdict says why (A3: skipped).
+import type { TrustVerdict } from "../types.js";
+import type { ParsedCertificate } from "./certificate.js";
+import { PathValidator } from "./path/validator.js";
+import { SignatureVerifier } from "./signature.js";
+
+export interface TrustEvaluation {
+  readonly verdict: TrustVerdict;
+  /** The validated path (leaf … anchor) for valid PKI; just the certificate otherwise. */
+  readonly path: readonly ParsedCertificate[];
+}
+
+export interface TrustEvaluator {
+  evaluate(certificate: ParsedCertificate, now: Date): Promise<TrustEvaluation>;
+}
+
+/** A6: subject equals issuer and the signature verifies with the certificate's own key. */
+export async function isSelfSigned(
+  certificate: ParsedCertificate,
+  verifier: SignatureVerifier,
+): Promise<boolean> {
+  if (certificate.subjectKey !== certificate.issuerKey) return false;
+  return (await verifier.verify(certificate, certificate.spki)).ok;
+}
+
+export function createTrustEvaluator(options: {
+  readonly trustAnchors: readonly ParsedCertificate[];
+  readonly intermediates: readonly ParsedCertificate[];
+  readonly verifier?: SignatureVerifier;
+}): TrustEvaluator {
+  const verifier = options.verifier ?? new SignatureVerifier();
+  const validator = new PathValidator({
+    trustAnchors: options.trustAnchors,
+    intermediates: options.intermediates,
+    verifier,
+  });
+  return {
+    async evaluate(certificate, now) {
+      if (await isSelfSigned(certificate, verifier)) {
+        return { verdict: { kind: "self-signed" }, path: [certificate] };
+      }
+      if (options.trustAnchors.length === 0) {
+        return {
+          verdict: {
+            kind: "untrusted",
+            code: "no-trust-anchors",
+            message:
+              "issued by a CA, but no trust anchors were supplied, so no chain can be valid PKI",
+          },
+          path: [certificate],
+        };
+      }
+      const result = await validator.validate(certificate, now);
+      if (result.status === "valid") {
+        return {
+          verdict: { kind: "pki", path: result.path.map((c) => c.thumbprint) },
+          path: result.path,
+        };
+      }
+      return {
+        verdict: { kind: "untrusted", code: result.reason.code, message: result.reason.message },
+        path: [certificate],
+      };
+    },
+  };
+}
