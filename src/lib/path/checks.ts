@@ -266,10 +266,22 @@ export const CERTIFICATE_CHECKS: readonly ((c: ParsedCertificate) => PathFailure
 // ---------------------------------------------------------------------------------------------
 // The leaf
 
-/** A CA certificate is not a TLS server certificate (CABF; webpki "CaUsedAsEndEntity"). */
-export function checkLeafNotCa(leaf: ParsedCertificate): PathFailure | undefined {
-  if (profileOf(leaf).basicConstraints?.ca !== true) return undefined;
-  return pathFailure("leaf-is-ca", "the end-entity certificate asserts cA=true", leaf);
+/**
+ * RFC 5280 §4.2.1.9 allows the last certificate of a path to be a CA certificate, but one that
+ * asserts cA=true while its keyUsage forbids certificate signing is self-contradictory (CABF
+ * 7.1.2.7.8: a subscriber certificate's cA MUST be false): reject it.
+ */
+export function checkLeafCaConsistent(leaf: ParsedCertificate): PathFailure | undefined {
+  const profile = profileOf(leaf);
+  const keyUsage = profile.keyUsage;
+  if (profile.basicConstraints?.ca !== true || keyUsage === undefined) return undefined;
+  if ((keyUsage & KEY_USAGE.keyCertSign) !== 0) return undefined;
+  return pathFailure(
+    "inconsistent-ca-extensions",
+    "the end-entity certificate asserts cA=true but its keyUsage lacks keyCertSign",
+    leaf,
+    { keyUsage },
+  );
 }
 
 /** A13: an extended key usage, when present, must allow serverAuth or anyExtendedKeyUsage. */

@@ -18,6 +18,7 @@ export const OID = {
   nameConstraints: "2.5.29.30",
   certificatePolicies: "2.5.29.32",
   authorityKeyIdentifier: "2.5.29.35",
+  authorityInfoAccess: "1.3.6.1.5.5.7.1.1",
   extKeyUsage: "2.5.29.37",
   serverAuth: "1.3.6.1.5.5.7.3.1",
   anyExtendedKeyUsage: "2.5.29.37.0",
@@ -119,7 +120,7 @@ function decodeProfile(certificate: ParsedCertificate): CertificateProfile {
       nameConstraints: nameConstraints(certificate),
       subjectAltNames: subjectAltNames(certificate),
       subjectAltNameCritical: certificate.extensions.get(OID.subjectAltName)?.critical === true,
-      problem: undefined,
+      problem: checkAuthorityInfoAccess(certificate),
     };
   } catch (error) {
     if (!(error instanceof ExtensionError)) throw error;
@@ -260,4 +261,20 @@ function subjectAltNames(certificate: ParsedCertificate): readonly GeneralName[]
   // RFC 5280 §4.2.1.6: GeneralNames is SIZE (1..MAX).
   if (names.length === 0) throw new ExtensionError(OID.subjectAltName, "subjectAltName is empty");
   return names;
+}
+
+/**
+ * authorityInfoAccess is not used (we never fetch issuers), but a malformed one is still a
+ * malformed certificate: RFC 5280 §4.2.2.1 AuthorityInfoAccessSyntax is SIZE (1..MAX).
+ */
+function checkAuthorityInfoAccess(certificate: ParsedCertificate): undefined {
+  const raw = certificate.extensions.get(OID.authorityInfoAccess);
+  if (raw === undefined) return undefined;
+  const access = decode(OID.authorityInfoAccess, "authorityInfoAccess", () =>
+    AsnConvert.parse(raw.value, asn1x509.AuthorityInfoAccessSyntax),
+  );
+  if (access.length === 0) {
+    throw new ExtensionError(OID.authorityInfoAccess, "authorityInfoAccess is empty");
+  }
+  return undefined;
 }

@@ -8,6 +8,8 @@ export type PathFailureCode =
   | "no-trust-anchors"
   /** No issuer for some certificate among the anchors and intermediates. */
   | "no-path"
+  /** The path ends at a self-signed certificate that is not among the trust anchors. */
+  | "untrusted-root"
   /** Every candidate issuer was already in the path (RFC 5280 §6: a path never repeats a CA). */
   | "path-loop"
   /** The path would need more intermediates than `maxDepth` allows. */
@@ -30,8 +32,8 @@ export type PathFailureCode =
   | "issuer-key-usage"
   /** keyCertSign asserted without cA=true (RFC 5280 §4.2.1.3). */
   | "key-usage-without-ca"
-  /** The leaf asserts cA=true: a CA certificate is not a TLS server certificate. */
-  | "leaf-is-ca"
+  /** cA=true with a keyUsage that lacks keyCertSign, on the leaf (RFC 5280 §4.2.1.9). */
+  | "inconsistent-ca-extensions"
   /** More intermediates below a CA than its pathLenConstraint allows (RFC 5280 §6.1.4 (l)). */
   | "path-length"
   /** The leaf's extended key usage does not allow TLS server authentication (A13). */

@@ -29,8 +29,8 @@ import {
   CERTIFICATE_CHECKS,
   checkAnchorAuthorityKeyId,
   checkHasAuthorityKeyId,
+  checkLeafCaConsistent,
   checkLeafEku,
-  checkLeafNotCa,
   checkValidity,
   ISSUER_CHECKS,
   sameBytes,
@@ -191,7 +191,7 @@ export class PathValidator {
       this.#certificateCheck(leaf) ??
       // A4: the leaf's dates, both ends inclusive.
       checkValidity(leaf, now) ??
-      checkLeafNotCa(leaf) ??
+      checkLeafCaConsistent(leaf) ??
       // A13: the leaf's EKU allows TLS server authentication.
       checkLeafEku(leaf) ??
       checkHasAuthorityKeyId(leaf, directlyTrusted && profileOf(leaf).selfIssued) ??
@@ -289,6 +289,15 @@ export class PathValidator {
         continue;
       }
       const next = [...chain, issuer];
+      if (!candidate.anchor && (await this.#isSelfSigned(issuer))) {
+        // A root that the caller does not trust: no path goes through it (its only issuer is
+        // itself), and saying so is more useful than whatever else it lacks.
+        search.note(
+          pathFailure("untrusted-root", `${issuer.subject} is a root that is not trusted`, issuer),
+          depth + 1,
+        );
+        continue;
+      }
       const problem = this.#checkIssuer(next, candidate.anchor, now, options);
       if (problem !== undefined) {
         search.note(problem, depth + 1);
@@ -304,6 +313,11 @@ export class PathValidator {
       if (found !== undefined) return found;
     }
     return undefined;
+  }
+
+  async #isSelfSigned(certificate: ParsedCertificate): Promise<boolean> {
+    if (!profileOf(certificate).selfIssued) return false;
+    return (await this.#verifier.verify(certificate, certificate.spki)).ok;
   }
 
   /** Checks of the issuer just appended to `chain`, and of the path below it. */
