@@ -74,14 +74,10 @@ describe("steps 1–2: the load gate", () => {
       ["R1a", "R1b"],
     ],
   ] as const)("%s", async (_name, connector, deliveryType, failed) => {
-    const options = hubOptions();
+    const { deliveryType: passing, ...options } = hubOptions();
     const result = await selectOutboundAnonymousTlsCert({
       ...options,
-      ...(deliveryType === null
-        ? { deliveryType: undefined }
-        : deliveryType
-          ? { deliveryType }
-          : {}),
+      ...(deliveryType === null ? {} : { deliveryType: deliveryType ?? passing }),
       sendConnector: { ...options.sendConnector, ...connector },
       directory,
       store,

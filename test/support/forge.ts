@@ -378,7 +378,7 @@ export async function forgeCertificate(spec: CertSpec): Promise<Uint8Array> {
             }
           : { name: "RSASSA-PKCS1-v1_5" };
   let signature = new Uint8Array(await subtle.sign(signAlgorithm, key, tbsDer));
-  if (signer.type === "ec") signature = ecdsaDer(signature);
+  if (signer.type === "ec") signature = new Uint8Array(ecdsaDer(signature));
   if (spec.corruptSignature) signature[signature.length - 1]! ^= 0x01;
   const certificate = new x.Certificate({
     tbsCertificate: tbs,
