@@ -229,7 +229,7 @@ export function certificateFacts(
     thumbprint: certificate.thumbprint,
     subject: certificate.subject,
     issuer: certificate.issuer,
-    names: [...certificate.commonNames, ...certificate.dnsNames],
+    names: uniqueNames([...certificate.commonNames, ...certificate.dnsNames]),
     version: certificate.version,
     notBefore: certificate.notBefore,
     notAfter: certificate.notAfter,
@@ -238,6 +238,17 @@ export function certificateFacts(
     services: entry.services,
     isDirectoryCertificate: certificate.thumbprint === directoryThumbprint,
   };
+}
+
+/** CN and SAN often repeat each other; show each name once (ASCII case-insensitively). */
+function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.filter((name) => {
+    const key = name.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Facts for an entry that is not a certificate. */
