@@ -7,6 +7,8 @@
 // - A13: keyCertSign is required of a CA only when it has a keyUsage (OpenSSL -x509_strict
 //   requires the keyUsage itself), and a leaf EKU of anyExtendedKeyUsage allows TLS server
 //   authentication (OpenSSL's sslserver purpose wants serverAuth).
+// - RFC 5280 §4.2.1.1: a trust anchor that is not self-signed must carry an authority key
+//   identifier like any other issued certificate; OpenSSL (-partial_chain) ignores it.
 // - Backtracking (issue 3 §2): we try every alternative issuer; OpenSSL commits to one chain.
 //   Explained only when OpenSSL itself accepts the exact path we found.
 // Cases whose trust anchor is an intermediate are given to OpenSSL with -partial_chain (its way
@@ -53,7 +55,17 @@ const EXPLAINED_BY_TAG: readonly { tag: RegExp; codes: readonly number[]; rule: 
 /** Why we and OpenSSL disagree, or undefined when nothing we chose explains it. */
 function explain(outcome: Outcome): string | undefined {
   const { chain, ours, openssl } = outcome;
-  // Rejecting what OpenSSL accepts is never one of our choices.
+  if (ours.status === "invalid" && openssl.ok) {
+    // Rejecting what OpenSSL accepts is one of our choices in one place only: a trust anchor
+    // that is not self-signed must still carry an AKI (x509-limbo's
+    // rfc5280::aki::cross-signed-root-missing-aki); OpenSSL never looks at an anchor's AKI.
+    const anchorLevel = chain.tags.find((tag) => tag.endsWith(":trusted-anchor"))?.split(":")[0];
+    const anchorLacksAki =
+      anchorLevel !== undefined && chain.tags.includes(`${anchorLevel}:no-aki`);
+    return anchorLacksAki && ours.reason.code === "missing-key-identifier"
+      ? "RFC 5280 §4.2.1.1 (AKI on a trust anchor that is not self-signed)"
+      : undefined;
+  }
   if (ours.status !== "valid" || openssl.ok) return undefined;
   const rules = new Set<string>();
   let errors = openssl.errors;

@@ -1,17 +1,20 @@
 // Helpers for path-validation tests: a fixed NOW, validity windows around it, and builders for
 // root / intermediate / leaf certificates over the committed key pool (never generated keys).
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { type ParsedCertificate, parseCertificate } from "../../src/lib/certificate.js";
+import { AsnConvert, asn1x509 } from "../../src/lib/x509.js";
 import {
   type CertSpec,
   forgeCertificate,
   type KeyName,
   type NameSpec,
   OID,
+  poolKey,
   toPem,
 } from "./forge.js";
 
@@ -98,6 +101,23 @@ export async function leaf(
 
 export { OID };
 
+/**
+ * An authorityKeyIdentifier extension naming `key` (RFC 5280 §4.2.1.2 method 1), for
+ * certificates that claim one issuer but are signed by another key (use with `aki: false`).
+ */
+export function authorityKeyIdentifierFor(key: KeyName): {
+  oid: string;
+  critical: boolean;
+  value: Uint8Array;
+} {
+  const info = AsnConvert.parse(poolKey(key).spki, asn1x509.SubjectPublicKeyInfo);
+  const id = createHash("sha1").update(new Uint8Array(info.subjectPublicKey)).digest();
+  const aki = new asn1x509.AuthorityKeyIdentifier({
+    keyIdentifier: new asn1x509.KeyIdentifier(id),
+  });
+  return { oid: "2.5.29.35", critical: false, value: new Uint8Array(AsnConvert.serialize(aki)) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // A seeded generator of chains for the differential test against `openssl verify`.
 //
@@ -145,6 +165,8 @@ interface Level {
   extra: Extra;
   /** Sign with this key instead of the issuer's (a wrong issuer signature). */
   wrongSigner?: KeyName;
+  /** Name this key in the AKI (default: the signer's). */
+  akiKey?: KeyName;
   corrupt?: boolean;
 }
 
@@ -256,10 +278,14 @@ const MUTATIONS: Readonly<Record<string, Mutation>> = {
   wrongSigner: (d) => {
     const i = pick(d.rng, issuedLevels(d));
     const used = new Set(d.levels.map((level) => level.key));
-    d.levels[i]!.wrongSigner = pick(
+    const level = d.levels[i]!;
+    level.wrongSigner = pick(
       d.rng,
       ALL_KEYS.filter((key) => !used.has(key)),
     );
+    // Keep the AKI naming the real issuer, so that the issuer is found and its key rejects the
+    // signature (rather than the issuer simply not being found).
+    if (level.extra.aki !== false) level.akiKey = d.levels[i + 1]!.key;
     d.tags.push(`${levelName(d, i)}:wrong-signer`);
     return true;
   },
@@ -374,6 +400,7 @@ const MUTATIONS: Readonly<Record<string, Mutation>> = {
     if (kind === "ski" && i === 0) return false;
     const level = d.levels[i]!;
     level.extra = { ...level.extra, ...(kind === "aki" ? { aki: false } : { ski: false }) };
+    if (kind === "aki") delete level.akiKey;
     d.tags.push(`${levelName(d, i)}:no-${kind}`);
     return true;
   },
@@ -471,6 +498,15 @@ async function forgeLevel(draft: Draft, level: Level, issuer: Level | undefined,
     ...WINDOWS[level.window],
     ...(draft.rng() < 0.3 && poolIsRsa(signer) ? { pss: true } : {}),
     ...level.extra,
+    ...(level.akiKey === undefined
+      ? {}
+      : {
+          aki: false,
+          extraExtensions: [
+            ...(level.extra.extraExtensions ?? []),
+            authorityKeyIdentifierFor(level.akiKey),
+          ],
+        }),
     ...(level.corrupt ? { corruptSignature: true } : {}),
   });
 }

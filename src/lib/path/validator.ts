@@ -168,7 +168,7 @@ export class PathValidator {
     }
     // The leaf's own problems hold on every path: report them first.
     const directlyTrusted = this.#anchorThumbprints.has(leaf.thumbprint);
-    const leafProblem = this.#checkLeaf(leaf, now, options, directlyTrusted);
+    const leafProblem = await this.#checkLeaf(leaf, now, options, directlyTrusted);
     if (leafProblem !== undefined) return invalid(leafProblem);
     if (directlyTrusted) return { status: "valid", path: [leaf] };
 
@@ -181,16 +181,25 @@ export class PathValidator {
   }
 
   /** Checks of the end-entity certificate that do not depend on the path. */
-  #checkLeaf(
+  async #checkLeaf(
     leaf: ParsedCertificate,
     now: Date,
     options: PathCheckOptions,
     directlyTrusted: boolean,
-  ): PathFailure | undefined {
+  ): Promise<PathFailure | undefined> {
+    // RFC 5280 structure, then A4: the leaf's dates, both ends inclusive.
+    const own = this.#certificateCheck(leaf) ?? checkValidity(leaf, now);
+    if (own !== undefined) return own;
+    // A self-signed leaf that is not itself an anchor has no path (A6 is the ranking's concern;
+    // here it only must not be reported as something it is not).
+    if (!directlyTrusted && (await this.#isSelfSigned(leaf))) {
+      return pathFailure(
+        "untrusted-root",
+        "a self-signed certificate that is not a trust anchor",
+        leaf,
+      );
+    }
     return (
-      this.#certificateCheck(leaf) ??
-      // A4: the leaf's dates, both ends inclusive.
-      checkValidity(leaf, now) ??
       checkLeafCaConsistent(leaf) ??
       // A13: the leaf's EKU allows TLS server authentication.
       checkLeafEku(leaf) ??
