@@ -441,32 +441,39 @@ async function writeDemo(): Promise<void> {
     }),
   };
   const b64 = (der: Uint8Array) => Buffer.from(der).toString("base64");
+  // The shape the README's PowerShell export writes: store entries under Get-ExchangeCertificate's
+  // property names, and the directory attribute as AD holds it (a serialized-certificate blob).
+  // evaluatedAt pins the demo's "now", so its output (and the README transcript) never drifts.
+  const storeEntry = (der: Uint8Array, hasPrivateKey: boolean, services: string) => ({
+    Thumbprint: thumbprintOf(der),
+    RawData: b64(der),
+    HasPrivateKey: hasPrivateKey,
+    Services: services,
+  });
   const snapshot = {
-    $schema: "../../schema/snapshot.schema.json",
+    $schema: "../cli/snapshot.schema.json",
     description:
       "Demo: EDGE01 renewed its certificate, but the Edge subscription still names the old one",
+    evaluatedAt: "2026-11-02T08:30:00.000Z",
     role: "EdgeTransport",
     sendConnector: {
       name: "EdgeSync - Inbound to Default-First-Site-Name",
       smartHostAuthMechanism: "ExchangeServer",
       addressSpaces: ["SMTP:--;1"],
     },
+    receiveConnector: { authMechanism: "Tls, ExchangeServer" },
     server: {
       fqdn: "edge01.contoso.com",
       hostName: "EDGE01",
       physicalFqdn: "edge01.contoso.com",
       physicalHostName: "EDGE01",
     },
-    directory: { thumbprint: thumbprintOf(certificates.current) },
+    directory: { base64: b64(serializedCertificate(certificates.current)) },
     store: [
-      { rawData: b64(certificates.current), hasPrivateKey: true, services: ["SMTP"] },
-      {
-        rawData: b64(certificates.renewed),
-        hasPrivateKey: true,
-        services: ["SMTP", "IMAP", "POP"],
-      },
-      { rawData: b64(certificates.iis), hasPrivateKey: true, services: ["IIS"] },
-      { rawData: b64(certificates.noKey), hasPrivateKey: false, services: ["SMTP"] },
+      storeEntry(certificates.current, true, "SMTP"),
+      storeEntry(certificates.renewed, true, "IMAP, POP, SMTP"),
+      storeEntry(certificates.iis, true, "IIS"),
+      storeEntry(certificates.noKey, false, "SMTP"),
     ],
   };
   mkdirSync(join(root, "src", "demo"), { recursive: true });
@@ -477,5 +484,8 @@ async function writeDemo(): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await main();
+  // --demo-only rewrites just src/demo/snapshot.json, so the committed test fixtures (whose
+  // ECDSA signatures, and so thumbprints, change on every run) are left alone.
+  if (process.argv.includes("--demo-only")) await writeDemo();
+  else await main();
 }

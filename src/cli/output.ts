@@ -1,0 +1,263 @@
+// The machine output of `explain --json` (src/cli/output.schema.json). Field names are stable:
+// every field is always present, `null` when it does not apply, so a script can read
+// `.decision.certificateUsed` without first asking which outcome it is looking at. The library's
+// Selection is richer (DER bytes, Date objects, the StoreEntry); this is its JSON projection.
+import { describeCause } from "../lib/run.js";
+import type {
+  CertificateVerdict,
+  ExchangeEvent,
+  Selection,
+  TraceStep,
+  TrustVerdict,
+} from "../types.js";
+import type { Direction } from "./snapshot.js";
+
+export const OUTPUT_VERSION = 1;
+
+export interface JsonEvent {
+  readonly id: number;
+  readonly name: string;
+  readonly level: string;
+  readonly rule: string;
+  readonly message: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export interface JsonStep {
+  readonly step: string;
+  readonly rules: readonly string[];
+  readonly status: TraceStep["status"];
+  readonly summary: string;
+}
+
+export interface JsonTrust {
+  readonly kind: TrustVerdict["kind"];
+  /** pki: the validated path, leaf first, as thumbprints. */
+  readonly path: readonly string[] | null;
+  /** untrusted: why. */
+  readonly code: string | null;
+  readonly message: string | null;
+}
+
+export interface JsonCertificate {
+  readonly index: number;
+  readonly source: string;
+  readonly thumbprint: string | null;
+  readonly subject: string | null;
+  readonly issuer: string | null;
+  readonly names: readonly string[];
+  readonly version: number | null;
+  readonly notBefore: string | null;
+  readonly notAfter: string | null;
+  readonly time: CertificateVerdict["time"];
+  readonly hasPrivateKey: boolean;
+  readonly services: readonly string[];
+  readonly isDirectoryCertificate: boolean;
+  readonly used: boolean;
+  readonly status: CertificateVerdict["status"];
+  readonly rank: number | null;
+  readonly best: boolean;
+  readonly trust: JsonTrust | null;
+  readonly exclusion: {
+    readonly rule: string;
+    readonly code: string;
+    readonly message: string;
+    readonly expected: string | null;
+    readonly actual: string | null;
+  } | null;
+  readonly match: {
+    readonly certificateName: string;
+    readonly source: string;
+    readonly domainListEntry: string;
+    readonly wildcard: boolean;
+  } | null;
+}
+
+export interface JsonDecision {
+  readonly outcome: Selection["outcome"];
+  readonly advertiseAnonymousTls: boolean;
+  readonly evaluatedAt: string;
+  readonly certificateUsed: string | null;
+  readonly directoryThumbprint: string | null;
+  readonly bestCandidate: string | null;
+  readonly thumbprintMatches: boolean | null;
+  /** not-attempted: the gate conditions that did not hold. */
+  readonly failedConditions: readonly string[];
+  /** no-certificate: why. */
+  readonly reason: string | null;
+  readonly cause: string | null;
+  readonly events: readonly JsonEvent[];
+  readonly steps: readonly JsonStep[];
+  readonly certificates: readonly JsonCertificate[];
+}
+
+export interface JsonChanges {
+  readonly changed: boolean;
+  readonly outcome: { readonly before: string; readonly after: string };
+  readonly advertiseAnonymousTls: { readonly before: boolean; readonly after: boolean };
+  readonly certificateUsed: { readonly before: string | null; readonly after: string | null };
+  readonly bestCandidate: { readonly before: string | null; readonly after: string | null };
+  readonly eventsRaised: readonly number[];
+  readonly eventsCleared: readonly number[];
+}
+
+export interface JsonOutput {
+  readonly version: typeof OUTPUT_VERSION;
+  readonly snapshot: string;
+  readonly description: string | null;
+  readonly direction: Direction;
+  /** The hypothetical changes, when --with or --without were given. */
+  readonly whatIf: {
+    readonly without: readonly string[];
+    readonly with: readonly string[];
+    readonly before: JsonDecision;
+    readonly changes: JsonChanges;
+  } | null;
+  /** The decision the exit code reports: the one after the what-if changes, if any. */
+  readonly decision: JsonDecision;
+  readonly exitCode: 0 | 1;
+}
+
+/** Dates become ISO strings, bytes base64; everything else as JSON would have it. */
+function plain(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+function jsonEvent(event: ExchangeEvent): JsonEvent {
+  return {
+    id: event.id,
+    name: event.name,
+    level: event.level,
+    rule: event.rule,
+    message: event.message,
+    data: plain(event.data) as Record<string, unknown>,
+  };
+}
+
+function jsonTrust(trust: TrustVerdict): JsonTrust {
+  switch (trust.kind) {
+    case "pki":
+      return { kind: "pki", path: [...trust.path], code: null, message: null };
+    case "self-signed":
+      return { kind: "self-signed", path: null, code: null, message: null };
+    case "untrusted":
+      return { kind: "untrusted", path: null, code: trust.code, message: trust.message };
+    default:
+      return assertNever(trust);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new TypeError(`unexpected value ${JSON.stringify(value)}`);
+}
+
+function jsonCertificate(
+  verdict: CertificateVerdict,
+  source: string,
+  used: string | null,
+): JsonCertificate {
+  const eligible = verdict.status === "eligible" ? verdict : null;
+  const exclusion =
+    verdict.status === "excluded" || verdict.status === "unreadable" ? verdict.exclusion : null;
+  return {
+    index: verdict.index,
+    source,
+    thumbprint: verdict.thumbprint,
+    subject: verdict.subject,
+    issuer: verdict.issuer,
+    names: [...verdict.names],
+    version: verdict.version,
+    notBefore: verdict.notBefore?.toISOString() ?? null,
+    notAfter: verdict.notAfter?.toISOString() ?? null,
+    time: verdict.time,
+    hasPrivateKey: verdict.hasPrivateKey,
+    services: [...verdict.services],
+    isDirectoryCertificate: verdict.isDirectoryCertificate,
+    used: used !== null && verdict.thumbprint === used,
+    status: verdict.status,
+    rank: eligible?.rank ?? null,
+    best: eligible?.best ?? false,
+    trust: eligible?.trust ? jsonTrust(eligible.trust) : null,
+    exclusion:
+      exclusion === null
+        ? null
+        : {
+            rule: exclusion.rule,
+            code: exclusion.code,
+            message: exclusion.message,
+            expected: exclusion.expected ?? null,
+            actual: exclusion.actual ?? null,
+          },
+    match:
+      eligible === null
+        ? null
+        : {
+            certificateName: eligible.match.certificateName,
+            source: eligible.match.source,
+            domainListEntry: eligible.match.domainListEntry,
+            wildcard: eligible.match.wildcard,
+          },
+  };
+}
+
+/** The JSON projection of one selection; `sources[i]` names store entry i. */
+export function jsonDecision(selection: Selection, sources: readonly string[]): JsonDecision {
+  const used = selection.outcome === "selected" ? selection.thumbprint : null;
+  return {
+    outcome: selection.outcome,
+    advertiseAnonymousTls: selection.advertiseAnonymousTls,
+    evaluatedAt: selection.evaluatedAt.toISOString(),
+    certificateUsed: used,
+    directoryThumbprint:
+      selection.outcome === "not-attempted" ? null : selection.directoryThumbprint,
+    bestCandidate: selection.outcome === "selected" ? selection.bestCandidate : null,
+    thumbprintMatches: selection.outcome === "selected" ? selection.thumbprintMatches : null,
+    failedConditions: selection.outcome === "not-attempted" ? [...selection.failed] : [],
+    reason: selection.outcome === "no-certificate" ? selection.reason : null,
+    cause:
+      selection.outcome === "no-certificate" && selection.cause !== undefined
+        ? describeCause(selection.cause)
+        : null,
+    events: selection.events.map(jsonEvent),
+    steps: selection.trace.map((step) => ({
+      step: step.step,
+      rules: [...step.rules],
+      status: step.status,
+      summary: step.summary,
+    })),
+    certificates: selection.certificates.map((verdict) =>
+      jsonCertificate(verdict, sources[verdict.index] ?? `store[${verdict.index}]`, used),
+    ),
+  };
+}
+
+/** What differs between two decisions, for the what-if summary. */
+export function changesBetween(before: JsonDecision, after: JsonDecision): JsonChanges {
+  const ids = (d: JsonDecision) => new Set(d.events.map((e) => e.id));
+  const beforeIds = ids(before);
+  const afterIds = ids(after);
+  const changes = {
+    outcome: { before: before.outcome, after: after.outcome },
+    advertiseAnonymousTls: {
+      before: before.advertiseAnonymousTls,
+      after: after.advertiseAnonymousTls,
+    },
+    certificateUsed: { before: before.certificateUsed, after: after.certificateUsed },
+    bestCandidate: { before: before.bestCandidate, after: after.bestCandidate },
+    eventsRaised: [...afterIds].filter((id) => !beforeIds.has(id)),
+    eventsCleared: [...beforeIds].filter((id) => !afterIds.has(id)),
+  };
+  const changed =
+    changes.outcome.before !== changes.outcome.after ||
+    changes.certificateUsed.before !== changes.certificateUsed.after ||
+    changes.bestCandidate.before !== changes.bestCandidate.after ||
+    changes.eventsRaised.length > 0 ||
+    changes.eventsCleared.length > 0;
+  return { changed, ...changes };
+}

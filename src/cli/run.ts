@@ -1,0 +1,394 @@
+// The command, minus the process: arguments in, text out, an exit code back. main.ts binds it
+// to the real process; keeping I/O injected makes the colour and exit-code rules one function.
+// Exit codes: 0 a certificate is used, 1 none is, 2 bad input (usage, snapshot, files),
+// 3 a bug (an exception nobody anticipated: reported in one line, never as a stack trace).
+import { readFile } from "node:fs/promises";
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+import { AnonymousTlsError } from "../errors.js";
+import { explainSelection } from "../explain.js";
+import { parseThumbprint } from "../lib/thumbprint.js";
+import { selectInboundAnonymousTlsCert } from "../select-inbound.js";
+import { selectOutboundAnonymousTlsCert } from "../select-outbound.js";
+import type { CertStore, Directory, Selection } from "../types.js";
+import { parseAt } from "./dates.js";
+import { InputError } from "./input-error.js";
+import {
+  changesBetween,
+  type JsonDecision,
+  type JsonOutput,
+  jsonDecision,
+  OUTPUT_VERSION,
+} from "./output.js";
+import {
+  type Direction,
+  loadSnapshot,
+  readExtraCertificate,
+  type Snapshot,
+  type SourcedEntry,
+} from "./snapshot.js";
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stdout is a terminal (colour is only for terminals). */
+  readonly isTTY: boolean;
+  readonly cwd: string;
+}
+
+export const EXIT = { used: 0, none: 1, badInput: 2, bug: 3 } as const;
+
+const PROGRAM = "exchange-anonymous-tls";
+
+// Assets sit beside the code both in src/ (tsx) and in dist/ (the build copies them).
+const DEMO_SNAPSHOT = fileURLToPath(new URL("../demo/snapshot.json", import.meta.url));
+const SCHEMAS = {
+  snapshot: new URL("./snapshot.schema.json", import.meta.url),
+  output: new URL("./output.schema.json", import.meta.url),
+} as const;
+const PACKAGE_JSON = new URL("../../package.json", import.meta.url);
+
+const HELP = `Usage: ${PROGRAM} explain [snapshot.json] [options]
+       ${PROGRAM} schema [snapshot|output]
+
+Explains which certificate an Exchange 2007 Hub or Edge Transport server uses for anonymous TLS
+(X-ANONYMOUSTLS), and why, from a JSON snapshot of the server: its role, connector, names,
+msExchServerInternalTLSCert and certificate store. Without a snapshot it explains the bundled
+demo: an Edge server whose renewed certificate is ignored (event 1037).
+
+Options:
+  --json                  machine-readable output (its JSON Schema: ${PROGRAM} schema output)
+  --inbound               the receiving side (Receive connector, I1-I4), not the sending side
+  --at <date>             evaluate at this time: 2027-01-15 (UTC), 2027-01-15T09:30:00Z, or +30d
+                          (days after the snapshot's evaluatedAt, or after now)
+  --without <thumbprint>  what if this certificate were removed from the store (repeatable)
+  --with <file>           what if this PEM/DER certificate were added, SMTP enabled, with its
+                          key from <file-stem>.key when present (repeatable)
+                          --with/--without print the decision before and after
+  -h, --help              show this help
+  --version               show the version
+
+Exit status: 0 a certificate is used, 1 none is, 2 bad input, 3 internal error.
+Colour only on a terminal; NO_COLOR turns it off, FORCE_COLOR on.
+`;
+
+interface Flags {
+  readonly json: boolean;
+  readonly inbound: boolean;
+  readonly at: string | undefined;
+  readonly without: readonly string[];
+  readonly with: readonly string[];
+}
+
+/** Runs the command; never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof InputError) {
+      const [first, ...rest] = error.problems;
+      if (rest.length === 0) io.stderr(`${PROGRAM}: ${first}\n`);
+      else {
+        io.stderr(
+          `${PROGRAM}: ${error.file ?? "input"}: ${error.problems.length} problems\n${error.problems.map((p) => `  ${p}\n`).join("")}`,
+        );
+      }
+      return EXIT.badInput;
+    }
+    if (error instanceof AnonymousTlsError) {
+      // The snapshot checks should catch everything the library refuses; if one slips through
+      // it is still bad input, not a crash.
+      io.stderr(`${PROGRAM}: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    io.stderr(`${PROGRAM}: internal error: ${message}\n(this is a bug; please report it)\n`);
+    return EXIT.bug;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new InputError([`${(error as Error).message} (see ${PROGRAM} --help)`]);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    io.stdout(HELP);
+    return 0;
+  }
+  if (values.version === true) {
+    const pkg = JSON.parse(await readFile(PACKAGE_JSON, "utf8")) as { version?: unknown };
+    io.stdout(`${String(pkg.version)}\n`);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  switch (command) {
+    case "explain":
+      if (rest.length > 1) {
+        throw new InputError([
+          `explain takes one snapshot file, got ${rest.length}: ${rest.join(" ")}`,
+        ]);
+      }
+      return explain(rest[0], toFlags(values), io);
+    case "schema":
+      return schema(rest, values.json === true, io);
+    case "help":
+      io.stdout(HELP);
+      return 0;
+    case undefined:
+      io.stderr(HELP);
+      return EXIT.badInput;
+    default:
+      throw new InputError([`unknown command ${JSON.stringify(command)} (see ${PROGRAM} --help)`]);
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: "boolean" },
+      inbound: { type: "boolean" },
+      at: { type: "string" },
+      without: { type: "string", multiple: true },
+      with: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
+    },
+  });
+}
+
+function toFlags(values: ReturnType<typeof parse>["values"]): Flags {
+  return {
+    json: values.json === true,
+    inbound: values.inbound === true,
+    at: values.at,
+    without: values.without ?? [],
+    with: values.with ?? [],
+  };
+}
+
+async function schema(args: readonly string[], _json: boolean, io: CliIo): Promise<number> {
+  const which = args[0] ?? "snapshot";
+  if (args.length > 1 || (which !== "snapshot" && which !== "output")) {
+    throw new InputError([`schema takes "snapshot" or "output", got ${args.join(" ")}`]);
+  }
+  io.stdout(await readFile(SCHEMAS[which], "utf8"));
+  return 0;
+}
+
+/** NO_COLOR (no-color.org) wins; FORCE_COLOR forces; otherwise only a terminal gets colour. */
+export function useColor(io: Pick<CliIo, "env" | "isTTY">): boolean {
+  const noColor = io.env.NO_COLOR;
+  if (noColor !== undefined && noColor !== "") return false;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined && force !== "" && force !== "0" && force !== "false") return true;
+  return io.isTTY;
+}
+
+async function explain(file: string | undefined, flags: Flags, io: CliIo): Promise<number> {
+  const direction: Direction = flags.inbound ? "inbound" : "outbound";
+  const path = file ?? DEMO_SNAPSHOT;
+  const displayName = file ?? relative(io.cwd, DEMO_SNAPSHOT);
+  const snapshot = await loadSnapshot(path, { direction, displayName });
+
+  // A4: one `now` for every decision of this run.
+  const base = snapshot.evaluatedAt ?? new Date();
+  let now = base;
+  if (flags.at !== undefined) {
+    const at = parseAt(flags.at, base);
+    if (!at.ok) throw new InputError([`--at: ${at.problem}`]);
+    now = at.date;
+  }
+
+  const whatIf = flags.with.length > 0 || flags.without.length > 0;
+  const after = whatIf ? await applyWhatIf(snapshot.store, flags) : snapshot.store;
+
+  const beforeSelection = whatIf ? await decide(snapshot, snapshot.store, direction, now) : null;
+  const afterSelection = await decide(snapshot, after, direction, now);
+  const exitCode = afterSelection.outcome === "selected" ? EXIT.used : EXIT.none;
+
+  const decision = jsonDecision(
+    afterSelection,
+    after.map((e) => e.source),
+  );
+  const before =
+    beforeSelection === null
+      ? null
+      : jsonDecision(
+          beforeSelection,
+          snapshot.store.map((e) => e.source),
+        );
+
+  if (flags.json) {
+    const output: JsonOutput = {
+      version: OUTPUT_VERSION,
+      snapshot: displayName,
+      description: snapshot.description ?? null,
+      direction,
+      whatIf:
+        before === null
+          ? null
+          : {
+              without: flags.without.map((t) => parseThumbprint(t)),
+              with: [...flags.with],
+              before,
+              changes: changesBetween(before, decision),
+            },
+      decision,
+      exitCode,
+    };
+    io.stdout(`${JSON.stringify(output, null, 2)}\n`);
+    return exitCode;
+  }
+
+  const color = useColor(io);
+  const bold = (text: string) => (color ? `\u001b[1m${text}\u001b[0m` : text);
+  const lines: string[] = [];
+  lines.push(`Snapshot: ${displayName}${snapshot.description ? ` (${snapshot.description})` : ""}`);
+  if (beforeSelection === null || before === null) {
+    lines.push("", explainSelection(afterSelection, { color }).trimEnd());
+    lines.push(...sourcesLegend(after));
+  } else {
+    const changesText = describeWhatIf(flags);
+    lines.push(`What if: ${changesText}`);
+    lines.push("", bold("BEFORE"), explainSelection(beforeSelection, { color }).trimEnd());
+    lines.push(...sourcesLegend(snapshot.store));
+    lines.push(
+      "",
+      bold(`AFTER (${changesText})`),
+      explainSelection(afterSelection, { color }).trimEnd(),
+    );
+    lines.push(...sourcesLegend(after));
+    lines.push("", bold("WHAT CHANGES"), ...changeLines(before, decision));
+  }
+  io.stdout(`${lines.join("\n")}\n`);
+  return exitCode;
+}
+
+function describeWhatIf(flags: Flags): string {
+  return [
+    ...flags.without.map((t) => `without ${parseThumbprint(t)}`),
+    ...flags.with.map((f) => `with ${f}`),
+  ].join(", ");
+}
+
+/** Where each store entry came from, when that is more than its position in `store`. */
+function sourcesLegend(entries: readonly SourcedEntry[]): string[] {
+  if (entries.every((e, index) => e.source === `store[${index}]`)) return [];
+  return ["", "Sources:", ...entries.map((e, index) => `  ${String(index).padEnd(3)}${e.source}`)];
+}
+
+function changeLines(before: JsonDecision, after: JsonDecision): string[] {
+  const changes = changesBetween(before, after);
+  if (!changes.changed) return ["  Nothing changes."];
+  const name = (t: string | null) => t ?? "none";
+  const lines: string[] = [];
+  const arrow = (label: string, a: string, b: string) =>
+    lines.push(`  ${label}: ${a === b ? `${a} (unchanged)` : `${a} -> ${b}`}`);
+  arrow("Outcome", changes.outcome.before, changes.outcome.after);
+  arrow(
+    "X-ANONYMOUSTLS",
+    changes.advertiseAnonymousTls.before ? "yes" : "no",
+    changes.advertiseAnonymousTls.after ? "yes" : "no",
+  );
+  arrow(
+    "Certificate used",
+    name(changes.certificateUsed.before),
+    name(changes.certificateUsed.after),
+  );
+  arrow("Best candidate", name(changes.bestCandidate.before), name(changes.bestCandidate.after));
+  if (changes.eventsRaised.length > 0)
+    lines.push(`  Events raised: ${changes.eventsRaised.join(", ")}`);
+  if (changes.eventsCleared.length > 0) {
+    lines.push(`  Events no longer logged: ${changes.eventsCleared.join(", ")}`);
+  }
+  return lines;
+}
+
+async function applyWhatIf(
+  store: readonly SourcedEntry[],
+  flags: Flags,
+): Promise<readonly SourcedEntry[]> {
+  const problems: string[] = [];
+  let entries = [...store];
+  for (const text of flags.without) {
+    let thumbprint: string;
+    try {
+      thumbprint = parseThumbprint(text);
+    } catch (error) {
+      problems.push(`--without ${JSON.stringify(text)}: ${(error as Error).message}`);
+      continue;
+    }
+    const kept = entries.filter((e) => e.certificate.thumbprint !== thumbprint);
+    // A thumbprint that matches nothing is almost always a typo; saying "nothing changes" would
+    // hide it.
+    if (kept.length === entries.length) {
+      problems.push(`--without ${thumbprint}: no certificate in the store has this thumbprint`);
+    }
+    entries = kept;
+  }
+  for (const file of flags.with) {
+    let extra: SourcedEntry;
+    try {
+      extra = await readExtraCertificate(file);
+    } catch (error) {
+      if (error instanceof InputError) {
+        problems.push(...error.problems);
+        continue;
+      }
+      throw error;
+    }
+    if (entries.some((e) => e.certificate.thumbprint === extra.certificate.thumbprint)) {
+      problems.push(
+        `--with ${file}: certificate ${extra.certificate.thumbprint} is already in the store`,
+      );
+      continue;
+    }
+    entries.push(extra);
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return entries;
+}
+
+function decide(
+  snapshot: Snapshot,
+  entries: readonly SourcedEntry[],
+  direction: Direction,
+  now: Date,
+): Promise<Selection> {
+  const store: CertStore = { list: () => entries.map((e) => e.entry) };
+  const value = snapshot.directory;
+  const directory: Directory = { readInternalTransportCertificate: async () => value };
+  const common = {
+    directory,
+    store,
+    now,
+    trustAnchors: snapshot.trustAnchors,
+    intermediates: snapshot.intermediates,
+    ...(snapshot.phase !== undefined ? { phase: snapshot.phase } : {}),
+  };
+  if (direction === "inbound") {
+    // parseSnapshot required the receive connector for the inbound direction.
+    return selectInboundAnonymousTlsCert({
+      ...common,
+      receiveConnector: snapshot.receiveConnector!,
+    });
+  }
+  return selectOutboundAnonymousTlsCert({
+    ...common,
+    role: snapshot.role!,
+    sendConnector: snapshot.sendConnector!,
+    server: snapshot.server!,
+    wildcardNames: snapshot.wildcardNames,
+    ...(snapshot.deliveryType !== undefined ? { deliveryType: snapshot.deliveryType } : {}),
+  });
+}
