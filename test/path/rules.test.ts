@@ -11,7 +11,7 @@ import {
   PathValidator,
 } from "../../src/lib/path/validator.js";
 import { SignatureVerifier } from "../../src/lib/signature.js";
-import type { WebCrypto } from "../../src/lib/x509.js";
+import { AsnConvert, asn1x509, type WebCrypto } from "../../src/lib/x509.js";
 import {
   authorityKeyIdentifierFor,
   cn,
@@ -296,50 +296,16 @@ describe("A13: issuers are CAs, keyCertSign when keyUsage is present, pathLen ho
     ],
   ] as const;
   it.each(cases)("A13: %s", async (_name, level, extra, expected) => {
-    const strip = <T extends object>(o: T) =>
-      Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-    const defaults = {
-      basicConstraints: { ca: true },
-      keyUsage: ["keyCertSign", "cRLSign"] as const,
-    };
-    const override =
-      level === "root" || level === "intermediate" ? strip({ ...defaults, ...extra }) : {};
-    const removed = Object.entries(extra)
-      .filter(([, v]) => v === undefined)
-      .map(([k]) => k);
-    const base = (o: object) =>
-      Object.fromEntries(Object.entries(o).filter(([k]) => !removed.includes(k)));
-    const r = level === "root" ? await root(R, base(override)) : await root(R);
-    const i =
-      level === "intermediate"
-        ? await forgeIntermediateWithout(removed, override)
-        : await intermediate(I, R);
+    const r = await root(R, level === "root" ? extra : {});
+    const i = await intermediate(I, R, level === "intermediate" ? extra : {});
     const l = await leaf(L, I);
     const result = await validate(l, [r], [i]);
     if (expected === "valid") expect(result.status).toBe("valid");
-    else
-      expect(result).toMatchObject({
-        reason: { code: expected, certificate: (level === "root" ? r : i).thumbprint },
-      });
+    else {
+      const at = level === "root" ? r : i;
+      expect(result).toMatchObject({ reason: { code: expected, certificate: at.thumbprint } });
+    }
   });
-
-  async function forgeIntermediateWithout(removed: readonly string[], override: object) {
-    const spec: Record<string, unknown> = {
-      serial: 77,
-      subject: cn(I.name),
-      issuer: cn(R.name),
-      key: I.key,
-      signer: R.key,
-      ...WINDOW.valid,
-      basicConstraints: { ca: true },
-      keyUsage: ["keyCertSign", "cRLSign"],
-      ...override,
-    };
-    for (const key of removed) delete spec[key];
-    return parseCertificate(
-      await forgeCertificate(spec as unknown as Parameters<typeof forgeCertificate>[0]),
-    );
-  }
 
   it.each([
     [0, 0, "valid"],
@@ -503,6 +469,103 @@ describe("RFC 5280 §4.2.1.10: DNS name constraints", () => {
     const r = await root(R);
     const l = await leaf(L, R, { nameConstraints: { permitted: ["contoso.com"] } });
     expect(await validate(l, [r])).toMatchObject({ reason: { code: "bad-extension" } });
+  });
+});
+
+/** DER TLV with a definite length (short or long form). */
+function tlv(tag: number, content: Uint8Array): Uint8Array {
+  const length =
+    content.length < 0x80
+      ? [content.length]
+      : content.length < 0x100
+        ? [0x81, content.length]
+        : [0x82, content.length >> 8, content.length & 0xff];
+  return Uint8Array.from([tag, ...length, ...content]);
+}
+const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((part) => [...part]));
+const subtrees = (tag: number, bases: Uint8Array[]) =>
+  tlv(tag, concat(...bases.map((base) => tlv(0x30, base))));
+const directoryName = (o: string) =>
+  tlv(
+    0xa4,
+    new Uint8Array(
+      AsnConvert.serialize(
+        new asn1x509.Name([
+          new asn1x509.RelativeDistinguishedName([
+            new asn1x509.AttributeTypeAndValue({
+              type: "2.5.4.10",
+              value: new asn1x509.AttributeValue({ utf8String: o }),
+            }),
+          ]),
+        ]),
+      ),
+    ),
+  );
+const ipBase = (...octets: number[]) => tlv(0x87, Uint8Array.from(octets));
+function nameConstraintsExtension(permitted: Uint8Array[], excluded: Uint8Array[] = []) {
+  const parts = [
+    ...(permitted.length > 0 ? [subtrees(0xa0, permitted)] : []),
+    ...(excluded.length > 0 ? [subtrees(0xa1, excluded)] : []),
+  ];
+  return { oid: "2.5.29.30", critical: true, value: tlv(0x30, concat(...parts)) };
+}
+const ipSan = (...octets: number[]) => ({
+  oid: "2.5.29.17",
+  critical: false,
+  value: tlv(
+    0x30,
+    concat(tlv(0x82, new TextEncoder().encode("mail.contoso.com")), ipBase(...octets)),
+  ),
+});
+
+describe("RFC 5280 §4.2.1.10: directoryName and iPAddress constraints", () => {
+  it.each([
+    ["permitted O=Path Tests", [directoryName("Path Tests")], [], "valid"],
+    ["permitted O=Other", [directoryName("Other")], [], "name-constraints"],
+    ["excluded O=Path Tests", [], [directoryName("Path Tests")], "name-constraints"],
+  ] as const)("DN: %s", async (_name, permitted, excluded, expected) => {
+    const r = await root(R, {
+      extraExtensions: [nameConstraintsExtension([...permitted], [...excluded])],
+    });
+    const l = await leaf(L, R);
+    const result = await validate(l, [r]);
+    if (expected === "valid") expect(result.status).toBe("valid");
+    else expect(result).toMatchObject({ reason: { code: expected } });
+  });
+
+  it.each([
+    ["192.0.2.10 in 192.0.2.0/24", [192, 0, 2, 10], [192, 0, 2, 0, 255, 255, 255, 0], "valid"],
+    [
+      "198.51.100.1 outside 192.0.2.0/24",
+      [198, 51, 100, 1],
+      [192, 0, 2, 0, 255, 255, 255, 0],
+      "name-constraints",
+    ],
+    [
+      "a mask that is not a prefix",
+      [192, 0, 2, 10],
+      [192, 0, 2, 0, 255, 0, 255, 0],
+      "name-constraints",
+    ],
+    ["a constraint of 5 octets", [192, 0, 2, 10], [192, 0, 2, 0, 255], "name-constraints"],
+  ] as const)("IP: %s", async (_name, address, constraint, expected) => {
+    const r = await root(R, {
+      extraExtensions: [nameConstraintsExtension([ipBase(...constraint)])],
+    });
+    const l = await leaf(L, R, { san: undefined, extraExtensions: [ipSan(...address)] });
+    const result = await validate(l, [r], [], { ipAddress: Uint8Array.from(address) });
+    if (expected === "valid") expect(result.status).toBe("valid");
+    else expect(result).toMatchObject({ reason: { code: expected } });
+  });
+
+  it("ipAddress: a leaf without that SAN iPAddress → name-mismatch", async () => {
+    const r = await root(R);
+    const l = await leaf(L, R, { san: undefined, extraExtensions: [ipSan(192, 0, 2, 10)] });
+    expect(
+      await validate(l, [r], [], { ipAddress: Uint8Array.from([192, 0, 2, 11]) }),
+    ).toMatchObject({
+      reason: { code: "name-mismatch" },
+    });
   });
 });
 

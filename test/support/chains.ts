@@ -41,19 +41,35 @@ export interface Node {
 
 type Extra = Partial<Omit<CertSpec, "subject" | "issuer" | "key" | "signer">>;
 
+/** Builder overrides; a field set to undefined removes the builder's default for it. */
+export type Overrides = {
+  readonly [K in keyof Extra]?: Extra[K] | undefined;
+};
+
+type Dated = Extra & { readonly notBefore: Date; readonly notAfter: Date };
+
+function applyOverrides(defaults: Dated, overrides: Overrides): Dated {
+  const merged: Record<string, unknown> = { ...defaults, ...overrides };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
+  // A window cannot be removed, only replaced.
+  merged["notBefore"] ??= defaults.notBefore;
+  merged["notAfter"] ??= defaults.notAfter;
+  return merged as Dated;
+}
+
 let serial = 0x1000;
 const nextSerial = () => ++serial;
 
-export async function root(node: Node, extra: Extra = {}): Promise<ParsedCertificate> {
+export async function root(node: Node, extra: Overrides = {}): Promise<ParsedCertificate> {
   return parseCertificate(
     await forgeCertificate({
       serial: nextSerial(),
       subject: cn(node.name),
       key: node.key,
-      ...WINDOW.valid,
-      basicConstraints: { ca: true },
-      keyUsage: ["keyCertSign", "cRLSign"],
-      ...extra,
+      ...applyOverrides(
+        { ...WINDOW.valid, basicConstraints: { ca: true }, keyUsage: ["keyCertSign", "cRLSign"] },
+        extra,
+      ),
     }),
   );
 }
@@ -61,7 +77,7 @@ export async function root(node: Node, extra: Extra = {}): Promise<ParsedCertifi
 export async function intermediate(
   node: Node,
   issuer: Node,
-  extra: Extra = {},
+  extra: Overrides = {},
 ): Promise<ParsedCertificate> {
   return parseCertificate(
     await forgeCertificate({
@@ -70,10 +86,10 @@ export async function intermediate(
       issuer: cn(issuer.name),
       key: node.key,
       signer: issuer.key,
-      ...WINDOW.valid,
-      basicConstraints: { ca: true },
-      keyUsage: ["keyCertSign", "cRLSign"],
-      ...extra,
+      ...applyOverrides(
+        { ...WINDOW.valid, basicConstraints: { ca: true }, keyUsage: ["keyCertSign", "cRLSign"] },
+        extra,
+      ),
     }),
   );
 }
@@ -81,7 +97,7 @@ export async function intermediate(
 export async function leaf(
   node: Node,
   issuer: Node,
-  extra: Extra = {},
+  extra: Overrides = {},
 ): Promise<ParsedCertificate> {
   return parseCertificate(
     await forgeCertificate({
@@ -90,11 +106,15 @@ export async function leaf(
       issuer: cn(issuer.name),
       key: node.key,
       signer: issuer.key,
-      ...WINDOW.valid,
-      san: [node.name],
-      keyUsage: ["digitalSignature", "keyEncipherment"],
-      eku: [OID.serverAuth],
-      ...extra,
+      ...applyOverrides(
+        {
+          ...WINDOW.valid,
+          san: [node.name],
+          keyUsage: ["digitalSignature", "keyEncipherment"],
+          eku: [OID.serverAuth],
+        },
+        extra,
+      ),
     }),
   );
 }
