@@ -1,0 +1,369 @@
+// The snapshot loader in-process (no process per case): every bad field named by its JSON path,
+// the PowerShell spellings and shapes accepted, and the hand-written checks agreeing with the
+// shipped JSON Schema on what is valid.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+import { InputError } from "../../src/cli/input-error.js";
+import { loadSnapshot, parseSnapshot } from "../../src/cli/snapshot.js";
+import { directoryFile, fixture, SERVER } from "../support/fixtures.js";
+import { assertValid, validateSnapshot } from "./schemas.js";
+import { b64, copyFixture, tempDir, writeJson } from "./support.js";
+
+const dir = tempDir("snapshot");
+copyFixture(dir, "leaf-rsa", "certs/leaf.pem");
+writeFileSync(join(dir, "certs", "leaf.der"), fixture("leaf-rsa").der);
+writeFileSync(
+  join(dir, "certs", "junk.pem"),
+  "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+);
+
+const file = join(dir, "snapshot.json");
+
+function valid(): Record<string, unknown> {
+  return {
+    role: "EdgeTransport",
+    sendConnector: { smartHostAuthMechanism: "ExchangeServer", addressSpaces: ["SMTP:--;1"] },
+    server: { ...SERVER },
+    directory: { thumbprint: fixture("self-signed").thumbprint },
+    store: [{ rawData: b64(fixture("self-signed").der), hasPrivateKey: true, services: ["SMTP"] }],
+  };
+}
+
+function parse(json: unknown, direction: "outbound" | "inbound" = "outbound") {
+  return parseSnapshot(json, { file, displayName: "snapshot.json", direction });
+}
+
+async function problemsOf(json: unknown, direction: "outbound" | "inbound" = "outbound") {
+  try {
+    await parse(json, direction);
+  } catch (error) {
+    if (error instanceof InputError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected an InputError");
+}
+
+const withStore = (...store: unknown[]) => ({ ...valid(), store });
+const entry = (fields: Record<string, unknown>) => ({
+  rawData: b64(fixture("self-signed").der),
+  hasPrivateKey: true,
+  services: ["SMTP"],
+  ...fields,
+});
+
+describe("bad snapshots: each problem names its JSON path", () => {
+  const cases: [string, unknown, string, boolean][] = [
+    // name, snapshot, expected problem (prefix), also invalid per the JSON Schema
+    ["root is not an object", [], "(root): expected an object, got an array", true],
+    [
+      "unknown top-level field",
+      { ...valid(), sendconnector: {} },
+      "sendconnector: unknown field",
+      true,
+    ],
+    ["role missing", { ...valid(), role: undefined }, "role: required", false],
+    [
+      "role misspelled",
+      { ...valid(), role: "Edge" },
+      'role: expected "HubTransport" or "EdgeTransport"',
+      true,
+    ],
+    [
+      "smart host mechanism unknown",
+      { ...valid(), sendConnector: { smartHostAuthMechanism: "Kerberos", addressSpaces: ["--"] } },
+      'sendConnector.smartHostAuthMechanism: "Kerberos" is not one of',
+      true,
+    ],
+    [
+      "address space cost out of range",
+      {
+        ...valid(),
+        sendConnector: { smartHostAuthMechanism: "ExchangeServer", addressSpaces: ["SMTP:--;0"] },
+      },
+      'sendConnector.addressSpaces[0]: "SMTP:--;0" is not an address space',
+      false,
+    ],
+    [
+      "both spellings of one field",
+      {
+        ...valid(),
+        sendConnector: {
+          smartHostAuthMechanism: "ExchangeServer",
+          SmartHostAuthMechanism: "None",
+          addressSpaces: ["--"],
+        },
+      },
+      "sendConnector.smartHostAuthMechanism: given twice",
+      true,
+    ],
+    [
+      "hub without delivery type",
+      { ...valid(), role: "HubTransport" },
+      "deliveryType: required for a HubTransport server",
+      false,
+    ],
+    [
+      "delivery type unknown",
+      { ...valid(), deliveryType: "ToEdge" },
+      'deliveryType: "ToEdge" is not one of',
+      true,
+    ],
+    [
+      "server name of the wrong type",
+      { ...valid(), server: { ...SERVER, fqdn: 42 } },
+      "server.fqdn: expected a host name, got a number",
+      true,
+    ],
+    [
+      "server field misspelled",
+      { ...valid(), server: { fqdn: "a.b", hostname: "A" } },
+      "server.hostname: unknown field",
+      true,
+    ],
+    ["directory missing", { ...valid(), directory: undefined }, "directory: required", true],
+    [
+      "directory thumbprint too short",
+      { ...valid(), directory: { thumbprint: "21BED9E7" } },
+      "directory.thumbprint: not a thumbprint",
+      false,
+    ],
+    [
+      "directory base64 is not a certificate",
+      { ...valid(), directory: { base64: "AAECAwQF" } },
+      "directory.base64: neither a DER certificate nor a serialized-certificate blob",
+      false,
+    ],
+    [
+      "directory with both forms",
+      { ...valid(), directory: { thumbprint: "x", base64: "" } },
+      'directory: give either "thumbprint" or "base64"',
+      true,
+    ],
+    ["store missing", { ...valid(), store: undefined }, "store: required", true],
+    [
+      "rawData not base64",
+      withStore(entry({ rawData: "not base64!" })),
+      "store[0].rawData: not base64",
+      true,
+    ],
+    [
+      "rawData a PowerShell type name",
+      withStore(entry({ rawData: "System.Byte[]" })),
+      "store[0].rawData: not base64 (PowerShell wrote a type name",
+      true,
+    ],
+    [
+      "rawData not a certificate",
+      withStore(entry({ rawData: b64(fixture("self-signed").der.subarray(0, 100)) })),
+      "store[0].rawData: not a certificate: ",
+      false,
+    ],
+    [
+      "rawData bytes out of range",
+      withStore(entry({ rawData: [48, 300] })),
+      "store[0].rawData: expected base64 text or an array of bytes",
+      true,
+    ],
+    [
+      "rawData and path both",
+      withStore(entry({ path: "certs/leaf.pem" })),
+      'store[0]: give either "rawData" or "path"',
+      true,
+    ],
+    [
+      "neither rawData nor path",
+      withStore({ hasPrivateKey: true, services: ["SMTP"] }),
+      'store[0]: needs "rawData"',
+      true,
+    ],
+    [
+      "path that does not exist",
+      withStore({ path: "certs/gone.pem", hasPrivateKey: true, services: "SMTP" }),
+      "store[0].path: no such file: ",
+      false,
+    ],
+    [
+      "path to a file that is not a certificate",
+      withStore({ path: "certs/junk.pem", hasPrivateKey: true, services: "SMTP" }),
+      "store[0].path: not a certificate: ",
+      false,
+    ],
+    [
+      "hasPrivateKey as text",
+      withStore(entry({ hasPrivateKey: "True" })),
+      "store[0].hasPrivateKey: expected true or false, got a string",
+      true,
+    ],
+    [
+      "HasPrivateKey missing",
+      withStore({ RawData: b64(fixture("self-signed").der), Services: "SMTP" }),
+      "store[0].hasPrivateKey: required",
+      true,
+    ],
+    [
+      "Services as the flags' number",
+      withStore({ RawData: b64(fixture("self-signed").der), HasPrivateKey: true, Services: 16 }),
+      "store[0].Services: a number (PowerShell wrote the flags' value)",
+      true,
+    ],
+    [
+      "Thumbprint that does not match RawData",
+      withStore(entry({ Thumbprint: fixture("leaf-rsa").thumbprint })),
+      "store[0].Thumbprint: does not match the certificate",
+      false,
+    ],
+    [
+      "trust anchor that does not parse",
+      { ...valid(), trustAnchors: ["AAAA"] },
+      "trustAnchors[0]: not a certificate",
+      false,
+    ],
+    [
+      "trust anchor path missing",
+      { ...valid(), trustAnchors: [{ path: "nope.pem" }] },
+      "trustAnchors[0].path: no such file",
+      false,
+    ],
+    [
+      "folder that does not exist",
+      { ...valid(), store: { folder: "no-such-folder" } },
+      "store.folder: cannot list ",
+      false,
+    ],
+    [
+      "evaluatedAt without a zone",
+      { ...valid(), evaluatedAt: "2026-11-02T08:30" },
+      'evaluatedAt: "2026-11-02T08:30": expected a date',
+      true,
+    ],
+    [
+      "inbound without a receive connector",
+      { ...valid() },
+      "receiveConnector: required with --inbound",
+      false,
+    ],
+  ];
+
+  it.each(cases)("%s", async (name, json, expected, schemaRejects) => {
+    const direction = name.startsWith("inbound") ? "inbound" : "outbound";
+    const problems = await problemsOf(json, direction);
+    expect(
+      problems.some((p) => p.startsWith(expected)),
+      problems.join("\n"),
+    ).toBe(true);
+    // The schema cannot see files, certificates or cross-field rules; where it can, it agrees.
+    if (schemaRejects) expect(validateSnapshot(json)).toBe(false);
+  });
+
+  it("reports every problem at once, not the first only", async () => {
+    const problems = await problemsOf({
+      ...valid(),
+      role: "Edge",
+      store: [entry({ hasPrivateKey: 1 }), entry({ services: 16 })],
+    });
+    expect(problems).toHaveLength(3);
+  });
+});
+
+describe("accepted shapes", () => {
+  const good: [string, Record<string, unknown>][] = [
+    ["camelCase, as documented", valid()],
+    [
+      "Get-ExchangeCertificate | Select Thumbprint,RawData,HasPrivateKey,Services, one certificate (an object, not a list)",
+      {
+        ...valid(),
+        store: {
+          Thumbprint: fixture("self-signed").thumbprint.toLowerCase(),
+          RawData: b64(fixture("self-signed").der),
+          HasPrivateKey: true,
+          Services: "IIS, SMTP",
+          NotAfter: "/Date(1778932800000)/",
+        },
+      },
+    ],
+    [
+      "RawData as the byte array ConvertTo-Json writes, PEM text, path to PEM and to DER",
+      withStore(
+        entry({ rawData: [...fixture("self-signed").der] }),
+        entry({ rawData: fixture("self-signed-old").pem }),
+        { path: "certs/leaf.pem", hasPrivateKey: true, services: [] },
+        { path: "certs/leaf.der", hasPrivateKey: false, services: "None" },
+      ),
+    ],
+    [
+      "Get-SendConnector's AddressSpaces as objects, or one bare string",
+      {
+        ...valid(),
+        sendConnector: {
+          SmartHostAuthMechanism: "ExchangeServer",
+          AddressSpaces: { Type: "SMTP", Address: "--", Cost: 1 },
+          Identity: "EdgeSync - Inbound to Default-First-Site-Name",
+        },
+      },
+    ],
+    [
+      "directory as the serialized blob AD holds",
+      { ...valid(), directory: { base64: b64(directoryFile("serialized.bin")) } },
+    ],
+    ["directory null", { ...valid(), directory: null }],
+    ["directory thumbprint empty (A15)", { ...valid(), directory: { thumbprint: "" } }],
+    [
+      "physical names default to the names",
+      { ...valid(), server: { fqdn: "mail.contoso.com", hostName: "EDGE01", clusterName: null } },
+    ],
+    [
+      "trust anchors by path and base64",
+      {
+        ...valid(),
+        trustAnchors: [{ path: "certs/leaf.pem" }, b64(fixture("root-rsa").der)],
+        intermediates: null,
+      },
+    ],
+  ];
+
+  it.each(good)("%s", async (_name, json) => {
+    assertValid(validateSnapshot, json);
+    const snapshot = await parse(json);
+    expect(snapshot.store.length).toBeGreaterThan(0);
+  });
+
+  it("services text, a one-entry store and AddressSpaces objects become what the library takes", async () => {
+    const snapshot = await parse(good[1]![1]);
+    expect(snapshot.store[0]!.entry.services).toEqual(["IIS", "SMTP"]);
+    const connector = await parse(good[3]![1]);
+    expect(connector.sendConnector).toEqual({
+      smartHostAuthMechanism: "ExchangeServer",
+      addressSpaces: ["SMTP:--;1"],
+    });
+    const names = await parse(good[7]![1]);
+    expect(names.server).toEqual({
+      fqdn: "mail.contoso.com",
+      hostName: "EDGE01",
+      physicalFqdn: "mail.contoso.com",
+      physicalHostName: "EDGE01",
+    });
+  });
+
+  it("reads what PowerShell 5 writes: UTF-16 with a BOM, UTF-8 with a BOM", async () => {
+    const text = JSON.stringify(valid());
+    const utf16 = join(dir, "utf16.json");
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
+    const utf8 = join(dir, "utf8-bom.json");
+    writeFileSync(utf8, `\uFEFF${text}`);
+    for (const path of [utf16, utf8]) {
+      const snapshot = await loadSnapshot(path, { direction: "outbound" });
+      expect(snapshot.role).toBe("EdgeTransport");
+    }
+  });
+
+  it("a folder store lists its files, with the folder in each source", async () => {
+    writeJson(dir, "folder/store.json", { "leaf.pem": { services: "IIS" } });
+    copyFixture(dir, "leaf-rsa", "folder/leaf.pem");
+    const snapshot = await parse({ ...valid(), store: { folder: "folder" } });
+    expect(snapshot.store.map((e) => [e.source, e.entry.services, e.entry.hasPrivateKey])).toEqual([
+      [join("folder", "leaf.pem"), ["IIS"], false],
+    ]);
+  });
+});
