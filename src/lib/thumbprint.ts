@@ -13,14 +13,16 @@ export type Thumbprint = string & { readonly [thumbprintBrand]: true };
 // Separators people paste: white space (space, tab, CR, LF), colons, and the invisible
 // bidirectional marks U+200E / U+200F (and a stray BOM, U+FEFF) that Windows dialogs copy.
 const SEPARATORS = /[\s:\u200e\u200f\ufeff]/g;
-const HEX40 = /^[0-9A-F]{40}$/;
+// ASCII hex digits only, checked *before* upper-casing: String#toUpperCase maps some non-ASCII
+// letters to ASCII ones ("\ufb00", the "ff" ligature, becomes "FF"), and those are not digits.
+const HEX40 = /^[0-9A-Fa-f]{40}$/;
 
 /** Parses any accepted spelling of a thumbprint. Throws {@link InvalidThumbprintError} otherwise. */
 export function parseThumbprint(value: string): Thumbprint {
   if (typeof value !== "string") {
     throw new TypeError(`thumbprint must be a string, got ${typeof value}`);
   }
-  const compact = value.replace(SEPARATORS, "").toUpperCase();
+  const compact = value.replace(SEPARATORS, "");
   if (compact.length === 0) {
     throw new InvalidThumbprintError("thumbprint is empty", value);
   }
@@ -31,7 +33,7 @@ export function parseThumbprint(value: string): Thumbprint {
         : "contains characters that are not hexadecimal digits";
     throw new InvalidThumbprintError(`thumbprint ${why}`, value);
   }
-  return compact as Thumbprint;
+  return compact.toUpperCase() as Thumbprint;
 }
 
 /** The thumbprint of a DER certificate. */
