@@ -48,12 +48,23 @@ export function certificateFromSerializedBlob(bytes: Uint8Array): Uint8Array | n
   return certificate;
 }
 
-function isPrintableAscii(bytes: Uint8Array): boolean {
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The bytes as text, when they are UTF-8 without control characters other than tab, CR and LF;
+ * otherwise null. A DER certificate or a serialized blob never is: both hold bytes such as 0x02,
+ * 0x06 or 0x00, so this test cannot mistake one of them for text.
+ */
+function textOf(bytes: Uint8Array): string | null {
   for (const byte of bytes) {
-    if (byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && (byte < 0x20 || byte > 0x7e))
-      return false;
+    if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) || byte === 0x7f)
+      return null;
   }
-  return true;
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return null;
+  }
 }
 
 function fromText(text: string): DecodedDirectoryValue {
@@ -72,6 +83,10 @@ function fromText(text: string): DecodedDirectoryValue {
 
 function fromBytes(bytes: Uint8Array): DecodedDirectoryValue {
   if (bytes.length === 0) return { kind: "empty" }; // A15
+  // Some directories hand a string attribute back as bytes. Text first: a thumbprint starts
+  // with "0" (0x30, the SEQUENCE tag) one time in sixteen, and must not be read as DER.
+  const text = textOf(bytes);
+  if (text !== null) return fromText(text);
   // A DER certificate starts with a SEQUENCE tag; a serialized blob with a little-endian id.
   if (bytes[0] === 0x30) {
     try {
@@ -95,8 +110,6 @@ function fromBytes(bytes: Uint8Array): DecodedDirectoryValue {
       return { kind: "unreadable", cause: error as Error };
     }
   }
-  // Some directories hand a string attribute back as bytes.
-  if (isPrintableAscii(bytes)) return fromText(Buffer.from(bytes).toString("latin1"));
   return {
     kind: "unreadable",
     cause: new DirectoryValueError(
