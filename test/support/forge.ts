@@ -73,8 +73,23 @@ export function poolKey(name: KeyName): PoolKey {
   return key;
 }
 
-/** [attribute, value] pairs in DER order (most general first), e.g. [["O","Contoso"],["CN","x"]]. */
-export type NameSpec = readonly (readonly [string, string])[];
+/** How a name attribute's value is encoded. Default: PrintableString for C, UTF8String otherwise. */
+export type StringEncoding = "utf8" | "printable" | "ia5" | "teletex" | "bmp" | "universal";
+
+/**
+ * [attribute, value] pairs in DER order (most general first), e.g. [["O","Contoso"],["CN","x"]];
+ * an optional third element picks the string type (e.g. ["CN", "x", "bmp"]).
+ */
+export type NameSpec = readonly (
+  | readonly [string, string]
+  | readonly [string, string, StringEncoding]
+)[];
+
+/** A SAN entry that is not a dNSName (A7: these are not host names). */
+export type OtherSanEntry =
+  | { readonly ip: string }
+  | { readonly email: string }
+  | { readonly uri: string };
 
 const ATTRIBUTE_OIDS: Readonly<Record<string, string>> = {
   CN: "2.5.4.3",
@@ -103,6 +118,8 @@ export interface CertSpec {
   /** Sign RSA with PSS instead of PKCS#1 v1.5. */
   readonly pss?: boolean;
   readonly san?: readonly string[];
+  /** SAN entries of other types, after the dNSNames (in the same extension). */
+  readonly otherSan?: readonly OtherSanEntry[];
   readonly basicConstraints?: {
     readonly ca: boolean;
     readonly pathLen?: number;
@@ -134,14 +151,21 @@ export const OID = {
   anyExtendedKeyUsage: "2.5.29.37.0",
 } as const;
 
+const ENCODINGS = {
+  utf8: "utf8String",
+  printable: "printableString",
+  ia5: "ia5String",
+  teletex: "teletexString",
+  bmp: "bmpString",
+  universal: "universalString",
+} as const satisfies Record<StringEncoding, keyof x.AttributeValue>;
+
 function buildName(spec: NameSpec): x.Name {
   return new x.Name(
-    spec.map(([type, value]) => {
+    spec.map(([type, value, encoding]) => {
       const oid = ATTRIBUTE_OIDS[type] ?? type;
-      const attributeValue =
-        type === "C"
-          ? new x.AttributeValue({ printableString: value })
-          : new x.AttributeValue({ utf8String: value });
+      const field = ENCODINGS[encoding ?? (type === "C" ? "printable" : "utf8")];
+      const attributeValue = new x.AttributeValue({ [field]: value });
       return new x.RelativeDistinguishedName([
         new x.AttributeTypeAndValue({ type: oid, value: attributeValue }),
       ]);
@@ -311,15 +335,19 @@ export async function forgeCertificate(spec: CertSpec): Promise<Uint8Array> {
         ),
       );
     }
-    if (spec.san) {
-      extensions.push(
-        extension(
-          "2.5.29.17",
-          false,
-          AsnConvert.serialize(
-            new x.SubjectAlternativeName(spec.san.map((dNSName) => new x.GeneralName({ dNSName }))),
-          ),
+    if (spec.san || spec.otherSan) {
+      const names = [
+        ...(spec.san ?? []).map((dNSName) => new x.GeneralName({ dNSName })),
+        ...(spec.otherSan ?? []).map((other) =>
+          "ip" in other
+            ? new x.GeneralName({ iPAddress: other.ip })
+            : "email" in other
+              ? new x.GeneralName({ rfc822Name: other.email })
+              : new x.GeneralName({ uniformResourceIdentifier: other.uri }),
         ),
+      ];
+      extensions.push(
+        extension("2.5.29.17", false, AsnConvert.serialize(new x.SubjectAlternativeName(names))),
       );
     }
     if (spec.nameConstraints) {
