@@ -3,7 +3,7 @@
 // Exit codes: 0 a certificate is used, 1 none is, 2 bad input (usage, snapshot, files),
 // 3 a bug (an exception nobody anticipated: reported in one line, never as a stack trace).
 import { readFile } from "node:fs/promises";
-import { relative } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -67,7 +67,8 @@ Options:
   --without <thumbprint>  what if this certificate were removed from the store (repeatable)
   --with <file>           what if this PEM/DER certificate were added, SMTP enabled, with its
                           key from <file-stem>.key when present (repeatable)
-                          --with/--without print the decision before and after
+                          --with/--without print the decision before and after;
+                          the exit status is that of the decision after
   -h, --help              show this help
   --version               show the version
 
@@ -137,7 +138,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       }
       return explain(rest[0], toFlags(values), io);
     case "schema":
-      return schema(rest, values.json === true, io);
+      return schema(rest, io);
     case "help":
       io.stdout(HELP);
       return 0;
@@ -176,7 +177,7 @@ function toFlags(values: ReturnType<typeof parse>["values"]): Flags {
   };
 }
 
-async function schema(args: readonly string[], _json: boolean, io: CliIo): Promise<number> {
+async function schema(args: readonly string[], io: CliIo): Promise<number> {
   const which = args[0] ?? "snapshot";
   if (args.length > 1 || (which !== "snapshot" && which !== "output")) {
     throw new InputError([`schema takes "snapshot" or "output", got ${args.join(" ")}`]);
@@ -196,8 +197,8 @@ export function useColor(io: Pick<CliIo, "env" | "isTTY">): boolean {
 
 async function explain(file: string | undefined, flags: Flags, io: CliIo): Promise<number> {
   const direction: Direction = flags.inbound ? "inbound" : "outbound";
-  const path = file ?? DEMO_SNAPSHOT;
-  const displayName = file ?? relative(io.cwd, DEMO_SNAPSHOT);
+  const path = file === undefined ? DEMO_SNAPSHOT : resolve(io.cwd, file);
+  const displayName = file ?? demoName(io.cwd);
   const snapshot = await loadSnapshot(path, { direction, displayName });
 
   // A4: one `now` for every decision of this run.
@@ -210,7 +211,7 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
   }
 
   const whatIf = flags.with.length > 0 || flags.without.length > 0;
-  const after = whatIf ? await applyWhatIf(snapshot.store, flags) : snapshot.store;
+  const after = whatIf ? await applyWhatIf(snapshot.store, flags, io.cwd) : snapshot.store;
 
   const beforeSelection = whatIf ? await decide(snapshot, snapshot.store, direction, now) : null;
   const afterSelection = await decide(snapshot, after, direction, now);
@@ -274,6 +275,12 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
   return exitCode;
 }
 
+/** The demo's path as the user would type it from here; absolute when it is not below cwd. */
+function demoName(cwd: string): string {
+  const path = relative(cwd, DEMO_SNAPSHOT);
+  return path.startsWith("..") || isAbsolute(path) ? DEMO_SNAPSHOT : path;
+}
+
 function describeWhatIf(flags: Flags): string {
   return [
     ...flags.without.map((t) => `without ${parseThumbprint(t)}`),
@@ -317,6 +324,7 @@ function changeLines(before: JsonDecision, after: JsonDecision): string[] {
 async function applyWhatIf(
   store: readonly SourcedEntry[],
   flags: Flags,
+  cwd: string,
 ): Promise<readonly SourcedEntry[]> {
   const problems: string[] = [];
   let entries = [...store];
@@ -339,7 +347,7 @@ async function applyWhatIf(
   for (const file of flags.with) {
     let extra: SourcedEntry;
     try {
-      extra = await readExtraCertificate(file);
+      extra = await readExtraCertificate(file, cwd);
     } catch (error) {
       if (error instanceof InputError) {
         problems.push(...error.problems);

@@ -130,14 +130,11 @@ export async function parseSnapshot(
   context: { readonly file: string; readonly displayName: string; readonly direction: Direction },
 ): Promise<Snapshot> {
   const problems = new Problems();
-  const fail = () => {
-    problems.throwIfAny(context.displayName);
-    // unreachable: the callers only call fail() after recording a problem
-    throw new InputError([`${context.displayName}: invalid`], context.displayName);
-  };
   if (!isRecord(json)) {
-    problems.add("(root)", `expected an object, got ${describeType(json)}`);
-    return fail();
+    throw new InputError(
+      [`(root): expected an object, got ${describeType(json)}`],
+      context.displayName,
+    );
   }
   const baseDir = dirname(context.file);
   for (const key of Object.keys(json)) {
@@ -790,11 +787,12 @@ async function readCertificateList(
 }
 
 /** A certificate named by `--with`: PEM or DER, with `<stem>.key` beside it when there is one. */
-export async function readExtraCertificate(file: string): Promise<SourcedEntry> {
+export async function readExtraCertificate(file: string, cwd: string): Promise<SourcedEntry> {
   const problems = new Problems();
-  const read = await readCertificateFile(resolve(file), `--with ${file}`, problems);
+  const absolute = resolve(cwd, file);
+  const read = await readCertificateFile(absolute, `--with ${file}`, problems);
   problems.throwIfAny();
-  const keyFile = resolve(`${file.slice(0, file.length - extname(file).length)}.key`);
+  const keyFile = `${absolute.slice(0, absolute.length - extname(absolute).length)}.key`;
   let privateKey: string | undefined;
   try {
     privateKey = await readFile(keyFile, "utf8");
