@@ -293,23 +293,40 @@ function anonymousTlsHandler(
     // `_server` is a view of the server that answers with the selected certificate (also to SNI)
     // and asks for the client's certificate without verifying it (direct trust).
     const server = connection._server;
-    const resolveSni: HookableServer["_resolveSNI"] = (_name, cb) => cb(null, offer.secureContext);
-    connection._server = Object.create(server, {
-      secureContext: { value: new Map([["*", offer.secureContext]]) },
-      _resolveSNI: { value: resolveSni },
-      options: {
-        value: Object.assign(Object.create(server.options), {
-          requestCert: true,
-          rejectUnauthorized: false,
-        }),
-      },
-    }) as HookableServer;
+    connection._server = anonymousTlsServerView(server, offer.secureContext);
     try {
       connection.upgrade(callback, () => {
-        hooks.onUpgraded(connection.session, offer, connection._socket as TLSSocket);
+        try {
+          hooks.onUpgraded(connection.session, offer, connection._socket as TLSSocket);
+        } catch (error) {
+          hooks.onError(error);
+        }
       });
     } finally {
       connection._server = server;
     }
   };
+}
+
+/**
+ * A view of the server for `createTLSSocketOptions`: the selected certificate for every name (SNI
+ * included), and the client's certificate requested but not verified (direct trust). Everything
+ * else is read through to the server itself.
+ */
+export function anonymousTlsServerView<T extends Pick<HookableServer, "options">>(
+  server: T,
+  secureContext: SecureContext,
+): T {
+  const resolveSni: HookableServer["_resolveSNI"] = (_name, callback) =>
+    callback(null, secureContext);
+  return Object.create(server, {
+    secureContext: { value: new Map([["*", secureContext]]) },
+    _resolveSNI: { value: resolveSni },
+    options: {
+      value: Object.assign(Object.create(server.options) as object, {
+        requestCert: true,
+        rejectUnauthorized: false,
+      }),
+    },
+  }) as T;
 }
