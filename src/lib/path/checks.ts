@@ -1,6 +1,7 @@
 // The per-certificate checks of path validation, one rule each (model: rustls-webpki
 // verify_cert.rs). Each returns a PathFailure or undefined; the orchestrator in validator.ts
-// runs them in order. Path-wide rules (pathLen, name constraints) live in path-rules.ts.
+// runs them in order. Path-wide rules live beside it: pathLen in validator.ts, name constraints in
+// name-constraints.ts.
 //
 // Q: which extensions does the validator "process" (RFC 5280 §4.2: a critical extension that is
 //    not recognised MUST reject the certificate)?
@@ -13,6 +14,10 @@
 // Q: v1 certificates?
 // A: rejected at every position. A v1 certificate cannot say cA=true (A13), and R10a already
 //    excludes a v1 leaf from selection.
+// Q: how strict about RFC 5280's rules for *issuing* CAs (key identifiers, serial numbers,
+//    critical basicConstraints, empty names)?
+// A: strict, as OpenSSL's -x509_strict and x509-limbo's rfc5280/webpki namespaces are: a CA
+//    that gets these wrong is rejected (fail closed). Each check below cites its section.
 import type { ParsedCertificate } from "../certificate.js";
 import { AsnConvert } from "../x509.js";
 import { KEY_USAGE, OID, profileOf } from "./extensions.js";
@@ -179,7 +184,8 @@ export function checkNameConstraintsOnlyInCa(
 /**
  * RFC 5280 §4.1.2.4 (issuer MUST be non-empty), §4.1.2.6 (a CA's subject MUST be non-empty; an
  * empty subject needs a critical subjectAltName) and §4.2.1.6 (with a non-empty subject the SAN
- * "SHOULD" be non-critical: we hold CAs to it, as CABF 7.1.2.7.12 does).
+ * "SHOULD" be non-critical: we make it a MUST, as CABF 7.1.2.7.12 and x509-limbo's
+ * webpki::san::san-critical-with-nonempty-subject do).
  */
 export function checkNames(certificate: ParsedCertificate): PathFailure | undefined {
   const profile = profileOf(certificate);

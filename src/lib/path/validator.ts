@@ -95,7 +95,12 @@ interface Ranked {
   readonly depth: number;
 }
 
-const DEAD_ENDS: ReadonlySet<PathFailureCode> = new Set(["no-path", "path-loop", "depth-exceeded"]);
+const DEAD_ENDS: ReadonlySet<PathFailureCode> = new Set([
+  "no-path",
+  "untrusted-root",
+  "path-loop",
+  "depth-exceeded",
+]);
 const COMPLETE_PATH: ReadonlySet<PathFailureCode> = new Set(["revoked", "revocation-error"]);
 
 function rankOf(failure: PathFailure, candidateSignature: boolean): number {
