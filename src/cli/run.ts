@@ -269,7 +269,7 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
       explainSelection(afterSelection, { color }).trimEnd(),
     );
     lines.push(...sourcesLegend(after));
-    lines.push("", bold("WHAT CHANGES"), ...changeLines(before, decision));
+    lines.push("", bold("WHAT CHANGES"), ...changeLines(before, decision, direction));
   }
   io.stdout(`${lines.join("\n")}\n`);
   return exitCode;
@@ -294,7 +294,7 @@ function sourcesLegend(entries: readonly SourcedEntry[]): string[] {
   return ["", "Sources:", ...entries.map((e, index) => `  ${String(index).padEnd(3)}${e.source}`)];
 }
 
-function changeLines(before: JsonDecision, after: JsonDecision): string[] {
+function changeLines(before: JsonDecision, after: JsonDecision, direction: Direction): string[] {
   const changes = changesBetween(before, after);
   if (!changes.changed) return ["  Nothing changes."];
   const name = (t: string | null) => t ?? "none";
@@ -312,7 +312,10 @@ function changeLines(before: JsonDecision, after: JsonDecision): string[] {
     name(changes.certificateUsed.before),
     name(changes.certificateUsed.after),
   );
-  arrow("Best candidate", name(changes.bestCandidate.before), name(changes.bestCandidate.after));
+  // Only the sending side ranks, and only when it gets that far: "none" would misstate the rest.
+  const best = (d: JsonDecision) =>
+    d.outcome === "selected" ? name(d.bestCandidate) : "(not ranked: the process stopped first)";
+  if (direction === "outbound") arrow("Best candidate", best(before), best(after));
   if (changes.eventsRaised.length > 0)
     lines.push(`  Events raised: ${changes.eventsRaised.join(", ")}`);
   if (changes.eventsCleared.length > 0) {
