@@ -2,6 +2,8 @@
 // named by the rule it protects; chains come from the committed key pool (test/support/chains).
 import { webcrypto } from "node:crypto";
 
+import { RsaSaPssParams } from "@peculiar/asn1-rsa";
+
 import { describe, expect, it } from "vitest";
 
 import { type ParsedCertificate, parseCertificate } from "../../src/lib/certificate.js";
@@ -794,5 +796,44 @@ describe("issue 3 §6: cost", () => {
     // l by viaR's key and by viaR2's key are the same pair (same key): at most l, viaR, viaR2,
     // plus the self-signature checks of the two roots.
     expect(first).toBeLessThanOrEqual(5);
+  });
+});
+
+describe("robustness", () => {
+  it("a signature the verifier cannot even parse (RSA-PSS with malformed MGF1 parameters) is bad-signature, not a crash", async () => {
+    const r = await root(R);
+    const der = await forgeCertificate({
+      serial: 9,
+      subject: cn(L.name),
+      issuer: cn(R.name),
+      key: L.key,
+      signer: R.key,
+      pss: true,
+      ...WINDOW.valid,
+      san: [L.name],
+    });
+    const model = AsnConvert.parse(der, asn1x509.Certificate);
+    const params = new RsaSaPssParams({
+      hashAlgorithm: new asn1x509.AlgorithmIdentifier({
+        algorithm: "2.16.840.1.101.3.4.2.1",
+        parameters: null,
+      }),
+      // MGF1's parameter must be an AlgorithmIdentifier; an OCTET STRING is not one.
+      maskGenAlgorithm: new asn1x509.AlgorithmIdentifier({
+        algorithm: "1.2.840.113549.1.1.8",
+        parameters: Uint8Array.from([0x04, 0x01, 0x00]).buffer,
+      }),
+      saltLength: 32,
+    });
+    const algorithm = new asn1x509.AlgorithmIdentifier({
+      algorithm: "1.2.840.113549.1.1.10",
+      parameters: AsnConvert.serialize(params),
+    });
+    model.signatureAlgorithm = algorithm;
+    model.tbsCertificate.signature = algorithm;
+    const l = parseCertificate(new Uint8Array(AsnConvert.serialize(model)));
+    expect(await validate(l, [r])).toMatchObject({
+      reason: { code: "bad-signature", certificate: l.thumbprint },
+    });
   });
 });

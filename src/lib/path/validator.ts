@@ -24,7 +24,7 @@
 //    building exponential.
 import type { ParsedCertificate } from "../certificate.js";
 import { certificateNames, findNameMatch, parseHostName } from "../dns-name.js";
-import { SignatureVerifier } from "../signature.js";
+import { type SignatureCheck, SignatureVerifier } from "../signature.js";
 import {
   CERTIFICATE_CHECKS,
   checkAnchorAuthorityKeyId,
@@ -284,7 +284,7 @@ export class PathValidator {
         );
         continue;
       }
-      const signature = await this.#verifier.verify(child, issuer.spki);
+      const signature = await this.#verify(child, issuer);
       if (!signature.ok) {
         search.note(
           pathFailure(
@@ -331,7 +331,23 @@ export class PathValidator {
 
   async #isSelfSigned(certificate: ParsedCertificate): Promise<boolean> {
     if (!profileOf(certificate).selfIssued) return false;
-    return (await this.#verifier.verify(certificate, certificate.spki)).ok;
+    return (await this.#verify(certificate, certificate)).ok;
+  }
+
+  /** A3: `certificate`'s signature under `issuer`'s key. A verifier that throws is a "no". */
+  async #verify(
+    certificate: ParsedCertificate,
+    issuer: ParsedCertificate,
+  ): Promise<SignatureCheck> {
+    try {
+      return await this.#verifier.verify(certificate, issuer.spki);
+    } catch (error) {
+      return {
+        ok: false,
+        failure: "malformed-signature",
+        detail: `verification failed: ${(error as Error).message}`,
+      };
+    }
   }
 
   /** Checks of the issuer just appended to `chain`, and of the path below it. */
