@@ -398,6 +398,8 @@ async function main(): Promise<void> {
  * The demo: an Edge server renewed its self-signed certificate, but the directory (through the
  * Edge subscription) still names the old one, so the selection keeps the old certificate and
  * logs 1037. Dates are long, so the demo reads well against the wall clock for years.
+ * RSA keys only: PKCS#1 v1.5 signatures are deterministic, so re-running the generator leaves
+ * the demo's thumbprints (and the README's transcript of it) unchanged.
  */
 async function writeDemo(): Promise<void> {
   const real = (iso: string) => new Date(iso);
@@ -417,7 +419,7 @@ async function writeDemo(): Promise<void> {
       subject,
       notBefore: real("2026-09-01T00:00:00Z"),
       notAfter: real("2036-09-01T00:00:00Z"),
-      key: "p256-2",
+      key: "rsa-4",
       san: ["edge01.contoso.com", "EDGE01"],
       ...SELF,
     }),
@@ -426,7 +428,7 @@ async function writeDemo(): Promise<void> {
       subject: [["CN", "owa.contoso.com"]],
       notBefore: real("2026-01-05T00:00:00Z"),
       notAfter: real("2036-01-05T00:00:00Z"),
-      key: "p256-3",
+      key: "rsa-5",
       san: ["owa.contoso.com"],
       ...SELF,
     }),
@@ -435,7 +437,7 @@ async function writeDemo(): Promise<void> {
       subject,
       notBefore: real("2026-10-01T00:00:00Z"),
       notAfter: real("2036-10-01T00:00:00Z"),
-      key: "p256-4",
+      key: "rsa-6",
       san: ["edge01.contoso.com"],
       ...SELF,
     }),
