@@ -4,7 +4,7 @@
 // the ~25 runs cost a few seconds on a 2-core machine rather than half a minute.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 
 import type { JsonOutput } from "../../src/cli/output.js";
 import { fixture } from "../support/fixtures.js";
@@ -23,6 +23,9 @@ import {
   writeHubSnapshot,
   writeJson,
 } from "./support.js";
+
+// Processes queue behind each other on a busy 2-core machine: give each test room to wait.
+vi.setConfig({ testTimeout: 120_000 });
 
 const dir = tempDir("command");
 const demo = demoThumbprints();
