@@ -42,7 +42,12 @@ export function privateKeyStatus(
       format: "der",
       type: "spki",
     });
-    if (own.equals(derived)) return { usable: true, checked: true };
+    // Compare types first: KeyObject#equals on keys of different types (RSA vs EC, say) returns
+    // false but leaves "different key types" on OpenSSL's per-thread error queue, and the next
+    // createPrivateKey() anywhere in the process (the next entry, another selection) then fails
+    // with it: one mismatched key would make a good key "unreadable" (Node 20).
+    if (own.asymmetricKeyType === derived.asymmetricKeyType && own.equals(derived))
+      return { usable: true, checked: true };
   } catch {
     // A public key Node cannot load cannot be matched: fall through to mismatch.
   }
