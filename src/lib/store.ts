@@ -82,53 +82,100 @@ export async function listStore(
   return [...listed];
 }
 
-function entryShapeProblem(entry: unknown): string | null {
-  if (typeof entry !== "object" || entry === null) return "the entry is not an object";
-  const record = entry as Record<string, unknown>;
-  if (!(typeof record.certificate === "string" || record.certificate instanceof Uint8Array)) {
-    return "certificate is neither DER bytes nor PEM text";
-  }
-  if (typeof record.hasPrivateKey !== "boolean") return "hasPrivateKey is not a boolean";
-  if (!Array.isArray(record.services) || !record.services.every((s) => typeof s === "string")) {
-    return "services is not an array of strings";
-  }
-  if (record.privateKey !== undefined && typeof record.privateKey !== "string") {
-    return "privateKey is not PEM text";
-  }
-  return null;
-}
+/** What a store entry said, each field read exactly once. */
+type EntryRead =
+  | { readonly ok: true; readonly entry: StoreEntry }
+  | {
+      readonly ok: false;
+      readonly problem: string;
+      /** A plain copy of what could be read, for the verdict's facts; never the caller's object. */
+      readonly seen: { readonly hasPrivateKey: boolean; readonly services: readonly string[] };
+    };
 
-function freezeEntry(entry: StoreEntry): StoreEntry {
-  // Copy what we read so later mutation by the caller cannot reach the decision.
-  return Object.freeze({
-    certificate:
-      typeof entry.certificate === "string" ? entry.certificate : new Uint8Array(entry.certificate),
-    hasPrivateKey: entry.hasPrivateKey,
-    services: Object.freeze([...entry.services]),
-    ...(entry.privateKey !== undefined ? { privateKey: entry.privateKey } : {}),
+/**
+ * Reads one listed entry field by field, once each, and copies what it read (STYLE: snapshot
+ * injected data first). A getter may answer differently on each read, or throw: checking one
+ * read and using another would let a store change a decision half-way, and a getter that
+ * throws is one bad entry, never a store that cannot be read (A16 is for `list()` itself).
+ */
+function readEntry(raw: unknown): EntryRead {
+  let certificate: unknown;
+  let hasPrivateKey: unknown;
+  let services: unknown;
+  let privateKey: unknown;
+  const bad = (problem: string): EntryRead => ({
+    ok: false,
+    problem,
+    seen: {
+      hasPrivateKey: hasPrivateKey === true,
+      services: Object.freeze(
+        Array.isArray(services) ? services.filter((s): s is string => typeof s === "string") : [],
+      ),
+    },
   });
+  if (typeof raw !== "object" || raw === null) return bad("the entry is not an object");
+  try {
+    const record = raw as Record<string, unknown>;
+    certificate = record.certificate;
+    hasPrivateKey = record.hasPrivateKey;
+    const listed = record.services;
+    services = Array.isArray(listed) ? Array.from(listed as unknown[]) : listed;
+    privateKey = record.privateKey;
+    if (certificate instanceof Uint8Array) certificate = new Uint8Array(certificate);
+  } catch {
+    return bad("the entry cannot be read (reading one of its fields threw)");
+  }
+  if (!(typeof certificate === "string" || certificate instanceof Uint8Array)) {
+    return bad("certificate is neither DER bytes nor PEM text");
+  }
+  if (typeof hasPrivateKey !== "boolean") return bad("hasPrivateKey is not a boolean");
+  if (!Array.isArray(services) || !services.every((s) => typeof s === "string")) {
+    return bad("services is not an array of strings");
+  }
+  if (privateKey !== undefined && typeof privateKey !== "string") {
+    return bad("privateKey is not PEM text");
+  }
+  return {
+    ok: true,
+    entry: Object.freeze({
+      certificate,
+      hasPrivateKey,
+      services: Object.freeze(services as string[]),
+      ...(privateKey !== undefined ? { privateKey } : {}),
+    }),
+  };
 }
 
 /**
  * Among entries that hold the same certificate, the one a decision uses must not depend on the
- * order the store lists them (permuting the store never changes the outcome): prefer a usable
- * private key, then SMTP enabled, then key material present, then the lexically smallest
- * services list and key text.
+ * order the store lists them (permuting the store never changes the outcome, nor the verdicts):
+ * prefer a usable private key, then SMTP enabled, then key material present, then the store's
+ * flag; after that any difference at all decides (the key's verdict, the services, the key
+ * text, DER before PEM, the PEM text), so two entries tie only when they are the same entry.
  */
-function preferred(a: StoreCertificate, b: StoreCertificate): StoreCertificate {
-  const score = (c: StoreCertificate): [number, number, number, string, string] => [
-    c.privateKey.usable ? 1 : 0,
-    c.entry.services.some((s) => s.trim().toLowerCase() === "smtp") ? 1 : 0,
-    c.entry.privateKey !== undefined ? 1 : 0,
-    JSON.stringify([...c.entry.services].sort()),
-    c.entry.privateKey ?? "",
+function preferenceKey(c: StoreCertificate): readonly (number | string)[] {
+  const { entry, privateKey } = c;
+  return [
+    privateKey.usable ? 0 : 1,
+    entry.services.some((s) => s.trim().toLowerCase() === "smtp") ? 0 : 1,
+    entry.privateKey !== undefined ? 0 : 1,
+    entry.hasPrivateKey ? 0 : 1,
+    privateKey.usable ? (privateKey.checked ? "" : "unchecked") : privateKey.reason,
+    JSON.stringify([...entry.services].sort()),
+    JSON.stringify(entry.services),
+    entry.privateKey ?? "",
+    typeof entry.certificate === "string" ? 1 : 0,
+    typeof entry.certificate === "string" ? entry.certificate : "",
   ];
-  const sa = score(a);
-  const sb = score(b);
-  for (let i = 0; i < 3; i++)
-    if (sa[i] !== sb[i]) return (sa[i] as number) > (sb[i] as number) ? a : b;
-  if (sa[3] !== sb[3]) return sa[3] < sb[3] ? a : b;
-  if (sa[4] !== sb[4]) return sa[4] < sb[4] ? a : b;
+}
+
+function preferred(a: StoreCertificate, b: StoreCertificate): StoreCertificate {
+  const ka = preferenceKey(a);
+  const kb = preferenceKey(b);
+  for (const [i, va] of ka.entries()) {
+    const vb = kb[i]!;
+    if (va !== vb) return va < vb ? a : b;
+  }
   return a.index < b.index ? a : b;
 }
 
@@ -141,16 +188,16 @@ export function snapshotStore(
   const rejects: StoreReject[] = [];
   const byThumbprint = new Map<string, StoreCertificate[]>();
   listed.forEach((raw, index) => {
-    const shape = entryShapeProblem(raw);
-    if (shape !== null) {
+    const read = readEntry(raw);
+    if (!read.ok) {
       rejects.push({
         index,
-        entry: raw,
-        exclusion: { rule: "parse", code: "bad-entry", message: shape },
+        entry: read.seen,
+        exclusion: { rule: "parse", code: "bad-entry", message: read.problem },
       });
       return;
     }
-    const entry = freezeEntry(raw as StoreEntry);
+    const { entry } = read;
     let certificate: ParsedCertificate;
     try {
       certificate = parse(entry.certificate);
@@ -162,7 +209,7 @@ export function snapshotStore(
         exclusion: {
           rule: "parse",
           code,
-          message: `not a certificate: ${(error as Error).message}`,
+          message: `not a certificate: ${errorMessage(error)}`,
         },
       });
       return;
@@ -208,6 +255,14 @@ export function snapshotStore(
   };
 }
 
+function errorMessage(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return "(an error that cannot be described)";
+  }
+}
+
 /** A4: validity is inclusive at both ends. */
 export function timeStatus(certificate: ParsedCertificate, now: Date): TimeStatus {
   const t = now.getTime();
@@ -244,19 +299,31 @@ export function certificateFacts(
 function uniqueNames(names: readonly string[]): string[] {
   const seen = new Set<string>();
   return names.filter((name) => {
-    const key = name.toLowerCase();
+    // ASCII folding only, as matching does (A2): "\u212a" (Kelvin sign) is not "k".
+    const key = name.replace(/[A-Z]/g, (c) => c.toLowerCase());
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
 }
 
-/** Facts for an entry that is not a certificate. */
+/** Facts for an entry that is not a certificate (`entry` is the plain copy `readEntry` kept). */
 export function unreadableFacts(index: number, entry: unknown): CertificateFacts {
-  const record = (typeof entry === "object" && entry !== null ? entry : {}) as Record<
-    string,
-    unknown
-  >;
+  let hasPrivateKey = false;
+  let services: readonly string[] = [];
+  try {
+    const record = (typeof entry === "object" && entry !== null ? entry : {}) as Record<
+      string,
+      unknown
+    >;
+    hasPrivateKey = record.hasPrivateKey === true;
+    const listed = record.services;
+    services = Array.isArray(listed)
+      ? listed.filter((s): s is string => typeof s === "string")
+      : [];
+  } catch {
+    // A hostile object: show no facts rather than fail the selection.
+  }
   return {
     index,
     thumbprint: null,
@@ -267,10 +334,8 @@ export function unreadableFacts(index: number, entry: unknown): CertificateFacts
     notBefore: null,
     notAfter: null,
     time: null,
-    hasPrivateKey: record.hasPrivateKey === true,
-    services: Array.isArray(record.services)
-      ? record.services.filter((s): s is string => typeof s === "string")
-      : [],
+    hasPrivateKey,
+    services,
     isDirectoryCertificate: false,
   };
 }
