@@ -1,3 +1,5 @@
+import type { SmtpReply } from "./smtp-reply.js";
+
 // Exceptions are for misuse and unparseable direct input (STYLE: "Outcomes are values, misuse is
 // an error"). Everything the spec describes as a normal outcome is a `Selection` value instead.
 // Codes are stable; tests and callers match on `code`, never on message text.
@@ -11,7 +13,17 @@ export type ErrorCode =
   | "ERR_INVALID_THUMBPRINT"
   | "ERR_INVALID_CERTIFICATE"
   | "ERR_NOT_SELECTED"
-  | "ERR_NO_PRIVATE_KEY";
+  | "ERR_NO_PRIVATE_KEY"
+  | "ERR_FOLDER_STORE"
+  | SmtpSessionErrorCode;
+
+/** Why an SMTP session could not go on (see `negotiateAnonymousTls`). */
+export type SmtpSessionErrorCode =
+  | "ERR_SMTP_TIMEOUT"
+  | "ERR_SMTP_CLOSED"
+  | "ERR_SMTP_PROTOCOL"
+  | "ERR_SMTP_GREETING"
+  | "ERR_TLS_HANDSHAKE";
 
 /** Base class: a stable `code`, `name` set to the subclass, and the original `cause`. */
 export abstract class AnonymousTlsError extends Error {
@@ -99,4 +111,18 @@ export class NotSelectedError extends AnonymousTlsError {
 /** `toTlsOptions` was given a selection whose store entry carries no private key material. */
 export class NoPrivateKeyError extends AnonymousTlsError {
   readonly code = "ERR_NO_PRIVATE_KEY" as const;
+}
+
+/** An SMTP session that cannot go on: timeout, close, protocol error, refused greeting, TLS failure. */
+export class SmtpSessionError extends AnonymousTlsError {
+  /** The reply that ended the session (ERR_SMTP_GREETING), when there was one. */
+  declare readonly reply?: SmtpReply;
+  constructor(
+    readonly code: SmtpSessionErrorCode,
+    message: string,
+    options: { cause?: unknown; reply?: SmtpReply } = {},
+  ) {
+    super(message, "cause" in options ? { cause: options.cause } : undefined);
+    if (options.reply !== undefined) this.reply = options.reply;
+  }
 }

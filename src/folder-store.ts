@@ -14,6 +14,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 
+import { AnonymousTlsError } from "./errors.js";
 import type { CertStore, StoreEntry } from "./types.js";
 
 export interface FolderStoreOptions {
@@ -39,7 +40,7 @@ export interface FolderStore extends CertStore {
 }
 
 /** The folder or its manifest cannot be read; `path` is the file at fault (and `field`, if any). */
-export class FolderStoreError extends Error {
+export class FolderStoreError extends AnonymousTlsError {
   readonly code = "ERR_FOLDER_STORE" as const;
   constructor(
     message: string,
@@ -48,7 +49,6 @@ export class FolderStoreError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 

@@ -10,6 +10,8 @@ export {
   NoPrivateKeyError,
   NotSelectedError,
   type SettingField,
+  SmtpSessionError,
+  type SmtpSessionErrorCode,
 } from "./errors.js";
 export { type ExplainOptions, explainSelection } from "./explain.js";
 export {
@@ -30,6 +32,29 @@ export {
 } from "./lib/vocabulary.js";
 export { selectInboundAnonymousTlsCert } from "./select-inbound.js";
 export { selectOutboundAnonymousTlsCert } from "./select-outbound.js";
+export {
+  type EhloReply,
+  parseEhloReply,
+  type SmtpReply,
+  SmtpReplyParser,
+  SmtpReplySyntaxError,
+} from "./smtp-reply.js";
+export {
+  ANONYMOUS_TLS_KEYWORD,
+  type AnonymousTlsNegotiation,
+  type AnonymousTlsNotUsed,
+  type AnonymousTlsUsed,
+  type NegotiateOptions,
+  type NotUsedReason,
+  negotiateAnonymousTls,
+  type PeerCertificate,
+  peerCertificateChain,
+  type SelectionTlsOptions,
+  type SmtpCommandOptions,
+  smtpCommand,
+  type ToTlsOptionsOptions,
+  toTlsOptions,
+} from "./tls.js";
 export type {
   CertificateFacts,
   CertificateInput,
@@ -69,3 +94,12 @@ export type {
   TraceStep,
   TrustVerdict,
 } from "./types.js";
+export {
+  type PathNameSources,
+  type PathValidation,
+  type PathValidationFailure,
+  type PathValidationFailureCode,
+  type RevocationStatus,
+  type ValidateCertificatePathOptions,
+  validateCertificatePath,
+} from "./validate-path.js";

@@ -30,7 +30,7 @@ import {
   connect as tlsConnect,
 } from "node:tls";
 
-import { NoPrivateKeyError, NotSelectedError } from "./errors.js";
+import { NoPrivateKeyError, NotSelectedError, SmtpSessionError } from "./errors.js";
 import { certificateBytes } from "./lib/certificate.js";
 import { thumbprintOf } from "./lib/thumbprint.js";
 import {
@@ -150,28 +150,6 @@ export function peerCertificateChain(socket: TLSSocket): readonly PeerCertificat
 
 // ---------------------------------------------------------------------------------------------
 // The sending side
-
-export type SmtpSessionErrorCode =
-  | "ERR_SMTP_TIMEOUT"
-  | "ERR_SMTP_CLOSED"
-  | "ERR_SMTP_PROTOCOL"
-  | "ERR_SMTP_GREETING"
-  | "ERR_TLS_HANDSHAKE";
-
-/** The SMTP session cannot go on. The socket has been destroyed. */
-export class SmtpSessionError extends Error {
-  /** The reply that ended the session (ERR_SMTP_GREETING), when there was one. */
-  declare readonly reply?: SmtpReply;
-  constructor(
-    readonly code: SmtpSessionErrorCode,
-    message: string,
-    options: { cause?: unknown; reply?: SmtpReply } = {},
-  ) {
-    super(message, "cause" in options ? { cause: options.cause } : undefined);
-    this.name = new.target.name;
-    if (options.reply !== undefined) this.reply = options.reply;
-  }
-}
 
 export interface NegotiateOptions {
   /** The EHLO argument: this server's FQDN. Default `os.hostname()`. */

@@ -43,6 +43,7 @@ const RSA_PKCS1: Readonly<Record<string, string>> = {
   "1.2.840.113549.1.1.13": "SHA-512",
 };
 const RSA_PSS = "1.2.840.113549.1.1.10";
+const MGF1 = "1.2.840.113549.1.1.8";
 const ECDSA: Readonly<Record<string, string>> = {
   "1.2.840.10045.4.1": "SHA-1",
   "1.2.840.10045.4.3.2": "SHA-256",
@@ -126,12 +127,28 @@ function plan(algorithm: asn1x509.AlgorithmIdentifier, spki: Uint8Array): Plan {
       return { failure: "unsupported-algorithm", detail: "RSA-PSS parameters cannot be decoded" };
     }
     const hash = HASHES[params.hashAlgorithm.algorithm];
-    const mgfHash = params.maskGenAlgorithm.parameters
-      ? HASHES[
-          AsnConvert.parse(params.maskGenAlgorithm.parameters, asn1x509.AlgorithmIdentifier)
-            .algorithm
-        ]
-      : "SHA-1";
+    // The mask generation function must be MGF1 over a known hash; anything else (or parameters
+    // that are not an AlgorithmIdentifier) is a PSS variant WebCrypto cannot express.
+    let mgfHash: string | undefined;
+    try {
+      if (params.maskGenAlgorithm.algorithm !== MGF1) {
+        return {
+          failure: "unsupported-algorithm",
+          detail: "RSA-PSS with a mask function other than MGF1",
+        };
+      }
+      mgfHash = params.maskGenAlgorithm.parameters
+        ? HASHES[
+            AsnConvert.parse(params.maskGenAlgorithm.parameters, asn1x509.AlgorithmIdentifier)
+              .algorithm
+          ]
+        : "SHA-1";
+    } catch {
+      return {
+        failure: "unsupported-algorithm",
+        detail: "RSA-PSS MGF1 parameters cannot be decoded",
+      };
+    }
     // WebCrypto's RSA-PSS ties the MGF1 hash to the message hash.
     if (hash === undefined || mgfHash !== hash) {
       return {
@@ -213,7 +230,17 @@ export class SignatureVerifier {
   }
 
   async #verify(certificate: ParsedCertificate, spki: Uint8Array): Promise<SignatureCheck> {
-    const p = plan(certificate.signatureAlgorithm, spki);
+    let p: Plan;
+    try {
+      p = plan(certificate.signatureAlgorithm, spki);
+    } catch (error) {
+      // Hostile algorithm parameters must give a verdict, never an exception.
+      return {
+        ok: false,
+        failure: "unsupported-algorithm",
+        detail: `cannot read the algorithm: ${(error as Error).message}`,
+      };
+    }
     if ("failure" in p) return { ok: false, failure: p.failure, detail: p.detail };
     const cacheKey = keyCacheKey(spki, p.import);
     let keyPromise = this.#keys.get(cacheKey);

@@ -5,17 +5,15 @@ import type { Socket } from "node:net";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import {
-  type Selection,
-  selectInboundAnonymousTlsCert,
-  selectOutboundAnonymousTlsCert,
-} from "../../src/index.js";
-import {
   type AnonymousTlsNegotiation,
   type NegotiateOptions,
   negotiateAnonymousTls,
+  type Selection,
   SmtpSessionError,
+  selectInboundAnonymousTlsCert,
+  selectOutboundAnonymousTlsCert,
   smtpCommand,
-} from "../../src/tls.js";
+} from "../../src/index.js";
 import { directoryFor, edgeOptions, entry, memoryStore } from "../support/fixtures.js";
 import { closeEverythingAfterEach, connectTo, scriptedServer, trickle } from "./helpers.js";
 
