@@ -7,9 +7,9 @@ import {
 import { checkInboundOptions, type InboundInput } from "./lib/options.js";
 import { SelectionRun } from "./lib/run.js";
 import { checkReceiveConnectorGate } from "./lib/steps/receive-connector-gate.js";
-import { createTrustEvaluator } from "./lib/trust.js";
+import { trustEvaluatorFor } from "./lib/trust.js";
 import { buildVerdicts } from "./lib/verdicts.js";
-import { chainToSend, type OutboundContext, parseCertificates } from "./select-outbound.js";
+import { chainToSend, type OutboundContext } from "./select-outbound.js";
 import type { InboundSelectionOptions, Selection } from "./types.js";
 
 /**
@@ -20,11 +20,7 @@ export function selectInboundAnonymousTlsCert(
   options: InboundSelectionOptions,
 ): Promise<Selection> {
   const input = checkInboundOptions(options);
-  const trust = createTrustEvaluator({
-    trustAnchors: parseCertificates("trustAnchors", options.trustAnchors),
-    intermediates: parseCertificates("intermediates", options.intermediates),
-  });
-  return runInboundSelection(input, { trust });
+  return runInboundSelection(input, { trust: trustEvaluatorFor(options) });
 }
 
 export async function runInboundSelection(

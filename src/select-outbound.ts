@@ -1,7 +1,7 @@
 // The sending server's selection for outbound anonymous TLS, top to bottom as SPEC.md numbers
 // it. Each step is a small module under lib/steps; this file only runs them in order and stops
 // where the spec stops.
-import { type ParsedCertificate, parseCertificate } from "./lib/certificate.js";
+import type { ParsedCertificate } from "./lib/certificate.js";
 import {
   type LoadedCertificate,
   loadInternalTransportCertificate,
@@ -14,9 +14,9 @@ import { findEligible } from "./lib/steps/eligibility.js";
 import { rankEligible } from "./lib/steps/ranking.js";
 import { checkRoleGate } from "./lib/steps/role-gate.js";
 import { matchThumbprint } from "./lib/steps/thumbprint-match.js";
-import { createTrustEvaluator, type TrustEvaluator } from "./lib/trust.js";
+import { type TrustEvaluator, trustEvaluatorFor } from "./lib/trust.js";
 import { buildVerdicts } from "./lib/verdicts.js";
-import type { CertificateInput, OutboundSelectionOptions, Selection } from "./types.js";
+import type { OutboundSelectionOptions, Selection } from "./types.js";
 
 /**
  * Which certificate the sending Hub or Edge Transport server uses for X-AnonymousTLS, whether it
@@ -30,11 +30,7 @@ export function selectOutboundAnonymousTlsCert(
   options: OutboundSelectionOptions,
 ): Promise<Selection> {
   const input = checkOutboundOptions(options);
-  const trust = createTrustEvaluator({
-    trustAnchors: parseCertificates("trustAnchors", options.trustAnchors),
-    intermediates: parseCertificates("intermediates", options.intermediates),
-  });
-  return runOutboundSelection(input, { trust });
+  return runOutboundSelection(input, { trust: trustEvaluatorFor(options) });
 }
 
 export interface OutboundContext extends SelectionCaches {
@@ -102,14 +98,4 @@ export async function runOutboundSelection(
 export function chainToSend(path: readonly ParsedCertificate[]): readonly Uint8Array[] {
   const withoutAnchor = path.length > 1 ? path.slice(0, -1) : path;
   return Object.freeze(withoutAnchor.map((c) => c.der));
-}
-
-/** Parses caller-supplied CA certificates; one that does not parse is misuse. */
-export function parseCertificates(
-  name: string,
-  inputs: readonly CertificateInput[] | undefined,
-): ParsedCertificate[] {
-  if (inputs === undefined) return [];
-  if (!Array.isArray(inputs)) throw new TypeError(`${name} must be an array of certificates`);
-  return inputs.map((input) => parseCertificate(input));
 }

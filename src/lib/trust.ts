@@ -3,8 +3,8 @@
 // certificate is never valid PKI (A3 says "not self-signed"), even when it is also a trust anchor.
 // Anything else is valid PKI only when the path validator builds a path to a caller-supplied
 // trust anchor; otherwise it is neither, and the verdict says why (A3: skipped).
-import type { TrustVerdict } from "../types.js";
-import type { ParsedCertificate } from "./certificate.js";
+import type { CertificateInput, TrustVerdict } from "../types.js";
+import { type ParsedCertificate, parseCertificate } from "./certificate.js";
 import { PathValidator } from "./path/validator.js";
 import { SignatureVerifier } from "./signature.js";
 
@@ -67,4 +67,25 @@ export function createTrustEvaluator(options: {
       };
     },
   };
+}
+
+/** Parses caller-supplied CA certificates; one that does not parse is misuse (it throws). */
+export function parseCertificates(
+  name: string,
+  inputs: readonly CertificateInput[] | undefined,
+): ParsedCertificate[] {
+  if (inputs === undefined) return [];
+  if (!Array.isArray(inputs)) throw new TypeError(`${name} must be an array of certificates`);
+  return inputs.map((input) => parseCertificate(input));
+}
+
+/** The trust evaluator for the `trustAnchors`/`intermediates` options of either direction. */
+export function trustEvaluatorFor(options: {
+  readonly trustAnchors?: readonly CertificateInput[];
+  readonly intermediates?: readonly CertificateInput[];
+}): TrustEvaluator {
+  return createTrustEvaluator({
+    trustAnchors: parseCertificates("trustAnchors", options.trustAnchors),
+    intermediates: parseCertificates("intermediates", options.intermediates),
+  });
 }
