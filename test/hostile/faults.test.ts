@@ -403,7 +403,7 @@ describe("snapshot: a store that changes while a selection runs cannot change it
         get privateKey() {
           return read("privateKey", base.privateKey, "junk");
         },
-      };
+      } as StoreEntry;
     };
     const plain = entries();
     const expected = await outbound({
