@@ -222,6 +222,69 @@ describe("store contents: bit flips of valid certificates", () => {
     }
   });
 
+  /**
+   * Every single-bit flip of one certificate, all in one store with no valid-PKI certificate,
+   * so that the ranking evaluates every eligible flip (the path validator reads the whole
+   * certificate); the directory names another certificate.
+   */
+  async function everyFlip(name: string) {
+    // No valid-PKI certificate in the store, so the ranking evaluates every eligible flip (the
+    // path validator reads the whole certificate); the directory names another certificate.
+    const der = fixture(name).der;
+    const { tbs } = layout(der);
+    const flips = Array.from({ length: der.length * 8 }, (_, bit) => ({
+      ...asEntry(flipBit(der, bit)),
+      privateKey: fixture(name).keyPem,
+    }));
+    const E = fixture("expired");
+    const result = await outbound({
+      directory: staticDirectory(E.thumbprint),
+      store: { list: () => [...flips, entry("expired", { withKey: true })] },
+      ...TRUST,
+    });
+    expect(result).toMatchObject({ outcome: "selected", thumbprint: E.thumbprint });
+    const wrong: string[] = [];
+    for (const verdict of result.certificates) {
+      const bit = verdict.index;
+      if (bit >= flips.length) continue;
+      const where = `byte ${bit >> 3} mask 0x${(0x80 >> (bit & 7)).toString(16)}`;
+      if (verdict.status === "unreadable") {
+        if (verdict.exclusion.code === "unparseable") wrong.push(`${where}: the parser crashed`);
+        continue;
+      }
+      if (verdict.thumbprint === fixture(name).thumbprint) wrong.push(`${where}: same thumbprint`);
+      const signed = bit >= tbs.start * 8 && bit < tbs.end * 8;
+      const trust = verdict.status === "eligible" ? verdict.trust?.kind : undefined;
+      if (signed && (trust === "pki" || trust === "self-signed"))
+        wrong.push(`${where}: altered, yet ${trust}`);
+    }
+    expect(wrong).toEqual([]);
+  }
+
+  it("A3/A6: every single-bit flip of leaf-ec, all in one store, never throws and the signed part is never trusted", () =>
+    everyFlip("leaf-ec"));
+
+  // KNOWN BUG (src/lib/certificate.ts, checkAny): the walk accepts a *constructed* NULL (tag
+  // 0x25) as AlgorithmIdentifier parameters, the lazily built asn1-schema model then throws
+  // InvalidCertificateError ("Constructed encoding used for primitive type") when the path
+  // validator reads it, and the whole selection rejects. Repro: self-signed.pem with byte 30
+  // (the tbs signature's NULL, 0x05) set to 0x25; bytes 139 and 570 (SPKI and outer algorithm
+  // parameters) do the same.
+  it.fails("A3/A6: every single-bit flip of self-signed, all in one store, never throws and the signed part is never trusted", () =>
+    everyFlip("self-signed"));
+
+  it.fails("A3: a constructed NULL (0x25) as algorithm parameters never makes the selection throw", async () => {
+    // The minimal repro of the bug above.
+    const der = new Uint8Array(D.der);
+    const { tbs } = layout(der);
+    const [, , signature] = readChildren(der, tbs); // version [0], serial, signature
+    const nullTag = signature!.end - 2; // … 06 09 <sha256WithRSAEncryption> 05 00
+    expect(der[nullTag]).toBe(0x05);
+    der[nullTag] = 0x25;
+    const result = await select([asEntry(der), entry("self-signed", { withKey: true })]);
+    expect(result).toMatchObject({ outcome: "selected", thumbprint: D.thumbprint });
+  });
+
   // KNOWN BUG (src/lib/certificate.ts + src/lib/signature.ts, not ours to edit): a flip in the
   // *unsigned* tail — the outer signatureAlgorithm's tag or NULL parameters, or the BIT STRING's
   // unused-bits octet — still parses and still verifies, so a malformed twin of a self-signed
