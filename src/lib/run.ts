@@ -78,15 +78,23 @@ export class SelectionRun {
   }
 }
 
-/** A short, safe rendering of a thrown value for traces and event data. */
+/**
+ * A short rendering of a thrown value for traces and event data. What an injected dependency
+ * throws is hostile input too: reading its name, message or code may throw (getters, revoked
+ * Proxies), and that must never turn "cannot be read" (R4, A16) into a rejected selection.
+ */
 export function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return `${cause.name}${typeof code === "string" ? ` [${code}]` : ""}: ${cause.message}`;
-  }
   try {
+    if (cause instanceof Error) {
+      const code = (cause as { code?: unknown }).code;
+      return `${String(cause.name)}${typeof code === "string" ? ` [${code}]` : ""}: ${String(cause.message)}`;
+    }
     return String(cause);
   } catch {
-    return Object.prototype.toString.call(cause);
+    try {
+      return `an unprintable ${typeof cause} value`;
+    } catch {
+      return "an unprintable value";
+    }
   }
 }
