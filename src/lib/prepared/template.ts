@@ -1,0 +1,99 @@
+// A decision template: the Selection the pipeline produced for one (store listing, directory
+// value, configuration, time slot), kept frozen and handed to every later session with the same
+// key after the parts that depend on `now` itself are redone.
+//
+// Q: which parts of a Selection depend on `now` beyond its time slot?
+// A: `evaluatedAt`, and the expiry step (R7/I4): its trace data carries `now`, and the optional
+//    12017 warning counts the hours left. Both are recomputed per session with the same
+//    checkExpiry the pipeline runs. Everything else (validity statuses, trust verdicts, chains)
+//    only compares `now` with validity boundaries, which the slot pins down.
+// Q: why frozen?
+// A: every session with the same key gets the same verdict, trace and certificate objects; a
+//    caller that changed one would change every later answer. Freezing makes that a TypeError
+//    instead. Byte arrays (`chain`, `entry.certificate`) cannot be frozen: treat them as
+//    read-only.
+import type { ExchangeEvent, Selection, TraceStep } from "../../types.js";
+import type { ParsedCertificate } from "../certificate.js";
+import type { CommonInput } from "../options.js";
+import { SelectionRun } from "../run.js";
+import { checkExpiry } from "../steps/expiry.js";
+
+export interface Template {
+  readonly selection: Selection;
+  /** Where the expiry step is, and for which certificate; null when the run did not reach it. */
+  readonly expiry: {
+    readonly index: number;
+    readonly certificate: ParsedCertificate;
+    readonly rule: "R7" | "I4";
+  } | null;
+}
+
+const EXPIRY_EVENTS: ReadonlySet<ExchangeEvent["id"]> = new Set([12015, 12017]);
+
+/** Freezes plain objects and arrays all the way down; class instances and bytes are left alone. */
+export function deepFreeze<T>(root: T): T {
+  const seen = new Set<object>();
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== "object" || value === null || seen.has(value)) continue;
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) {
+      continue;
+    }
+    seen.add(value);
+    for (const key of Object.keys(value)) {
+      // A store's or directory's error is the caller's object, not ours to freeze.
+      if (key !== "cause") pending.push((value as Record<string, unknown>)[key]);
+    }
+    Object.freeze(value);
+  }
+  return root;
+}
+
+/** Makes a template of a pipeline result (computed without `onEvent`). */
+export function makeTemplate(
+  selection: Selection,
+  certificates: ReadonlyMap<string, ParsedCertificate>,
+): Template {
+  const index = selection.trace.findIndex((step) => step.step === "expiry");
+  const step = selection.trace[index];
+  const thumbprint = step?.data.thumbprint;
+  const certificate = typeof thumbprint === "string" ? certificates.get(thumbprint) : undefined;
+  const rule = step?.rules[0];
+  return {
+    selection: deepFreeze(selection),
+    expiry:
+      certificate === undefined || (rule !== "R7" && rule !== "I4")
+        ? null
+        : { index, certificate, rule },
+  };
+}
+
+/**
+ * The Selection for one session from its template: the expiry step redone at this session's
+ * `now`, events delivered to `onEvent` in order (an exception it throws is not caught, as in
+ * the plain functions).
+ */
+export function instantiate(template: Template, input: CommonInput): Selection {
+  const { selection, expiry } = template;
+  let { events, trace } = selection;
+  if (expiry !== null) {
+    const scratch = new SelectionRun(selection.direction, input.now, undefined);
+    checkExpiry(scratch, expiry.certificate, {
+      rule: expiry.rule,
+      expiryWarning: input.expiryWarning,
+    });
+    const fresh = scratch.notAttempted([]);
+    const steps: TraceStep[] = [...trace];
+    steps[expiry.index] = deepFreeze(fresh.trace[0]!);
+    trace = Object.freeze(steps);
+    events = Object.freeze([
+      ...deepFreeze([...fresh.events]),
+      ...events.filter((event) => !EXPIRY_EVENTS.has(event.id)),
+    ]);
+  }
+  if (input.onEvent !== undefined) for (const event of events) input.onEvent(event);
+  // Spreading keeps the key order of the pipeline's result; only the values change.
+  return Object.freeze({ ...selection, evaluatedAt: input.now, events, trace });
+}
