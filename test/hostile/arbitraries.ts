@@ -11,6 +11,7 @@ import type {
   OutboundSelectionOptions,
   StoreEntry,
 } from "../../src/index.js";
+import { readChildren, readTlv, type Tlv } from "../../src/lib/der.js";
 import { fixture, manifest, NOW, SERVER } from "../support/fixtures.js";
 import { flipBit } from "./support.js";
 
@@ -114,6 +115,30 @@ export function buildFixtureEntry(spec: FixtureEntrySpec): StoreEntry {
 
 export const fixtureEntry: fc.Arbitrary<StoreEntry> = fixtureEntrySpec.map(buildFixtureEntry);
 
+const headerCache = new Map<Uint8Array, number[]>();
+
+/** Offsets of every tag and length octet of every TLV, walking constructed values. */
+function headerOffsets(der: Uint8Array): number[] {
+  let offsets = headerCache.get(der);
+  if (offsets === undefined) {
+    offsets = [];
+    const pending: Tlv[] = [readTlv(der, 0)];
+    for (let tlv = pending.pop(); tlv !== undefined; tlv = pending.pop()) {
+      for (let o = tlv.start; o < tlv.contentStart; o++) offsets.push(o);
+      if ((tlv.tag & 0x20) !== 0) pending.push(...readChildren(der, tlv));
+    }
+    headerCache.set(der, offsets);
+  }
+  return offsets;
+}
+
+/** The first 24 octets after the TBSCertificate: the outer algorithm and the signature header. */
+function unsignedTail(der: Uint8Array): number[] {
+  const [tbs] = readChildren(der, readTlv(der, 0));
+  const end = Math.min(der.length, tbs!.end + 24);
+  return Array.from({ length: end - tbs!.end }, (_, i) => tbs!.end + i);
+}
+
 const asEntry = (certificate: Uint8Array | string): StoreEntry => ({
   certificate,
   hasPrivateKey: true,
@@ -131,6 +156,17 @@ export const junkEntry: fc.Arbitrary<unknown> = fc.oneof(
     const der = fixture(name).der;
     return { ...asEntry(flipBit(der, bit % (der.length * 8))), privateKey: fixture(name).keyPem };
   }),
+  // Flips where parsers are most often lenient: a tag or length octet of any TLV (class,
+  // constructed bit, tag number, length), and the unsigned tail (outer algorithm, signature
+  // header), which no signature covers.
+  fc
+    .record({ name: fixtureName, pick: fc.nat(), bit: fc.nat({ max: 7 }), tail: fc.boolean() })
+    .map(({ name, pick, bit, tail }) => {
+      const der = fixture(name).der;
+      const offsets = tail ? unsignedTail(der) : headerOffsets(der);
+      const flipped = flipBit(der, offsets[pick % offsets.length]! * 8 + bit);
+      return { ...asEntry(flipped), privateKey: fixture(name).keyPem };
+    }),
   fc.record({ name: fixtureName, cut: fc.nat() }).map(({ name, cut }) => {
     const der = fixture(name).der;
     return asEntry(der.slice(0, cut % der.length));
