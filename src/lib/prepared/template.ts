@@ -51,6 +51,19 @@ export function deepFreeze<T>(root: T): T {
   return root;
 }
 
+// The expiry step and its events, made fresh each session, are frozen field by field: deepFreeze's
+// generic walk would cost more than the step itself.
+function freezeStep(step: TraceStep): TraceStep {
+  Object.freeze(step.rules);
+  Object.freeze(step.data);
+  return Object.freeze(step);
+}
+
+function freezeEvent(event: ExchangeEvent): ExchangeEvent {
+  Object.freeze(event.data);
+  return Object.freeze(event);
+}
+
 /** Makes a template of a pipeline result (computed without `onEvent`). */
 export function makeTemplate(
   selection: Selection,
@@ -86,10 +99,10 @@ export function instantiate(template: Template, input: CommonInput): Selection {
     });
     const fresh = scratch.notAttempted([]);
     const steps: TraceStep[] = [...trace];
-    steps[expiry.index] = deepFreeze(fresh.trace[0]!);
+    steps[expiry.index] = freezeStep(fresh.trace[0]!);
     trace = Object.freeze(steps);
     events = Object.freeze([
-      ...deepFreeze([...fresh.events]),
+      ...fresh.events.map(freezeEvent),
       ...events.filter((event) => !EXPIRY_EVENTS.has(event.id)),
     ]);
   }
