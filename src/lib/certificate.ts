@@ -173,8 +173,16 @@ interface TbsFields {
   readonly subject: Name;
   readonly notBefore: Date | string;
   readonly notAfter: Date | string;
-  readonly spki: Uint8Array;
-  readonly extensions: readonly { oid: string; critical: boolean; value: Uint8Array }[];
+  readonly spki: Tlv;
+  readonly extensions: readonly ExtensionField[];
+  /** Where the [3] extensions field starts, or -1. */
+  readonly extensionsAt: number;
+}
+
+interface ExtensionField {
+  readonly oid: string;
+  readonly critical: boolean;
+  readonly value: Uint8Array;
 }
 
 function expect(tlv: Tlv | undefined, tag: number, what: string): Tlv {
@@ -222,7 +230,8 @@ function readTbs(der: Uint8Array, tbs: Tlv): TbsFields {
   if (children[i]?.tag === 0x81) bitStringContent(der, children[i++]!);
   if (children[i]?.tag === 0x82) bitStringContent(der, children[i++]!);
   let extensions: TbsFields["extensions"] = [];
-  if (children[i]?.tag === 0xa3) extensions = readExtensions(der, children[i++]!);
+  const extensionsAt = children[i]?.tag === 0xa3 ? children[i]!.start : -1;
+  if (extensionsAt >= 0) extensions = readExtensions(der, children[i++]!);
   if (i !== children.length) {
     throw new SchemaError(`unexpected field with tag 0x${children[i]!.tag.toString(16)}`);
   }
@@ -233,8 +242,9 @@ function readTbs(der: Uint8Array, tbs: Tlv): TbsFields {
     subject,
     notBefore,
     notAfter,
-    spki: der.subarray(spkiTlv.start, spkiTlv.end),
+    spki: spkiTlv,
     extensions,
+    extensionsAt,
   };
 }
 
@@ -478,10 +488,10 @@ function readTime(der: Uint8Array, tlv: Tlv): Date | string {
 }
 
 /** extensions [3] EXPLICIT SEQUENCE OF Extension { extnID, critical DEFAULT FALSE, extnValue }. */
-function readExtensions(der: Uint8Array, tlv: Tlv): TbsFields["extensions"] {
+function readExtensions(der: Uint8Array, tlv: Tlv): ExtensionField[] {
   const inner = readChildren(der, tlv);
   if (inner.length !== 1) throw new SchemaError("extensions must hold one SEQUENCE");
-  const list: { oid: string; critical: boolean; value: Uint8Array }[] = [];
+  const list: ExtensionField[] = [];
   for (const extension of readChildren(der, expect(inner[0], 0x30, "extensions"))) {
     const fields = readChildren(der, expect(extension, 0x30, "Extension"));
     const oid = readOid(der, expect(fields[0], 0x06, "extnID"));
@@ -515,15 +525,17 @@ function checkFields(
   }
   const version = (versionField + 1) as 1 | 2 | 3;
 
-  const extensions = new Map<string, RawExtension>();
   if (fields.extensions.length > 0 && version !== 3) {
     fail("bad-extension", `a version ${version} certificate cannot carry extensions`);
   }
+  const seen = new Set<string>();
+  let san: Uint8Array | undefined;
   for (const extension of fields.extensions) {
-    if (extensions.has(extension.oid)) {
+    if (seen.has(extension.oid)) {
       fail("duplicate-extension", `extension ${extension.oid} appears more than once`);
     }
-    extensions.set(extension.oid, { critical: extension.critical, value: extension.value });
+    seen.add(extension.oid);
+    if (extension.oid === OID_SAN) san = extension.value;
   }
 
   const { notBefore, notAfter } = fields;
@@ -532,16 +544,16 @@ function checkFields(
   }
 
   let dnsNames: string[] = [];
-  const san = extensions.get(OID_SAN);
   if (san !== undefined) {
     try {
-      dnsNames = readSanDnsNames(san.value);
+      dnsNames = readSanDnsNames(san);
     } catch (error) {
       fail("bad-extension", "subjectAltName cannot be decoded", error);
     }
   }
 
   const tbs = parts[0]!;
+  const algorithm = parts[1]!;
   return new Certificate({
     der,
     thumbprint: thumbprintOf(der),
@@ -555,21 +567,43 @@ function checkFields(
     dnsNames,
     notBefore,
     notAfter,
-    spki: fields.spki,
-    tbs: der.subarray(tbs.start, tbs.end),
-    signature,
-    extensions,
-    signatureAlgorithmDer: der.subarray(parts[1]!.start, parts[1]!.end),
+    ranges: [
+      tbs.start,
+      tbs.end,
+      fields.spki.start,
+      fields.spki.end,
+      signature.byteOffset - der.byteOffset,
+      signature.byteOffset - der.byteOffset + signature.length,
+      algorithm.start,
+      algorithm.end,
+      fields.extensionsAt,
+    ],
   });
 }
 
-type Eager = Omit<ParsedCertificate, "asn" | "signatureAlgorithm"> & {
-  readonly signatureAlgorithmDer: Uint8Array;
+type Eager = Omit<
+  ParsedCertificate,
+  "asn" | "signatureAlgorithm" | "spki" | "tbs" | "signature" | "extensions"
+> & {
+  /** tbs, spki, signature (start, end each), signatureAlgorithm, then the extensions' start. */
+  readonly ranges: readonly [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
 };
 
 /**
- * The parsed certificate. The two asn1-schema views are built on first access and kept: only
- * signature checks and the path validator read them.
+ * The parsed certificate. What only signature checks and the path validator read (the byte
+ * ranges, the extensions map, the asn1-schema views) is built on first access and kept: most
+ * store certificates never reach path validation, and holding ~10 views and a map for each
+ * would more than double the memory a cached certificate takes.
  */
 class Certificate implements ParsedCertificate {
   readonly der: Uint8Array;
@@ -584,11 +618,11 @@ class Certificate implements ParsedCertificate {
   readonly dnsNames: readonly string[];
   readonly notBefore: Date;
   readonly notAfter: Date;
-  readonly spki: Uint8Array;
-  readonly tbs: Uint8Array;
-  readonly signature: Uint8Array;
-  readonly extensions: ReadonlyMap<string, RawExtension>;
-  readonly #signatureAlgorithmDer: Uint8Array;
+  readonly #ranges: Eager["ranges"];
+  #spki: Uint8Array | undefined;
+  #tbs: Uint8Array | undefined;
+  #signature: Uint8Array | undefined;
+  #extensions: ReadonlyMap<string, RawExtension> | undefined;
   #signatureAlgorithm: asn1x509.AlgorithmIdentifier | undefined;
   #asn: asn1x509.Certificate | undefined;
 
@@ -605,17 +639,45 @@ class Certificate implements ParsedCertificate {
     this.dnsNames = fields.dnsNames;
     this.notBefore = fields.notBefore;
     this.notAfter = fields.notAfter;
-    this.spki = fields.spki;
-    this.tbs = fields.tbs;
-    this.signature = fields.signature;
-    this.extensions = fields.extensions;
-    this.#signatureAlgorithmDer = fields.signatureAlgorithmDer;
+    this.#ranges = fields.ranges;
+  }
+
+  get tbs(): Uint8Array {
+    this.#tbs ??= this.der.subarray(this.#ranges[0], this.#ranges[1]);
+    return this.#tbs;
+  }
+
+  get spki(): Uint8Array {
+    this.#spki ??= this.der.subarray(this.#ranges[2], this.#ranges[3]);
+    return this.#spki;
+  }
+
+  get signature(): Uint8Array {
+    this.#signature ??= this.der.subarray(this.#ranges[4], this.#ranges[5]);
+    return this.#signature;
+  }
+
+  get extensions(): ReadonlyMap<string, RawExtension> {
+    this.#extensions ??= lazily(() => {
+      const map = new Map<string, RawExtension>();
+      const at = this.#ranges[8];
+      // The walk read (and checked) this field when parsing; reading it again cannot fail.
+      const list = at < 0 ? [] : readExtensions(this.der, readTlv(this.der, at));
+      for (const { oid, critical, value } of list) map.set(oid, { critical, value });
+      return map;
+    });
+    return this.#extensions;
   }
 
   get signatureAlgorithm(): asn1x509.AlgorithmIdentifier {
     this.#signatureAlgorithm ??=
       this.#asn?.signatureAlgorithm ??
-      lazily(() => AsnConvert.parse(this.#signatureAlgorithmDer, asn1x509.AlgorithmIdentifier));
+      lazily(() =>
+        AsnConvert.parse(
+          this.der.subarray(this.#ranges[6], this.#ranges[7]),
+          asn1x509.AlgorithmIdentifier,
+        ),
+      );
     return this.#signatureAlgorithm;
   }
 

@@ -30,23 +30,32 @@ export interface Template {
 
 const EXPIRY_EVENTS: ReadonlySet<ExchangeEvent["id"]> = new Set([12015, 12017]);
 
-/** Freezes plain objects and arrays all the way down; class instances and bytes are left alone. */
+/**
+ * Freezes plain objects and arrays all the way down; class instances, dates and bytes are left
+ * alone. A Selection is plain, acyclic data (it is JSON-serialisable by design); a plain object
+ * that is already frozen is taken to be frozen all the way down (ours are, and so are the
+ * snapshot's frozen entries), which also skips the verdicts shared between templates.
+ */
 export function deepFreeze<T>(root: T): T {
-  const seen = new Set<object>();
   const pending: unknown[] = [root];
   while (pending.length > 0) {
     const value = pending.pop();
-    if (typeof value !== "object" || value === null || seen.has(value)) continue;
-    const prototype = Object.getPrototypeOf(value);
-    if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) {
-      continue;
-    }
-    seen.add(value);
-    for (const key of Object.keys(value)) {
-      // A store's or directory's error is the caller's object, not ours to freeze.
-      if (key !== "cause") pending.push((value as Record<string, unknown>)[key]);
+    if (typeof value !== "object" || value === null) continue;
+    const array = Array.isArray(value);
+    if (!array) {
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) continue;
+      if (Object.isFrozen(value)) continue;
     }
     Object.freeze(value);
+    if (array) {
+      for (const item of value) pending.push(item);
+    } else {
+      for (const key in value) {
+        // A store's or directory's error is the caller's object, not ours to freeze.
+        if (key !== "cause") pending.push((value as Record<string, unknown>)[key]);
+      }
+    }
   }
   return root;
 }
