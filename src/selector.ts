@@ -28,6 +28,10 @@
 // Q: and a failure before the store is read (gate not passed, directory unreadable or empty,
 //    store that throws)?
 // A: no template: the pipeline runs (cheaply: nothing is parsed) on what this session read.
+// Q: what does a caller get?
+// A: a Selection equal to the plain function's (test/selector/equivalence.test.ts), frozen all
+//    the way down, since sessions with the same decision share its verdicts and trace; byte
+//    arrays (chain, entry.certificate) cannot be frozen and are shared too: read-only.
 import { InvalidCertificateError } from "./errors.js";
 import type { ParsedCertificate } from "./lib/certificate.js";
 import type { CommonInput, InboundInput, OutboundInput } from "./lib/options.js";
@@ -134,7 +138,7 @@ export function createSelector(options: SelectorOptions): Selector {
 interface Flow<I extends CommonInput> {
   readonly gatePasses: (input: I) => boolean;
   readonly run: (input: I, context: OutboundContext) => Promise<Selection>;
-  /** Everything of the checked input a decision depends on, but the directory, store and now. */
+  /** Everything of the checked input a decision depends on, except the directory, store, now. */
   readonly configKey: (input: I) => string;
 }
 

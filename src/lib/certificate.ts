@@ -120,7 +120,15 @@ export function certificateBytes(input: CertificateInput): Uint8Array {
 
 /** Parses DER or PEM. Throws {@link InvalidCertificateError} (or TypeError for a wrong type). */
 export function parseCertificate(input: CertificateInput): ParsedCertificate {
-  const der = certificateBytes(input);
+  return parseDer(certificateBytes(input));
+}
+
+/**
+ * Parses DER bytes. `thumbprint`, when given, must be thumbprintOf(der): a caller that has
+ * already hashed the bytes (the prepared selector keys its cache by that hash) saves hashing
+ * them twice.
+ */
+export function parseDer(der: Uint8Array, thumbprint?: Thumbprint): ParsedCertificate {
   if (der.length === 0) fail("empty", "certificate is empty");
 
   // Structure first, strictly: Certificate ::= SEQUENCE { tbs, sigAlg, sig } filling the buffer.
@@ -146,7 +154,7 @@ export function parseCertificate(input: CertificateInput): ParsedCertificate {
     // signatureAlgorithm AlgorithmIdentifier, signatureValue BIT STRING.
     readAlgorithmIdentifier(der, expect(parts[1]!, 0x30, "signatureAlgorithm"));
     const signature = bitStringContent(der, expect(parts[2]!, 0x03, "signatureValue"));
-    return checkFields(der, parts, fields, signature);
+    return checkFields(der, parts, fields, signature, thumbprint ?? thumbprintOf(der));
   } catch (error) {
     if (error instanceof InvalidCertificateError) throw error;
     if (error instanceof FieldError) fail(error.reason, error.message, error);
@@ -518,6 +526,7 @@ function checkFields(
   parts: readonly Tlv[],
   fields: TbsFields,
   signature: Uint8Array,
+  thumbprint: Thumbprint,
 ): ParsedCertificate {
   const { versionField } = fields;
   if (versionField !== 0 && versionField !== 1 && versionField !== 2) {
@@ -556,7 +565,7 @@ function checkFields(
   const algorithm = parts[1]!;
   return new Certificate({
     der,
-    thumbprint: thumbprintOf(der),
+    thumbprint,
     version,
     serialNumber: hex(fields.serial).toUpperCase(),
     subject: displayName(fields.subject),

@@ -20,11 +20,11 @@
 //    the same answer, so the verdict is the same. A verdict is kept per (certificate, slot).
 import { InvalidCertificateError } from "../../errors.js";
 import type { CertificateInput } from "../../types.js";
-import { type ParsedCertificate, parseCertificate, pemToDer } from "../certificate.js";
+import { type ParsedCertificate, parseDer, pemToDer } from "../certificate.js";
 import { type DecodedDirectoryValue, decodeDirectoryValue } from "../directory-value.js";
 import { type PrivateKeyStatus, privateKeyStatus } from "../private-key.js";
 import type { CertificateParser, PrivateKeyChecker } from "../store.js";
-import { thumbprintOf } from "../thumbprint.js";
+import { type Thumbprint, thumbprintOf } from "../thumbprint.js";
 import { createTrustEvaluator, type TrustEvaluation, type TrustEvaluator } from "../trust.js";
 
 type ParseResult = ParsedCertificate | InvalidCertificateError;
@@ -85,12 +85,12 @@ export class CertificateCache {
     return { input, result: result!, key };
   }
 
-  #byHash(hash: string, der: Uint8Array): ParseResult {
+  #byHash(hash: Thumbprint, der: Uint8Array): ParseResult {
     let result = this.#results.get(hash);
     if (result === undefined) {
       this.parsed += 1;
       try {
-        result = parseCertificate(der);
+        result = parseDer(der, hash);
       } catch (error) {
         result = asResult(error);
       }
