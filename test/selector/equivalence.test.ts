@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   type CertStore,
   type Directory,
+  type DirectoryValue,
   type ExchangeEvent,
   type Selection,
   type StoreEntry,
@@ -148,7 +149,10 @@ const entrySpec = fc.oneof(
       key: fc.constantFrom("none", "none", "none", "none", "own", "wrong"),
     }),
   },
-  { weight: 1, arbitrary: fc.constant({ kind: "junk" as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("junk" as const), shape: fc.nat({ max: 3 }) }),
+  },
 );
 
 const storeSpec = fc.array(entrySpec, { minLength: 0, maxLength: 10 });
@@ -179,6 +183,7 @@ const directorySpec = fc.oneof(
         "empty" as const,
         "garbage" as const,
         "throws" as const,
+        "arraybuffer" as const,
       ),
       source: fc.constant(0),
     }),
@@ -298,11 +303,23 @@ function source(i: number): Source {
 
 function makeEntry(spec: EntrySpec): StoreEntry {
   if (spec.kind === "junk") {
-    return {
-      certificate: Uint8Array.from([0x30, 0x03, 0x02, 0x01, 0x01]),
-      hasPrivateKey: true,
-      services: ["SMTP"],
-    };
+    // Not a certificate, not an entry at all, a wrong field type, a field that throws.
+    const shapes: unknown[] = [
+      {
+        certificate: Uint8Array.from([0x30, 0x03, 0x02, 0x01, 0x01]),
+        hasPrivateKey: true,
+        services: ["SMTP"],
+      },
+      null,
+      { certificate: 42, hasPrivateKey: true, services: ["SMTP"] },
+      Object.defineProperty({ hasPrivateKey: true, services: ["SMTP"] }, "certificate", {
+        enumerable: true,
+        get() {
+          throw new Error("unreadable entry");
+        },
+      }),
+    ];
+    return shapes[spec.shape] as StoreEntry;
   }
   const s = source(spec.source);
   const key =
@@ -340,6 +357,8 @@ function makeDirectory(spec: DirectorySpec): Directory {
         return `\u200e${s.thumbprint.toLowerCase().replace(/(..)/g, "$1 ")}`;
       case "der":
         return new Uint8Array(s.der);
+      case "arraybuffer":
+        return new Uint8Array(source(0).der).buffer;
       case "serialized":
         return directoryFile("serialized.bin");
       case "null":
@@ -355,7 +374,8 @@ function makeDirectory(spec: DirectorySpec): Directory {
   return {
     async readInternalTransportCertificate() {
       if (spec.kind === "throws") throw new Error("LDAP server unavailable");
-      return value ?? null;
+      // A directory may hand back an ArrayBuffer although the type does not say so.
+      return (value ?? null) as DirectoryValue;
     },
   };
 }
