@@ -135,8 +135,16 @@ export function checkOutboundOptions(options: OutboundSelectionOptions): Outboun
   if (options.wildcardNames !== undefined && typeof options.wildcardNames !== "boolean") {
     throw new TypeError("wildcardNames must be a boolean");
   }
+  // Fields listed one by one, not spread: V8 takes a slow path when properties follow a spread,
+  // and this runs on every session (issue "Fast enough for every SMTP session").
   return {
-    ...common,
+    directory: common.directory,
+    store: common.store,
+    phase: common.phase,
+    now: common.now,
+    onEvent: common.onEvent,
+    signal: common.signal,
+    expiryWarning: common.expiryWarning,
     role,
     smartHostAuthMechanism: parseSmartHostAuthMechanism(connector.smartHostAuthMechanism),
     addressSpaces: connector.addressSpaces.map(parseAddressSpace),
@@ -157,5 +165,14 @@ export function checkInboundOptions(options: InboundSelectionOptions): InboundIn
   const common = checkCommon(options);
   const connector: unknown = options.receiveConnector;
   if (!isObject(connector)) throw new TypeError("receiveConnector must be an object");
-  return { ...common, authMechanism: parseAuthMechanism(connector.authMechanism) };
+  return {
+    directory: common.directory,
+    store: common.store,
+    phase: common.phase,
+    now: common.now,
+    onEvent: common.onEvent,
+    signal: common.signal,
+    expiryWarning: common.expiryWarning,
+    authMechanism: parseAuthMechanism(connector.authMechanism),
+  };
 }
