@@ -89,7 +89,8 @@ export type CertificateParseFailure =
   | "bad-name"
   | "bad-validity"
   | "bad-extension"
-  | "duplicate-extension";
+  | "duplicate-extension"
+  | "signature-algorithm-mismatch";
 
 /** A certificate (DER or PEM) that does not parse. `reason` says which check failed. */
 export class InvalidCertificateError extends AnonymousTlsError {

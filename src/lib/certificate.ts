@@ -20,7 +20,7 @@
 //    reported it; the field-specific reasons (version, validity, names, extensions) are kept.
 import { type CertificateParseFailure, InvalidCertificateError } from "../errors.js";
 import type { CertificateInput } from "../types.js";
-import { DerError, readChildren, readTlv, type Tlv } from "./der.js";
+import { DerError, readChildren, readTlv, sameBytes, type Tlv } from "./der.js";
 import { type Thumbprint, thumbprintOf } from "./thumbprint.js";
 import { AsnConvert, asn1x509 } from "./x509.js";
 
@@ -90,25 +90,31 @@ class FieldError extends Error {
   }
 }
 
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
+const BEGIN = "-----BEGIN CERTIFICATE-----";
+const END = "-----END CERTIFICATE-----";
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * DER from PEM text. Explanatory text around the block is allowed (RFC 7468 §2); anything but
  * base64 and white space inside it is not, and neither is more than one certificate: a store
- * entry is one certificate, and silently taking "the first" could pick the wrong one.
+ * entry is one certificate, and silently taking "the first" could pick the wrong one. The scan
+ * is linear (indexOf, no backtracking regex): a text of many BEGIN lines and no END must not
+ * stall a transport.
  */
 export function pemToDer(pem: string): Uint8Array {
-  const blocks = [...pem.matchAll(PEM_BLOCK)];
-  if (blocks.length === 0) fail("pem-no-certificate", "no BEGIN/END CERTIFICATE block");
-  if (blocks.length > 1) {
-    fail("pem-multiple-certificates", `${blocks.length} certificate blocks; expected one`);
+  const begin = pem.indexOf(BEGIN);
+  const end = begin < 0 ? -1 : pem.indexOf(END, begin + BEGIN.length);
+  if (begin < 0 || end < 0) fail("pem-no-certificate", "no BEGIN/END CERTIFICATE block");
+  const body = pem.slice(begin + BEGIN.length, end);
+  if (body.includes(BEGIN)) fail("pem-bad-base64", "a BEGIN line inside the certificate block");
+  if (pem.indexOf(BEGIN, end + END.length) >= 0) {
+    fail("pem-multiple-certificates", "more than one certificate block; expected one");
   }
-  const body = (blocks[0]![1] ?? "").replace(/\s+/g, "");
-  if (body.length === 0 || body.length % 4 !== 0 || !BASE64_BODY.test(body)) {
+  const compact = body.replace(/\s+/g, "");
+  if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64_BODY.test(compact)) {
     fail("pem-bad-base64", "certificate block is not valid base64");
   }
-  return new Uint8Array(Buffer.from(body, "base64"));
+  return new Uint8Array(Buffer.from(compact, "base64"));
 }
 
 /** The DER bytes of a CertificateInput, without parsing the certificate itself. */
@@ -152,8 +158,25 @@ export function parseDer(der: Uint8Array, thumbprint?: Thumbprint): ParsedCertif
   try {
     fields = readTbs(der, parts[0]!);
     // signatureAlgorithm AlgorithmIdentifier, signatureValue BIT STRING.
-    readAlgorithmIdentifier(der, expect(parts[1]!, 0x30, "signatureAlgorithm"));
-    const signature = bitStringContent(der, expect(parts[2]!, 0x03, "signatureValue"));
+    const outerAlgorithm = expect(parts[1]!, 0x30, "signatureAlgorithm");
+    readAlgorithmIdentifier(der, outerAlgorithm);
+    // RFC 5280 §4.1.1.2: the outer algorithm MUST equal the signed one. The outer copy and the
+    // BIT STRING's unused-bits octet are not covered by the signature, so without these two
+    // checks a bit flip there makes a "different" certificate (new thumbprint) that still
+    // verifies: a malformed twin of a self-signed certificate could outrank it (A6, A11).
+    if (
+      !sameBytes(der.subarray(outerAlgorithm.start, outerAlgorithm.end), fields.signatureAlgorithm)
+    ) {
+      fail(
+        "signature-algorithm-mismatch",
+        "the outer signatureAlgorithm differs from the signed one",
+      );
+    }
+    const signatureTlv = expect(parts[2]!, 0x03, "signatureValue");
+    const signature = bitStringContent(der, signatureTlv);
+    if (der[signatureTlv.contentStart] !== 0) {
+      fail("der-malformed", "the signature BIT STRING has unused bits");
+    }
     return checkFields(der, parts, fields, signature, thumbprint ?? thumbprintOf(der));
   } catch (error) {
     if (error instanceof InvalidCertificateError) throw error;
@@ -176,6 +199,8 @@ type Name = readonly (readonly Attribute[])[];
 
 interface TbsFields {
   readonly versionField: number;
+  /** The TBSCertificate's own copy of the signature algorithm, as encoded. */
+  readonly signatureAlgorithm: Uint8Array;
   readonly serial: Uint8Array;
   readonly issuer: Name;
   readonly subject: Name;
@@ -217,7 +242,8 @@ function readTbs(der: Uint8Array, tbs: Tlv): TbsFields {
     i = 1;
   }
   const serial = integerContent(der, expect(children[i++], 0x02, "serialNumber"));
-  readAlgorithmIdentifier(der, expect(children[i++], 0x30, "signature"));
+  const signatureTlv = expect(children[i++], 0x30, "signature");
+  readAlgorithmIdentifier(der, signatureTlv);
   const issuer = readName(der, expect(children[i++], 0x30, "issuer"));
   const validity = readChildren(der, expect(children[i++], 0x30, "validity"));
   if (validity.length !== 2) throw new SchemaError("validity must hold notBefore and notAfter");
@@ -245,6 +271,7 @@ function readTbs(der: Uint8Array, tbs: Tlv): TbsFields {
   }
   return {
     versionField,
+    signatureAlgorithm: der.subarray(signatureTlv.start, signatureTlv.end),
     serial,
     issuer,
     subject,
@@ -270,7 +297,15 @@ function readAlgorithmIdentifier(der: Uint8Array, tlv: Tlv): string {
 /** INTEGER content bytes; DER lets no INTEGER be empty. */
 function integerContent(der: Uint8Array, tlv: Tlv): Uint8Array {
   if (tlv.end === tlv.contentStart) throw new DerError("empty INTEGER");
-  return der.subarray(tlv.contentStart, tlv.end);
+  const content = der.subarray(tlv.contentStart, tlv.end);
+  // X.690 §8.3.2: the first nine bits are never all zeros or all ones (minimal encoding).
+  if (content.length > 1) {
+    const [first, second] = [content[0]!, content[1]!];
+    if ((first === 0x00 && second < 0x80) || (first === 0xff && second >= 0x80)) {
+      throw new DerError("INTEGER is not minimally encoded");
+    }
+  }
+  return content;
 }
 
 /** A small INTEGER's value; anything beyond 32 bits is simply "not 0, 1 or 2". */
@@ -292,11 +327,6 @@ function bitStringContent(der: Uint8Array, tlv: Tlv): Uint8Array {
   return der.subarray(tlv.contentStart + 1, tlv.end);
 }
 
-/** Tags of universal string types: a DER string is always primitive. */
-const CONSTRUCTED_STRINGS = new Set([
-  0x23, 0x24, 0x2c, 0x32, 0x33, 0x34, 0x35, 0x36, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e,
-]);
-
 /**
  * An ANY value: one TLV, strictly DER all the way down, and every universal type whose content
  * a BER decoder interprets (times, OIDs, strings of fixed-width characters…) well-formed, so
@@ -308,7 +338,12 @@ function checkAny(der: Uint8Array, tlv: Tlv): void {
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { tag } = next;
     const length = next.end - next.contentStart;
-    if (CONSTRUCTED_STRINGS.has(tag)) throw new DerError("constructed string encoding");
+    // DER: of the universal types only SEQUENCE and SET are constructed (X.690 §10.2); a
+    // constructed NULL, INTEGER, OID or string is BER, and the schema decoder would reject it
+    // later, lazily, where nobody expects a parse error.
+    if ((tag & 0xe0) === 0x20 && tag !== 0x30 && tag !== 0x31) {
+      throw new DerError(`constructed encoding of primitive tag 0x${(tag & 0x1f).toString(16)}`);
+    }
     if ((tag & 0x20) !== 0) {
       pending.push(...readChildren(der, next));
       continue;
@@ -324,7 +359,7 @@ function checkAny(der: Uint8Array, tlv: Tlv): void {
         break;
       case 0x02: // INTEGER
       case 0x0a: // ENUMERATED
-        ok = length > 0;
+        integerContent(der, next);
         break;
       case 0x03: // BIT STRING
         bitStringContent(der, next);
@@ -420,19 +455,47 @@ function latin1(bytes: Uint8Array): string {
  * decoded text verbatim; anything else (an ANY value) is shown as hex of the whole TLV, so
  * that it can never be mistaken for a host name.
  */
+/**
+ * The types a name's attribute value may have: the string types, BIT STRING and SEQUENCE, as
+ * OpenSSL (and so Node's `tls`) accepts them; a value under any other tag, or a string whose
+ * bytes break its type's alphabet, is not DER for a name and the certificate is refused
+ * ("bad-name") rather than shown as something it is not.
+ */
+const ATTRIBUTE_VALUE_TAGS = new Set([
+  0x03, 0x0c, 0x12, 0x13, 0x14, 0x15, 0x16, 0x19, 0x1a, 0x1b, 0x1c, 0x1e, 0x30,
+]);
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+const NUMERIC = /^[0-9 ]*$/;
+
 function attributeText(der: Uint8Array, tlv: Tlv): string {
   checkAny(der, tlv);
+  if (!ATTRIBUTE_VALUE_TAGS.has(tlv.tag)) {
+    throw new FieldError("bad-name", `an attribute value with tag 0x${tlv.tag.toString(16)}`);
+  }
   const content = der.subarray(tlv.contentStart, tlv.end);
   switch (tlv.tag) {
-    case 0x0c: // UTF8String; bytes that are not UTF-8 are kept as Latin-1, never dropped
+    case 0x0c: // UTF8String
       try {
         return UTF8.decode(content);
       } catch {
-        return latin1(content);
+        throw new FieldError("bad-name", "a UTF8String that is not UTF-8");
       }
-    case 0x13: // PrintableString
-    case 0x14: // TeletexString
+    case 0x12: // NumericString
+    case 0x13: {
+      // PrintableString
+      const text = latin1(content);
+      if (!(tlv.tag === 0x13 ? PRINTABLE : NUMERIC).test(text)) {
+        throw new FieldError("bad-name", "a character outside the string type's alphabet");
+      }
+      return text;
+    }
     case 0x16: // IA5String
+    case 0x1a: // VisibleString
+      if (content.some((byte) => byte > 0x7f)) {
+        throw new FieldError("bad-name", "a non-ASCII byte in an ASCII string type");
+      }
+      return latin1(content);
+    case 0x14: // TeletexString
       return latin1(content);
     case 0x1e: {
       // BMPString: UCS-2 big-endian.

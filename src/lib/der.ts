@@ -55,3 +55,8 @@ export function readChildren(bytes: Uint8Array, parent: Tlv): Tlv[] {
   }
   return children;
 }
+
+/** Byte-for-byte equality (DER makes equal values equal bytes). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}

@@ -6,6 +6,7 @@
 import type { CertificateInput, TrustVerdict } from "../types.js";
 import { type ParsedCertificate, parseCertificate } from "./certificate.js";
 import { PathValidator } from "./path/validator.js";
+import { describeCause } from "./run.js";
 import { SignatureVerifier } from "./signature.js";
 
 export interface TrustEvaluation {
@@ -38,34 +39,45 @@ export function createTrustEvaluator(options: {
     intermediates: options.intermediates,
     verifier,
   });
-  return {
-    async evaluate(certificate, now) {
-      if (await isSelfSigned(certificate, verifier)) {
-        return { verdict: { kind: "self-signed" }, path: [certificate] };
-      }
-      if (options.trustAnchors.length === 0) {
-        return {
-          verdict: {
-            kind: "untrusted",
-            code: "no-trust-anchors",
-            message:
-              "issued by a CA, but no trust anchors were supplied, so no chain can be valid PKI",
-          },
-          path: [certificate],
-        };
-      }
-      const result = await validator.validate(certificate, now);
-      if (result.status === "valid") {
-        return {
-          verdict: { kind: "pki", path: result.path.map((c) => c.thumbprint) },
-          path: result.path,
-        };
-      }
+  async function evaluate(certificate: ParsedCertificate, now: Date): Promise<TrustEvaluation> {
+    if (await isSelfSigned(certificate, verifier)) {
+      return { verdict: { kind: "self-signed" }, path: [certificate] };
+    }
+    if (options.trustAnchors.length === 0) {
       return {
-        verdict: { kind: "untrusted", code: result.reason.code, message: result.reason.message },
+        verdict: {
+          kind: "untrusted",
+          code: "no-trust-anchors",
+          message:
+            "issued by a CA, but no trust anchors were supplied, so no chain can be valid PKI",
+        },
         path: [certificate],
       };
-    },
+    }
+    const result = await validator.validate(certificate, now);
+    if (result.status === "valid") {
+      return {
+        verdict: { kind: "pki", path: result.path.map((c) => c.thumbprint) },
+        path: result.path,
+      };
+    }
+    return {
+      verdict: { kind: "untrusted", code: result.reason.code, message: result.reason.message },
+      path: [certificate],
+    };
+  }
+  return {
+    // A store certificate is hostile input: whatever goes wrong while judging it makes it
+    // "neither valid PKI nor self-signed" (A3), never a rejected selection.
+    evaluate: (certificate, now) =>
+      evaluate(certificate, now).catch((error: unknown) => ({
+        verdict: {
+          kind: "untrusted",
+          code: "malformed",
+          message: `cannot be evaluated: ${describeCause(error)}`,
+        },
+        path: [certificate],
+      })),
   };
 }
 

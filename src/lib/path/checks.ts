@@ -19,6 +19,7 @@
 // A: strict, as OpenSSL's -x509_strict and x509-limbo's rfc5280/webpki namespaces are: a CA
 //    that gets these wrong is rejected (fail closed). Each check below cites its section.
 import type { ParsedCertificate } from "../certificate.js";
+import { sameBytes } from "../der.js";
 import { AsnConvert } from "../x509.js";
 import { KEY_USAGE, OID, profileOf } from "./extensions.js";
 import { type PathFailure, pathFailure } from "./failure.js";
@@ -418,10 +419,6 @@ export function checkAnchorAuthorityKeyId(anchor: ParsedCertificate): PathFailur
     );
   }
   return undefined;
-}
-
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 export const ISSUER_CHECKS: readonly ((c: ParsedCertificate) => PathFailure | undefined)[] = [

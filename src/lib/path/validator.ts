@@ -23,6 +23,7 @@
 //    candidates per validation, so that a hostile pool of cross-certificates cannot make path
 //    building exponential.
 import type { ParsedCertificate } from "../certificate.js";
+import { sameBytes } from "../der.js";
 import { certificateNames, findNameMatch, parseHostName } from "../dns-name.js";
 import { type SignatureCheck, SignatureVerifier } from "../signature.js";
 import {
@@ -33,7 +34,6 @@ import {
   checkLeafEku,
   checkValidity,
   ISSUER_CHECKS,
-  sameBytes,
 } from "./checks.js";
 import { profileOf } from "./extensions.js";
 import { type PathFailure, type PathFailureCode, pathFailure } from "./failure.js";
