@@ -110,6 +110,12 @@ function plan(algorithm: asn1x509.AlgorithmIdentifier, spki: Uint8Array): Plan {
   if (pkcs1Hash !== undefined) {
     if (key.oid !== KEY_RSA)
       return { failure: "key-algorithm-mismatch", detail: `${oid} with a ${key.oid} key` };
+    // RFC 4055 §5: the parameters are NULL (or, seen in the wild, absent); anything else is a
+    // malformed algorithm identifier, not a variant to guess at.
+    const parameters = algorithm.parameters;
+    if (parameters && !(parameters.byteLength === 2 && new Uint8Array(parameters)[0] === 0x05)) {
+      return { failure: "unsupported-algorithm", detail: `${oid} with parameters other than NULL` };
+    }
     return {
       import: { name: "RSASSA-PKCS1-v1_5", hash: pkcs1Hash },
       verify: { name: "RSASSA-PKCS1-v1_5" },
