@@ -11,6 +11,7 @@ import { AsnConvert, asn1x509 } from "../../src/lib/x509.js";
 import {
   type CertSpec,
   forgeCertificate,
+  KEY_NAMES,
   type KeyName,
   type NameSpec,
   OID,
@@ -199,24 +200,7 @@ export interface GeneratedChain {
   readonly trustAnchors: readonly Uint8Array[];
 }
 
-const ALL_KEYS: readonly KeyName[] = [
-  "rsa-1",
-  "rsa-2",
-  "rsa-3",
-  "rsa-4",
-  "rsa-5",
-  "rsa-6",
-  "p256-1",
-  "p256-2",
-  "p256-3",
-  "p256-4",
-  "p256-5",
-  "p256-6",
-  "p384-1",
-  "p384-2",
-  "p521-1",
-  "ed25519-1",
-];
+const ALL_KEYS: readonly KeyName[] = KEY_NAMES;
 
 function distinctKeys(rng: Rng, count: number): KeyName[] {
   const keys = [...ALL_KEYS];
