@@ -16,7 +16,7 @@ import type { InboundSelectionOptions, Selection } from "./types.js";
  * Whether the receiving Hub or Edge Transport server advertises X-ANONYMOUSTLS in its EHLO
  * response, with which certificate, and which events it logs (I1–I4).
  */
-export function selectInboundAnonymousTlsCert(
+export async function selectInboundAnonymousTlsCert(
   options: InboundSelectionOptions,
 ): Promise<Selection> {
   const input = checkInboundOptions(options);

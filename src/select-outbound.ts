@@ -23,10 +23,11 @@ import type { OutboundSelectionOptions, Selection } from "./types.js";
  * uses anonymous TLS at all, and which events it logs (R1–R15, readings A1–A16).
  *
  * Normal outcomes, however bad (no certificate, 12013, 1037), are values of the returned
- * `Selection`; only misuse throws (TypeError, InvalidSettingError, InvalidCertificateError for a
- * trust anchor or intermediate that does not parse).
+ * `Selection`; only misuse rejects (TypeError, InvalidSettingError, InvalidCertificateError for a
+ * trust anchor or intermediate that does not parse), and it does so before any I/O. Like every
+ * promise-returning API it never throws synchronously, so `.catch()` sees misuse too.
  */
-export function selectOutboundAnonymousTlsCert(
+export async function selectOutboundAnonymousTlsCert(
   options: OutboundSelectionOptions,
 ): Promise<Selection> {
   const input = checkOutboundOptions(options);

@@ -213,11 +213,11 @@ class PreparedSelector implements Selector {
   }
 
   // Arrow properties, so that `const { selectOutbound } = selector` works.
-  // Misuse throws synchronously, as the plain functions' option checks do.
-  readonly selectOutbound = (options: PreparedOutboundOptions): Promise<Selection> =>
+  // Misuse rejects (never throws synchronously), as the plain functions' option checks do.
+  readonly selectOutbound = async (options: PreparedOutboundOptions): Promise<Selection> =>
     this.#session(OUTBOUND, checkOutboundOptions(this.#withStore(options)));
 
-  readonly selectInbound = (options: PreparedInboundOptions): Promise<Selection> =>
+  readonly selectInbound = async (options: PreparedInboundOptions): Promise<Selection> =>
     this.#session(INBOUND, checkInboundOptions(this.#withStore(options)));
 
   readonly stats = (): SelectorStats => ({

@@ -69,13 +69,13 @@ describe("I1: the Receive connector gate", () => {
 
   it.each([["Kerberos"], ["Tls, Bogus"], ["None, ExchangeServer"], [42]])(
     "I1: %s is an error whose code names the field",
-    (authMechanism) => {
-      expect(() =>
+    async (authMechanism) => {
+      await expect(
         inbound({ receiveConnector: { authMechanism: authMechanism as string }, directory, store }),
-      ).toThrow(InvalidSettingError);
-      expect(() =>
+      ).rejects.toThrow(InvalidSettingError);
+      await expect(
         inbound({ receiveConnector: { authMechanism: authMechanism as string }, directory, store }),
-      ).toThrow(expect.objectContaining({ code: "ERR_INVALID_AUTH_MECHANISM" }));
+      ).rejects.toThrow(expect.objectContaining({ code: "ERR_INVALID_AUTH_MECHANISM" }));
     },
   );
 });
@@ -223,8 +223,8 @@ describe("12017: expiring soon (option, both directions)", () => {
     expect(ids(result)).toEqual([12017]);
   });
 
-  it("a negative or non-numeric window is misuse", () => {
-    expect(() => run(-1)).toThrow(TypeError);
+  it("a negative or non-numeric window is misuse", async () => {
+    await expect(run(-1)).rejects.toThrow(TypeError);
   });
 });
 

@@ -148,14 +148,14 @@ describe("steps 1–2: the load gate", () => {
         directory,
         store,
       });
-    expect(attempt).toThrow(InvalidSettingError);
-    expect(attempt).toThrow(
+    await expect(attempt()).rejects.toThrow(InvalidSettingError);
+    await expect(attempt()).rejects.toThrow(
       expect.objectContaining({ code: "ERR_INVALID_SMART_HOST_AUTH_MECHANISM" }),
     );
   });
 
-  it("SmartHostAuthMechanism is one value, not flags: 'ExchangeServer, BasicAuth' is refused", () => {
-    expect(() =>
+  it("SmartHostAuthMechanism is one value, not flags: 'ExchangeServer, BasicAuth' is refused", async () => {
+    await expect(
       select({
         sendConnector: {
           smartHostAuthMechanism: "ExchangeServer, BasicAuth",
@@ -164,30 +164,30 @@ describe("steps 1–2: the load gate", () => {
         directory,
         store,
       }),
-    ).toThrow(expect.objectContaining({ code: "ERR_INVALID_SMART_HOST_AUTH_MECHANISM" }));
+    ).rejects.toThrow(expect.objectContaining({ code: "ERR_INVALID_SMART_HOST_AUTH_MECHANISM" }));
   });
 
-  it("an unknown DeliveryType is an error whose code names the field", () => {
-    expect(() =>
+  it("an unknown DeliveryType is an error whose code names the field", async () => {
+    await expect(
       selectOutboundAnonymousTlsCert({
         ...hubOptions(),
         deliveryType: "SmtpRelay",
         directory,
         store,
       }),
-    ).toThrow(
+    ).rejects.toThrow(
       expect.objectContaining({ code: "ERR_INVALID_DELIVERY_TYPE", field: "deliveryType" }),
     );
   });
 
-  it("a malformed address space is an error", () => {
-    expect(() =>
+  it("a malformed address space is an error", async () => {
+    await expect(
       select({
         sendConnector: { smartHostAuthMechanism: "ExchangeServer", addressSpaces: ["SMTP:;1"] },
         directory,
         store,
       }),
-    ).toThrow(expect.objectContaining({ code: "ERR_INVALID_ADDRESS_SPACE" }));
+    ).rejects.toThrow(expect.objectContaining({ code: "ERR_INVALID_ADDRESS_SPACE" }));
   });
 
   it.each([
@@ -197,16 +197,16 @@ describe("steps 1–2: the load gate", () => {
     ["an invalid now", { now: new Date(Number.NaN) }],
     ["an unknown phase", { phase: "shutdown" }],
     ["an unknown mismatch policy", { onThumbprintMismatch: "newest" }],
-  ])("misuse: %s throws a TypeError", (_name, overrides) => {
-    expect(() =>
+  ])("misuse: %s rejects with a TypeError", async (_name, overrides) => {
+    await expect(
       select({ directory, store, ...(overrides as object) } as OutboundSelectionOptions),
-    ).toThrow(TypeError);
+    ).rejects.toThrow(TypeError);
   });
 
-  it("a trust anchor that does not parse is InvalidCertificateError", () => {
-    expect(() =>
+  it("a trust anchor that does not parse is InvalidCertificateError", async () => {
+    await expect(
       select({ directory, store, trustAnchors: [new Uint8Array([0x30, 0x03, 1, 2, 3])] }),
-    ).toThrow(InvalidCertificateError);
+    ).rejects.toThrow(InvalidCertificateError);
   });
 });
 

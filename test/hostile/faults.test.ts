@@ -94,7 +94,7 @@ describe("R4: a directory that fails is 'cannot be read', and the cause is kept"
   ] as const)("%s", async (_name, directory, cause) => {
     if (cause === "misuse") {
       // Reading the method itself throws: the options check reads it, so this is misuse.
-      expect(() => outbound({ directory, store: goodStore() })).toThrow(error);
+      await expect(outbound({ directory, store: goodStore() })).rejects.toThrow(error);
       return;
     }
     const result = await outbound({ directory, store: goodStore() });

@@ -326,20 +326,20 @@ describe("misuse", () => {
     ["store", { store }],
     ["trustAnchors", { trustAnchors: [fixture("root-rsa").der] }],
     ["intermediates", { intermediates: [] }],
-  ])("a session that passes %s throws TypeError synchronously", (_name, extra) => {
+  ])("a session that passes %s rejects with a TypeError", async (_name, extra) => {
     const selector = createSelector({ store });
-    expect(() => selector.selectOutbound({ ...session("self-signed"), ...extra } as never)).toThrow(
-      TypeError,
-    );
+    await expect(
+      selector.selectOutbound({ ...session("self-signed"), ...extra } as never),
+    ).rejects.toThrow(TypeError);
   });
 
-  it("session options are checked as the plain function checks them", () => {
+  it("session options are checked as the plain function checks them", async () => {
     const selector = createSelector({ store });
-    expect(() =>
+    await expect(
       selector.selectOutbound({ ...session("self-signed"), now: new Date(Number.NaN) }),
-    ).toThrow(TypeError);
-    expect(() =>
+    ).rejects.toThrow(TypeError);
+    await expect(
       selector.selectInbound({ directory: directoryFor("self-signed") } as never),
-    ).toThrow(TypeError);
+    ).rejects.toThrow(TypeError);
   });
 });
