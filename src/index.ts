@@ -15,6 +15,13 @@ export {
 } from "./errors.js";
 export { type ExplainOptions, explainSelection } from "./explain.js";
 export {
+  createFolderStore,
+  type FolderStore,
+  type FolderStoreEntry,
+  FolderStoreError,
+  type FolderStoreOptions,
+} from "./folder-store.js";
+export {
   type HostName,
   type HostNameProblem,
   type NameMatch,
@@ -32,6 +39,14 @@ export {
 } from "./lib/vocabulary.js";
 export { selectInboundAnonymousTlsCert } from "./select-inbound.js";
 export { selectOutboundAnonymousTlsCert } from "./select-outbound.js";
+export {
+  createSelector,
+  type PreparedInboundOptions,
+  type PreparedOutboundOptions,
+  type Selector,
+  type SelectorOptions,
+  type SelectorStats,
+} from "./selector.js";
 export {
   type EhloReply,
   parseEhloReply,
