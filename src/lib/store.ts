@@ -286,8 +286,10 @@ export function certificateFacts(
     issuer: certificate.issuer,
     names: uniqueNames([...certificate.commonNames, ...certificate.dnsNames]),
     version: certificate.version,
-    notBefore: certificate.notBefore,
-    notAfter: certificate.notAfter,
+    // Copies: a parsed certificate is cached across sessions by the prepared selector, so a
+    // caller who edits a Date in one result must not change the next decision.
+    notBefore: new Date(certificate.notBefore.getTime()),
+    notAfter: new Date(certificate.notAfter.getTime()),
     time: timeStatus(certificate, now),
     hasPrivateKey: entry.hasPrivateKey,
     services: entry.services,

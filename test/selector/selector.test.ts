@@ -343,3 +343,22 @@ describe("misuse", () => {
     ).rejects.toThrow(TypeError);
   });
 });
+
+describe("results share no mutable state with the cache", () => {
+  it("editing a Date in one result does not change a later decision", async () => {
+    const store = { list: () => [entry("self-signed"), entry("leaf-rsa")] };
+    const selector = createSelector({ store });
+    const first = await selector.selectOutbound(session("self-signed"));
+    const verdict = first.certificates.find((c) => c.isDirectoryCertificate)!;
+    verdict.notAfter!.setTime(NOW.getTime() - 1000); // a caller "rounding" a date in place
+    for (const event of first.events) if ("notAfter" in event.data) event.data.notAfter.setTime(0);
+    store.list = () => [entry("self-signed"), entry("leaf-rsa")]; // a store change: new entries
+    const second = await selector.selectOutbound(session("self-signed"));
+    const plain = await selectOutboundAnonymousTlsCert({ ...session("self-signed"), store });
+    expect(second.events).toEqual(plain.events);
+    expect(second.certificates).toEqual(plain.certificates);
+    expect(second.certificates.find((c) => c.isDirectoryCertificate)!.notAfter).toEqual(
+      parseCertificate(fixture("self-signed").der).notAfter,
+    );
+  });
+});

@@ -17,7 +17,9 @@ export function checkExpiry(
   const { rule } = options;
   const now = run.now;
   const remaining = certificate.notAfter.getTime() - now.getTime();
-  const data = { thumbprint: certificate.thumbprint, notAfter: certificate.notAfter, now };
+  // Results get their own Date objects (the parsed certificate may be cached and shared).
+  const notAfter = new Date(certificate.notAfter.getTime());
+  const data = { thumbprint: certificate.thumbprint, notAfter, now: new Date(now.getTime()) };
   // A4: inclusive, so expired only when now > notAfter.
   if (remaining < 0) {
     run.step({
@@ -27,7 +29,7 @@ export function checkExpiry(
       summary: `${certificate.thumbprint} expired on ${certificate.notAfter.toISOString()}; 12015 is logged and selection continues`,
       data: { ...data, expired: true },
     });
-    run.emit(event12015(rule, certificate.thumbprint, certificate.notAfter));
+    run.emit(event12015(rule, certificate.thumbprint, new Date(notAfter.getTime())));
     return { expired: true };
   }
   const window =
@@ -41,7 +43,9 @@ export function checkExpiry(
       summary: `${certificate.thumbprint} expires in ${hoursRemaining} hours, within the ${options.expiryWarning?.days}-day warning window; 12017 is logged`,
       data: { ...data, expired: false, hoursRemaining },
     });
-    run.emit(event12017(rule, certificate.thumbprint, certificate.notAfter, hoursRemaining));
+    run.emit(
+      event12017(rule, certificate.thumbprint, new Date(notAfter.getTime()), hoursRemaining),
+    );
     return { expired: false };
   }
   run.step({

@@ -91,7 +91,7 @@ export async function rankEligible(
         order: ranked.map((r) => ({
           rank: r.rank,
           thumbprint: r.verdict.certificate.certificate.thumbprint,
-          notBefore: r.verdict.certificate.certificate.notBefore,
+          notBefore: new Date(r.verdict.certificate.certificate.notBefore.getTime()),
           trust: r.trust?.kind ?? "not-evaluated",
         })),
         best: bestCertificate?.thumbprint ?? null,
