@@ -239,8 +239,10 @@ class PreparedSelector implements Selector {
         throw new TypeError(`${name} is prepared by createSelector, not given per session`);
       }
     }
-    // Not `{ ...options, store }`: V8 adds a property after a spread on a slow path (~1 µs).
-    const merged = Object.assign({ store: this.#store }, options);
+    // The session's options seen through a view that adds the prepared store: options are read
+    // by name, so inherited ones count exactly as the plain functions count them (a copy with
+    // Object.assign or a spread would drop them; a spread is also a V8 slow path here).
+    const merged = Object.create(options) as typeof options & { store: CertStore };
     merged.store = this.#store;
     return merged;
   }

@@ -362,3 +362,20 @@ describe("results share no mutable state with the cache", () => {
     );
   });
 });
+
+describe("options are read as the plain functions read them", () => {
+  it("inherited session options count (a defaults object as prototype)", async () => {
+    const store = { list: () => [entry("self-signed")] };
+    const selector = createSelector({ store });
+    const options = Object.create(session("self-signed")) as PreparedOutboundOptions;
+    const prepared = await selector.selectOutbound(options);
+    const plain = await selectOutboundAnonymousTlsCert(
+      Object.assign(Object.create(options), { store }),
+    );
+    expect(prepared.outcome).toBe("selected");
+    expect(prepared).toMatchObject({ outcome: plain.outcome, events: plain.events });
+    if (prepared.outcome === "selected" && plain.outcome === "selected") {
+      expect(prepared.thumbprint).toBe(plain.thumbprint);
+    }
+  });
+});
