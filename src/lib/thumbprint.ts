@@ -10,9 +10,11 @@ declare const thumbprintBrand: unique symbol;
 /** 40 upper-case hexadecimal digits. Only {@link parseThumbprint} and {@link thumbprintOf} make one. */
 export type Thumbprint = string & { readonly [thumbprintBrand]: true };
 
-// Separators people paste: white space (space, tab, CR, LF), colons, and the invisible
-// bidirectional marks U+200E / U+200F (and a stray BOM, U+FEFF) that Windows dialogs copy.
-const SEPARATORS = /[\s:\u200e\u200f\ufeff]/g;
+// Separators people paste: ASCII white space (space, tab, CR, LF), colons, and the invisible
+// bidirectional marks U+200E / U+200F that Windows dialogs copy, plus a stray BOM (U+FEFF) that
+// text files saved by Windows tools start with. Nothing else: other Unicode spaces (no-break,
+// ideographic, line separator) are "anything else" in SPEC's words, so not a thumbprint.
+const SEPARATORS = /[ \t\r\n:\u200e\u200f\ufeff]/g;
 // ASCII hex digits only, checked *before* upper-casing: String#toUpperCase maps some non-ASCII
 // letters to ASCII ones ("\ufb00", the "ff" ligature, becomes "FF"), and those are not digits.
 const HEX40 = /^[0-9A-Fa-f]{40}$/;

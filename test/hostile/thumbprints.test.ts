@@ -75,6 +75,12 @@ const REJECTED: readonly (readonly [string, string])[] = [
   ["only a left-to-right mark", "\u200e"],
   ["39 hex digits", T.slice(0, 39)],
   ["41 hex digits", `${T}0`],
+  [
+    "a no-break space between groups (not a listed separator)",
+    `${T.slice(0, 20)}\u00a0${T.slice(20)}`,
+  ],
+  ["an ideographic space between groups", `${T.slice(0, 20)}\u3000${T.slice(20)}`],
+  ["a line separator U+2028 between groups", `${T.slice(0, 20)}\u2028${T.slice(20)}`],
   ["two thumbprints", `${T} ${T}`],
   ["a non-hex letter", `${T.slice(0, 39)}G`],
   ["hyphens between groups", pairs(T).join("-")],
