@@ -91,6 +91,15 @@ describe("I2–I4: the shared steps", () => {
     expect(result.events).toEqual([expect.objectContaining({ id: 12012, rule: "I2" })]);
   });
 
+  it("I2: the trace cites the receiving side's rule only, once", async () => {
+    const result = await inbound({
+      directory: staticDirectory(""),
+      store: storeOf("self-signed"),
+      phase: "startup",
+    });
+    expect(result.trace.find((t) => t.step === "directory-lookup")?.rules).toEqual(["I2"]);
+  });
+
   it("I2: null in a session → not advertised, no event", async () => {
     const result = await inbound({
       directory: staticDirectory(null),

@@ -180,6 +180,15 @@ describe("steps 1–2: the load gate", () => {
     );
   });
 
+  it("A12: white space around the address is not part of it ('SMTP: --;1')", async () => {
+    const result = await select({
+      sendConnector: { smartHostAuthMechanism: "ExchangeServer", addressSpaces: ["SMTP: -- ;1"] },
+      directory,
+      store,
+    });
+    expect(result.outcome).toBe("selected");
+  });
+
   it("a malformed address space is an error", async () => {
     await expect(
       select({
@@ -486,6 +495,12 @@ describe("steps 6–7: domain list and eligibility", () => {
     });
   });
 
+  it("R10d: the PowerShell string form 'IIS, SMTP' in one element counts as SMTP", async () => {
+    const store = memoryStore([entry("self-signed", { services: ["IIS, SMTP"] })]);
+    const result = await select({ directory: directoryFor("self-signed"), store });
+    expect(verdict(result, "self-signed").status).toBe("eligible");
+  });
+
   it("R10d: service names compare case-insensitively", async () => {
     const store = memoryStore([entry("self-signed", { services: ["iis", "smtp"] })]);
     const result = await select({ directory: directoryFor("self-signed"), store });
@@ -603,6 +618,13 @@ describe("steps 8–9: ranking and thumbprint match", () => {
         Buffer.from(c).toString("hex"),
       ),
     );
+  });
+
+  it("R13: the ranking trace cites R13 when the fallback was looked for, even in vain", async () => {
+    const result = await select({ directory: directoryFor("leaf-ec"), store: storeOf("leaf-ec") });
+    const ranking = result.trace.find((t) => t.step === "ranking")!;
+    expect(ranking.rules).toEqual(["R11", "R12", "R13"]);
+    expect(ranking.data.best).toBeNull();
   });
 
   it("R12: ranking stops at the first valid PKI certificate; later ones are not checked", async () => {

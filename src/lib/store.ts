@@ -7,6 +7,7 @@ import type { CertificateFacts, CertStore, Exclusion, StoreEntry, TimeStatus } f
 import { type ParsedCertificate, parseCertificate } from "./certificate.js";
 import { type PrivateKeyStatus, privateKeyStatus } from "./private-key.js";
 import type { Thumbprint } from "./thumbprint.js";
+import { hasSmtpService } from "./vocabulary.js";
 
 /** One readable, distinct certificate of the store. */
 export interface StoreCertificate {
@@ -157,7 +158,7 @@ function preferenceKey(c: StoreCertificate): readonly (number | string)[] {
   const { entry, privateKey } = c;
   return [
     privateKey.usable ? 0 : 1,
-    entry.services.some((s) => s.trim().toLowerCase() === "smtp") ? 0 : 1,
+    hasSmtpService(entry.services) ? 0 : 1,
     entry.privateKey !== undefined ? 0 : 1,
     entry.hasPrivateKey ? 0 : 1,
     privateKey.usable ? (privateKey.checked ? "" : "unchecked") : privateKey.reason,

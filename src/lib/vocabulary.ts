@@ -121,13 +121,18 @@ export function parseAddressSpace(value: unknown): AddressSpace {
     cost = Number(costed[2]);
     if (cost < 1 || cost > 100) throw invalid();
   }
+  rest = rest.trim();
   if (rest.length === 0) throw invalid();
   return { type, address: rest, cost };
 }
 
 /** Store services (`Enable-ExchangeCertificate -Services`), compared case-insensitively (R10d). */
 export function hasSmtpService(services: readonly string[]): boolean {
+  // Get-ExchangeCertificate prints the flags as one string ("IIS, SMTP"), so an element may
+  // hold several names.
   return services.some(
-    (service) => typeof service === "string" && service.trim().toLowerCase() === "smtp",
+    (service) =>
+      typeof service === "string" &&
+      service.split(",").some((name) => name.trim().toLowerCase() === "smtp"),
   );
 }

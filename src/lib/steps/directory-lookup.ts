@@ -73,7 +73,12 @@ export async function lookUpDirectory(
   const logged = phase === "startup";
   run.step({
     step: "directory-lookup",
-    rules: [rules.lookup, "R4", ...(logged ? [rules.event] : [])],
+    // R4 is the sending side's rule; inbound, I2 covers both the lookup and its event.
+    rules: [
+      rules.lookup,
+      ...(rules.lookup === "R3" ? (["R4"] as const) : []),
+      ...(logged && rules.event !== rules.lookup ? [rules.event] : []),
+    ],
     status: "failed",
     summary:
       (result.reason === "directory-empty"

@@ -79,7 +79,8 @@ export async function rankEligible(
     basis,
     trace: {
       step: "ranking",
-      rules: basis === "self-signed" ? ["R11", "R12", "R13"] : ["R11", "R12"],
+      // R13 is cited whenever the fallback was looked for, found or not.
+      rules: basis === "pki" || ordered.length === 0 ? ["R11", "R12"] : ["R11", "R12", "R13"],
       status: "passed",
       summary:
         best === null
