@@ -12,6 +12,7 @@ import type {
   StoreEntry,
   TraceStep,
 } from "../types.js";
+import { readonlyDate } from "./readonly-date.js";
 
 export class SelectionRun {
   readonly #trace: TraceStep[] = [];
@@ -40,7 +41,7 @@ export class SelectionRun {
   #base() {
     return {
       direction: this.direction,
-      evaluatedAt: this.now,
+      evaluatedAt: readonlyDate(this.now),
       events: Object.freeze([...this.#events]),
       trace: Object.freeze([...this.#trace]),
       certificates: Object.freeze([...this.#certificates]),

@@ -6,6 +6,7 @@ import { InvalidCertificateError } from "../errors.js";
 import type { CertificateFacts, CertStore, Exclusion, StoreEntry, TimeStatus } from "../types.js";
 import { type ParsedCertificate, parseCertificate } from "./certificate.js";
 import { type PrivateKeyStatus, privateKeyStatus } from "./private-key.js";
+import { readonlyDate } from "./readonly-date.js";
 import type { Thumbprint } from "./thumbprint.js";
 import { hasSmtpService } from "./vocabulary.js";
 
@@ -287,10 +288,9 @@ export function certificateFacts(
     issuer: certificate.issuer,
     names: uniqueNames([...certificate.commonNames, ...certificate.dnsNames]),
     version: certificate.version,
-    // Copies: a parsed certificate is cached across sessions by the prepared selector, so a
-    // caller who edits a Date in one result must not change the next decision.
-    notBefore: new Date(certificate.notBefore.getTime()),
-    notAfter: new Date(certificate.notAfter.getTime()),
+    // Read-only copies: parsed certificates and whole decisions are shared across sessions.
+    notBefore: readonlyDate(certificate.notBefore),
+    notAfter: readonlyDate(certificate.notAfter),
     time: timeStatus(certificate, now),
     hasPrivateKey: entry.hasPrivateKey,
     services: entry.services,

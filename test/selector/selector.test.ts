@@ -345,21 +345,26 @@ describe("misuse", () => {
 });
 
 describe("results share no mutable state with the cache", () => {
-  it("editing a Date in one result does not change a later decision", async () => {
-    const store = { list: () => [entry("self-signed"), entry("leaf-rsa")] };
+  it("dates in a result are read-only, so a replayed or later decision cannot be changed", async () => {
+    const store = { list: () => [entry("expired"), entry("leaf-rsa")] };
     const selector = createSelector({ store });
-    const first = await selector.selectOutbound(session("self-signed"));
+    const first = await selector.selectOutbound(session("expired"));
     const verdict = first.certificates.find((c) => c.isDirectoryCertificate)!;
-    verdict.notAfter!.setTime(NOW.getTime() - 1000); // a caller "rounding" a date in place
-    for (const event of first.events) if ("notAfter" in event.data) event.data.notAfter.setTime(0);
-    store.list = () => [entry("self-signed"), entry("leaf-rsa")]; // a store change: new entries
-    const second = await selector.selectOutbound(session("self-signed"));
-    const plain = await selectOutboundAnonymousTlsCert({ ...session("self-signed"), store });
-    expect(second.events).toEqual(plain.events);
-    expect(second.certificates).toEqual(plain.certificates);
-    expect(second.certificates.find((c) => c.isDirectoryCertificate)!.notAfter).toEqual(
-      parseCertificate(fixture("self-signed").der).notAfter,
-    );
+    expect(verdict.notAfter).toBeInstanceOf(Date);
+    expect(() => verdict.notAfter!.setTime(0)).toThrow(TypeError);
+    expect(() => first.evaluatedAt.setFullYear(1999)).toThrow(TypeError);
+    const event = first.events.find((e) => e.id === 12015)!;
+    expect(() => event.data.notAfter.setUTCHours(0)).toThrow(TypeError);
+
+    const replayed = await selector.selectOutbound(session("expired")); // same store: replayed
+    store.list = () => [entry("expired"), entry("leaf-rsa")]; // a store change: new entries
+    const changed = await selector.selectOutbound(session("expired"));
+    const plain = await selectOutboundAnonymousTlsCert({ ...session("expired"), store });
+    for (const result of [replayed, changed]) {
+      expect(result.events).toEqual(plain.events);
+      expect(result.certificates).toEqual(plain.certificates);
+    }
+    expect(verdict.notAfter).toEqual(parseCertificate(fixture("expired").der).notAfter);
   });
 });
 

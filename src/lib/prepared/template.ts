@@ -15,6 +15,7 @@
 import type { ExchangeEvent, Selection, TraceStep } from "../../types.js";
 import type { ParsedCertificate } from "../certificate.js";
 import type { CommonInput } from "../options.js";
+import { readonlyDate } from "../readonly-date.js";
 import { SelectionRun } from "../run.js";
 import { checkExpiry } from "../steps/expiry.js";
 
@@ -117,5 +118,5 @@ export function instantiate(template: Template, input: CommonInput): Selection {
   }
   if (input.onEvent !== undefined) for (const event of events) input.onEvent(event);
   // Spreading keeps the key order of the pipeline's result; only the values change.
-  return Object.freeze({ ...selection, evaluatedAt: input.now, events, trace });
+  return Object.freeze({ ...selection, evaluatedAt: readonlyDate(input.now), events, trace });
 }

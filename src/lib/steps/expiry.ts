@@ -5,6 +5,7 @@
 import { event12015, event12017 } from "../../events.js";
 import type { ExpiryWarning } from "../../types.js";
 import type { ParsedCertificate } from "../certificate.js";
+import { readonlyDate } from "../readonly-date.js";
 import type { SelectionRun } from "../run.js";
 
 const HOUR = 3_600_000;
@@ -17,9 +18,8 @@ export function checkExpiry(
   const { rule } = options;
   const now = run.now;
   const remaining = certificate.notAfter.getTime() - now.getTime();
-  // Results get their own Date objects (the parsed certificate may be cached and shared).
-  const notAfter = new Date(certificate.notAfter.getTime());
-  const data = { thumbprint: certificate.thumbprint, notAfter, now: new Date(now.getTime()) };
+  const notAfter = readonlyDate(certificate.notAfter);
+  const data = { thumbprint: certificate.thumbprint, notAfter, now: readonlyDate(now) };
   // A4: inclusive, so expired only when now > notAfter.
   if (remaining < 0) {
     run.step({
@@ -29,7 +29,7 @@ export function checkExpiry(
       summary: `${certificate.thumbprint} expired on ${certificate.notAfter.toISOString()}; 12015 is logged and selection continues`,
       data: { ...data, expired: true },
     });
-    run.emit(event12015(rule, certificate.thumbprint, new Date(notAfter.getTime())));
+    run.emit(event12015(rule, certificate.thumbprint, notAfter));
     return { expired: true };
   }
   const window =
@@ -43,9 +43,7 @@ export function checkExpiry(
       summary: `${certificate.thumbprint} expires in ${hoursRemaining} hours, within the ${options.expiryWarning?.days}-day warning window; 12017 is logged`,
       data: { ...data, expired: false, hoursRemaining },
     });
-    run.emit(
-      event12017(rule, certificate.thumbprint, new Date(notAfter.getTime()), hoursRemaining),
-    );
+    run.emit(event12017(rule, certificate.thumbprint, notAfter, hoursRemaining));
     return { expired: false };
   }
   run.step({

@@ -6,6 +6,7 @@
 // stays null), which keeps signature checks to the few the ranking reaches.
 import type { TraceStep, TrustVerdict } from "../../types.js";
 import type { ParsedCertificate } from "../certificate.js";
+import { readonlyDate } from "../readonly-date.js";
 import type { TrustEvaluator } from "../trust.js";
 import type { EligibilityVerdict } from "./eligibility.js";
 
@@ -92,7 +93,7 @@ export async function rankEligible(
         order: ranked.map((r) => ({
           rank: r.rank,
           thumbprint: r.verdict.certificate.certificate.thumbprint,
-          notBefore: new Date(r.verdict.certificate.certificate.notBefore.getTime()),
+          notBefore: readonlyDate(r.verdict.certificate.certificate.notBefore),
           trust: r.trust?.kind ?? "not-evaluated",
         })),
         best: bestCertificate?.thumbprint ?? null,
