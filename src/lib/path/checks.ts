@@ -20,7 +20,6 @@
 //    that gets these wrong is rejected (fail closed). Each check below cites its section.
 import type { ParsedCertificate } from "../certificate.js";
 import { sameBytes } from "../der.js";
-import { AsnConvert } from "../x509.js";
 import { KEY_USAGE, OID, profileOf } from "./extensions.js";
 import { type PathFailure, pathFailure } from "./failure.js";
 
@@ -90,24 +89,6 @@ export function checkSerial(certificate: ParsedCertificate): PathFailure | undef
     );
   }
   return undefined;
-}
-
-/** RFC 5280 §4.1.1.2: signatureAlgorithm MUST equal tbsCertificate.signature. */
-export function checkSignatureAlgorithmConsistent(
-  certificate: ParsedCertificate,
-): PathFailure | undefined {
-  const outer = Buffer.from(AsnConvert.serialize(certificate.signatureAlgorithm));
-  const inner = Buffer.from(AsnConvert.serialize(certificate.asn.tbsCertificate.signature));
-  if (outer.equals(inner)) return undefined;
-  return pathFailure(
-    "signature-algorithm-mismatch",
-    "signatureAlgorithm differs from tbsCertificate.signature",
-    certificate,
-    {
-      outer: certificate.signatureAlgorithm.algorithm,
-      inner: certificate.asn.tbsCertificate.signature.algorithm,
-    },
-  );
 }
 
 /** RFC 5280 §4.2: reject a critical extension we do not process. */
@@ -256,13 +237,16 @@ export function checkKeySupported(certificate: ParsedCertificate): PathFailure |
   );
 }
 
-/** The checks that depend on the certificate alone, whatever its place in a path. */
+/**
+ * The checks that depend on the certificate alone, whatever its place in a path. (RFC 5280
+ * §4.1.1.2, the outer signature algorithm equal to the signed one, is enforced byte for byte by
+ * parseCertificate, so no certificate that reaches a path can fail it.)
+ */
 export const CERTIFICATE_CHECKS: readonly ((c: ParsedCertificate) => PathFailure | undefined)[] = [
   checkVersion,
   checkSerial,
   checkExtensionsDecode,
   checkCriticalExtensions,
-  checkSignatureAlgorithmConsistent,
   checkKeyIdentifiersNotCritical,
   checkKeyCertSignNeedsCa,
   checkNameConstraintsOnlyInCa,

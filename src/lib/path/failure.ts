@@ -20,8 +20,6 @@ export type PathFailureCode =
   | "not-yet-valid"
   /** The issuer's key does not verify the signature (or the algorithm is unsupported). */
   | "bad-signature"
-  /** The outer signatureAlgorithm differs from tbsCertificate.signature (RFC 5280 §4.1.1.2). */
-  | "signature-algorithm-mismatch"
   /** The certificate's public key is of a kind this validator cannot use. */
   | "unsupported-key"
   /** An issuer without basicConstraints cA=true (A13; RFC 5280 §4.2.1.9). */
