@@ -5,11 +5,12 @@
 
 import { type ParsedCertificate, parseCertificate } from "./lib/certificate.js";
 import type { PathFailure, PathFailureCode } from "./lib/path/failure.js";
-import { type NameSources, PathValidator } from "./lib/path/validator.js";
+import { type NameSources, PathValidator, type ValidationProfile } from "./lib/path/validator.js";
 import { X509Certificate } from "./lib/x509.js";
 import type { CertificateInput } from "./types.js";
 
 export type { PathFailureCode as PathValidationFailureCode } from "./lib/path/failure.js";
+export type { ValidationProfile } from "./lib/path/validator.js";
 
 /** What a revocation hook answers. "unknown" does not make the path invalid (soft fail). */
 export type RevocationStatus = "good" | "revoked" | "unknown";
@@ -35,6 +36,19 @@ export interface ValidateCertificatePathOptions {
   /** Most intermediates (self-issued ones not counted). Default 8. */
   readonly maxDepth?: number;
   /**
+   * A3: "rfc5280" (default) is RFC 5280 §6 as the Windows chain engine applies it; "strict" adds
+   * OpenSSL -x509_strict's encoding rules. See the README's "valid PKI" section.
+   */
+  readonly profile?: ValidationProfile;
+  /** A19, RFC 5280 §6.1.1 (c): acceptable policy OIDs. Default: anyPolicy (2.5.29.32.0). */
+  readonly initialPolicySet?: readonly string[];
+  /** A19, RFC 5280 §6.1.1 (f): the path must be valid for at least one policy. Default false. */
+  readonly initialExplicitPolicy?: boolean;
+  /** A19, RFC 5280 §6.1.1 (e): policy mapping is inhibited. Default false. */
+  readonly initialPolicyMappingInhibit?: boolean;
+  /** A19, RFC 5280 §6.1.1 (g): anyPolicy is not processed as a policy. Default false. */
+  readonly initialAnyPolicyInhibit?: boolean;
+  /**
    * Asked about each (certificate, issuer) pair of a path that passed every other check. It can
    * only make a path invalid: "revoked" rejects the path (another path may still be valid),
    * "unknown" does not, and a hook that throws rejects the path (`revocation-error`).
@@ -55,7 +69,13 @@ export interface PathValidationFailure {
 }
 
 export type PathValidation =
-  | { readonly status: "valid"; readonly path: readonly X509Certificate[] /* leaf … anchor */ }
+  | {
+      readonly status: "valid";
+      /** Leaf first, trust anchor last. */
+      readonly path: readonly X509Certificate[];
+      /** A19: the user-constrained policy set (OIDs; "2.5.29.32.0" is anyPolicy). */
+      readonly policies: readonly string[];
+    }
   | { readonly status: "invalid"; readonly reason: PathValidationFailure };
 
 /**
@@ -74,6 +94,19 @@ export async function validateCertificatePath(
     trustAnchors,
     intermediates,
     ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.initialPolicySet === undefined
+      ? {}
+      : { initialPolicySet: options.initialPolicySet }),
+    ...(options.initialExplicitPolicy === undefined
+      ? {}
+      : { initialExplicitPolicy: options.initialExplicitPolicy }),
+    ...(options.initialPolicyMappingInhibit === undefined
+      ? {}
+      : { initialPolicyMappingInhibit: options.initialPolicyMappingInhibit }),
+    ...(options.initialAnyPolicyInhibit === undefined
+      ? {}
+      : { initialAnyPolicyInhibit: options.initialAnyPolicyInhibit }),
   });
   const publicForm = publicCertificates();
   const hook = options.revocation;
@@ -87,7 +120,7 @@ export async function validateCertificatePath(
   });
   if (result.status === "invalid")
     return { status: "invalid", reason: publicFailure(result.reason) };
-  return { status: "valid", path: result.path.map(publicForm) };
+  return { status: "valid", path: result.path.map(publicForm), policies: result.policies };
 }
 
 /** One X509Certificate per certificate, built on first use. */

@@ -30,6 +30,25 @@ export interface RawExtension {
   readonly value: Uint8Array;
 }
 
+/**
+ * An encoding fault that OpenSSL and Node's X509Certificate read past (A18). The certificate is
+ * readable; each fault counts where it matters (see the README's "valid PKI" section):
+ * - "signature-algorithm-mismatch", "signature-encoding": the signature does not verify (the
+ *   bytes outside the signed TBSCertificate are not the ones that were signed, or the signature
+ *   value is badly encoded), so the certificate is neither self-signed nor valid PKI;
+ * - "duplicate-extension": the certificate cannot be on a valid path;
+ * - the others (BER where DER is required, a string outside its type's alphabet, a time in a
+ *   form RFC 5280 forbids): only the "strict" profile refuses them.
+ */
+export type EncodingFault =
+  | "ber-encoding"
+  | "string-alphabet"
+  | "time-format"
+  | "duplicate-extension"
+  | "signature-algorithm-mismatch"
+  | "signature-encoding"
+  | "trailing-data";
+
 export interface ParsedCertificate {
   readonly der: Uint8Array;
   readonly thumbprint: Thumbprint;
@@ -57,6 +76,8 @@ export interface ParsedCertificate {
   readonly extensions: ReadonlyMap<string, RawExtension>;
   /** The decoded ASN.1 model, for consumers that need more than the fields above. */
   readonly asn: asn1x509.Certificate;
+  /** A18: what is wrong with the encoding, in a stable order; empty for a DER certificate. */
+  readonly encodingFaults: readonly EncodingFault[];
 }
 
 const OID_CN = "2.5.4.3";
@@ -655,7 +676,7 @@ function checkFields(
 
 type Eager = Omit<
   ParsedCertificate,
-  "asn" | "signatureAlgorithm" | "spki" | "tbs" | "signature" | "extensions"
+  "asn" | "signatureAlgorithm" | "spki" | "tbs" | "signature" | "extensions" | "encodingFaults"
 > & {
   /** tbs, spki, signature (start, end each), signatureAlgorithm, then the extensions' start. */
   readonly ranges: readonly [
@@ -690,6 +711,7 @@ class Certificate implements ParsedCertificate {
   readonly dnsNames: readonly string[];
   readonly notBefore: Date;
   readonly notAfter: Date;
+  readonly encodingFaults: readonly EncodingFault[] = [];
   readonly #ranges: Eager["ranges"];
   #spki: Uint8Array | undefined;
   #tbs: Uint8Array | undefined;

@@ -40,6 +40,8 @@ export interface ParsedCertificate {
   readonly extensions: ReadonlyMap<string, RawExtension>;
   /** The decoded ASN.1 model, for consumers that need more than the fields above. */
   readonly asn: asn1x509.Certificate;
+  /** The reference parser is strict DER: it never reports a fault, it refuses. */
+  readonly encodingFaults: readonly never[];
 }
 
 const OID_CN = "2.5.4.3";
@@ -175,6 +177,7 @@ export function referenceParseCertificate(input: CertificateInput): ParsedCertif
   }
 
   return {
+    encodingFaults: [],
     der,
     thumbprint: thumbprintOf(der),
     version,

@@ -57,7 +57,22 @@ export type PathFailureCode =
   /** The revocation hook said "revoked". */
   | "revoked"
   /** The revocation hook threw: fail closed (it can only make a path invalid, never valid). */
-  | "revocation-error";
+  | "revocation-error"
+  /** Hard revocation mode (A21): no usable CRL covers a certificate of the path. */
+  | "revocation-unknown"
+  /** An extension appears twice in one certificate (A18: readable, but not on a valid path). */
+  | "duplicate-extension"
+  /**
+   * An encoding fault that the strict profile refuses (BER lengths, a PrintableString outside
+   * its alphabet, a time in a form RFC 5280 forbids…); the default profile reads past them (A18).
+   */
+  | "encoding"
+  /** A19: policy processing left no valid policy where one is required (RFC 5280 §6.1.3–6.1.5). */
+  | "no-valid-policy"
+  /** A19: a policyMappings entry maps to or from anyPolicy (RFC 5280 §6.1.4 (a)). */
+  | "bad-policy-mapping"
+  /** A19: the valid policy tree would exceed the work bound (a chain built to make it explode). */
+  | "policy-tree-too-large";
 
 export interface PathFailure {
   readonly code: PathFailureCode;

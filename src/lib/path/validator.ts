@@ -38,16 +38,64 @@ import {
 import { profileOf } from "./extensions.js";
 import { type PathFailure, type PathFailureCode, pathFailure } from "./failure.js";
 import { checkNameConstraints } from "./name-constraints.js";
+import { processPolicies } from "./policies.js";
 
 export type { PathFailure, PathFailureCode } from "./failure.js";
 
-export interface PathValidatorOptions {
+/**
+ * Which rules the per-certificate checks apply (A3). "rfc5280" (the default) is RFC 5280 §6 as
+ * the Windows chain engine applies it to a TLS server certificate; "strict" adds the encoding
+ * rules of OpenSSL's -x509_strict (critical basicConstraints, positive serial numbers, key
+ * identifiers, DER throughout).
+ */
+export type ValidationProfile = "rfc5280" | "strict";
+
+/** The four policy inputs of RFC 5280 §6.1.1 (c), (e), (f), (g) (A19). */
+export interface PolicyInputs {
+  /** user-initial-policy-set: policy OIDs (dotted). Default: anyPolicy (2.5.29.32.0) only. */
+  readonly initialPolicySet?: readonly string[];
+  /** initial-explicit-policy. Default false. */
+  readonly initialExplicitPolicy?: boolean;
+  /** initial-policy-mapping-inhibit. Default false. */
+  readonly initialPolicyMappingInhibit?: boolean;
+  /** initial-any-policy-inhibit. Default false. */
+  readonly initialAnyPolicyInhibit?: boolean;
+}
+
+/** One certificate's revocation status on a validated path (A21). */
+export interface CertificateRevocationStatus {
+  /** Thumbprint of the certificate. */
+  readonly certificate: string;
+  readonly status: "good" | "revoked" | "unknown";
+  /** Which CRL decided it (an identifier the revocation module defines), when one did. */
+  readonly crl?: string;
+  /** Why no CRL decided it, or the CRL entry's reason code, in words. */
+  readonly detail?: string;
+}
+
+/** The revocation result of one complete path. `failure` makes the path invalid. */
+export interface RevocationCheck {
+  readonly failure?: PathFailure;
+  readonly statuses: readonly CertificateRevocationStatus[];
+}
+
+/** Checks a complete path (leaf first, trust anchor last) against revocation data (A21). */
+export type RevocationChecker = (
+  path: readonly ParsedCertificate[],
+  now: Date,
+) => Promise<RevocationCheck>;
+
+export interface PathValidatorOptions extends PolicyInputs {
   readonly trustAnchors: readonly ParsedCertificate[];
   readonly intermediates?: readonly ParsedCertificate[];
   /** Share one per selection: keys are imported and signatures checked once per instance. */
   readonly verifier?: SignatureVerifier;
   /** Most intermediates (not counting self-issued ones) a path may have. Default 8. */
   readonly maxDepth?: number;
+  /** Default "rfc5280". */
+  readonly profile?: ValidationProfile;
+  /** Revocation from caller-supplied data (A21); runs on each complete path. */
+  readonly revocationChecker?: RevocationChecker;
 }
 
 /** Which of the leaf's names `dnsName` is matched against. */
@@ -74,7 +122,14 @@ export interface PathCheckOptions {
 }
 
 export type PathResult =
-  | { readonly status: "valid"; readonly path: readonly ParsedCertificate[] }
+  | {
+      readonly status: "valid";
+      readonly path: readonly ParsedCertificate[];
+      /** A19: the user-constrained policy set (OIDs; "2.5.29.32.0" is anyPolicy). */
+      readonly policies: readonly string[];
+      /** A21: each certificate's revocation status, when a revocation checker ran. */
+      readonly revocation?: readonly CertificateRevocationStatus[];
+    }
   | { readonly status: "invalid"; readonly reason: PathFailure };
 
 const DEFAULT_MAX_DEPTH = 8;
@@ -139,6 +194,9 @@ export class PathValidator {
   readonly #bySubject = new Map<string, Candidate[]>();
   readonly #verifier: SignatureVerifier;
   readonly #maxDepth: number;
+  readonly #profile: ValidationProfile;
+  readonly #policyInputs: PolicyInputs;
+  readonly #revocationChecker: RevocationChecker | undefined;
   /** Results of the position-independent checks, by thumbprint (null: passed). */
   readonly #certificateChecks = new Map<string, PathFailure | null>();
   readonly #issuerChecks = new Map<string, PathFailure | null>();
@@ -148,6 +206,16 @@ export class PathValidator {
     this.#anchorThumbprints = new Set(this.#anchors.map((anchor) => anchor.thumbprint));
     this.#verifier = options.verifier ?? new SignatureVerifier();
     this.#maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.#profile = options.profile ?? "rfc5280";
+    this.#policyInputs = {
+      ...(options.initialPolicySet === undefined
+        ? {}
+        : { initialPolicySet: options.initialPolicySet }),
+      initialExplicitPolicy: options.initialExplicitPolicy === true,
+      initialPolicyMappingInhibit: options.initialPolicyMappingInhibit === true,
+      initialAnyPolicyInhibit: options.initialAnyPolicyInhibit === true,
+    };
+    this.#revocationChecker = options.revocationChecker;
     const intermediates = dedupe(options.intermediates ?? []).filter(
       (certificate) => !this.#anchorThumbprints.has(certificate.thumbprint),
     );
@@ -175,11 +243,13 @@ export class PathValidator {
     const directlyTrusted = this.#anchorThumbprints.has(leaf.thumbprint);
     const leafProblem = await this.#checkLeaf(leaf, now, options, directlyTrusted);
     if (leafProblem !== undefined) return invalid(leafProblem);
-    if (directlyTrusted) return { status: "valid", path: [leaf] };
-
     const search = new Search();
-    const path = await this.#extend([leaf], now, options, search);
-    if (path !== undefined) return { status: "valid", path };
+    if (directlyTrusted) {
+      const complete = await this.#complete([leaf], now, options);
+      return "failure" in complete ? invalid(complete.failure) : complete;
+    }
+    const found = await this.#extend([leaf], now, options, search);
+    if (found !== undefined) return found;
     return invalid(
       search.best?.failure ?? pathFailure("no-path", "no path to a trust anchor", leaf),
     );
@@ -258,7 +328,7 @@ export class PathValidator {
     now: Date,
     options: PathCheckOptions,
     search: Search,
-  ): Promise<readonly ParsedCertificate[] | undefined> {
+  ): Promise<PathResult | undefined> {
     const child = chain[chain.length - 1]!;
     const depth = chain.length - 1;
     const candidates = this.#candidates(child, now);
@@ -318,15 +388,48 @@ export class PathValidator {
         continue;
       }
       if (candidate.anchor) {
-        const revocation = await checkRevocation(next, options);
-        if (revocation === undefined) return next;
-        search.note(revocation, depth);
+        const complete = await this.#complete(next, now, options);
+        if (!("failure" in complete)) return complete;
+        search.note(complete.failure, depth);
         continue;
       }
       const found = await this.#extend(next, now, options, search);
       if (found !== undefined) return found;
     }
     return undefined;
+  }
+
+  /**
+   * The checks that need the whole path, run once it reaches a trust anchor: certificate
+   * policies (A19), then revocation (A21: the caller's hook, then the supplied CRLs).
+   */
+  async #complete(
+    path: readonly ParsedCertificate[],
+    now: Date,
+    options: PathCheckOptions,
+  ): Promise<Extract<PathResult, { status: "valid" }> | { readonly failure: PathFailure }> {
+    const policy = processPolicies(path, this.#policyInputs);
+    if (!policy.ok) return { failure: policy.failure };
+    const hooked = await checkRevocation(path, options);
+    if (hooked !== undefined) return { failure: hooked };
+    if (this.#revocationChecker === undefined) {
+      return { status: "valid", path, policies: policy.policies };
+    }
+    let revocation: RevocationCheck;
+    try {
+      revocation = await this.#revocationChecker(path, now);
+    } catch (cause) {
+      return {
+        failure: pathFailure("revocation-error", "the revocation check failed", path[0], { cause }),
+      };
+    }
+    if (revocation.failure !== undefined) return { failure: revocation.failure };
+    return {
+      status: "valid",
+      path,
+      policies: policy.policies,
+      revocation: revocation.statuses,
+    };
   }
 
   async #isSelfSigned(certificate: ParsedCertificate): Promise<boolean> {
