@@ -11,6 +11,7 @@ import {
   type PathCheckOptions,
   type PathResult,
   PathValidator,
+  type ValidationProfile,
 } from "../../src/lib/path/validator.js";
 import { SignatureVerifier } from "../../src/lib/signature.js";
 import { AsnConvert, asn1x509, type WebCrypto } from "../../src/lib/x509.js";
@@ -38,13 +39,14 @@ async function validate(
   leafCert: ParsedCertificate,
   anchors: readonly ParsedCertificate[],
   intermediates: readonly ParsedCertificate[] = [],
-  options: PathCheckOptions & { now?: Date; maxDepth?: number } = {},
+  options: PathCheckOptions & { now?: Date; maxDepth?: number; profile?: ValidationProfile } = {},
 ): Promise<PathResult> {
-  const { now = NOW, maxDepth, ...check } = options;
+  const { now = NOW, maxDepth, profile, ...check } = options;
   const validator = new PathValidator({
     trustAnchors: anchors,
     intermediates,
     ...(maxDepth === undefined ? {} : { maxDepth }),
+    ...(profile === undefined ? {} : { profile }),
   });
   return validator.validate(leafCert, now, check);
 }
@@ -218,10 +220,11 @@ describe("A13: issuers are CAs, keyCertSign when keyUsage is present, pathLen ho
       "issuer-not-ca",
     ],
     [
-      "non-critical basicConstraints → basic-constraints-not-critical",
+      "non-critical basicConstraints → basic-constraints-not-critical (strict; A3: valid by default)",
       "intermediate",
       { basicConstraints: { ca: true, critical: false } },
       "basic-constraints-not-critical",
+      "valid",
     ],
     [
       "intermediate keyUsage without keyCertSign → issuer-key-usage",
@@ -236,10 +239,11 @@ describe("A13: issuers are CAs, keyCertSign when keyUsage is present, pathLen ho
       "issuer-key-usage",
     ],
     [
-      "keyCertSign without cA → key-usage-without-ca",
+      "keyCertSign without cA → key-usage-without-ca (strict; issuer-not-ca by default)",
       "intermediate",
       { basicConstraints: { ca: false }, keyUsage: ["keyCertSign"] },
       "key-usage-without-ca",
+      "issuer-not-ca",
     ],
     [
       "intermediate EKU clientAuth only → issuer-eku",
@@ -255,16 +259,18 @@ describe("A13: issuers are CAs, keyCertSign when keyUsage is present, pathLen ho
     ],
     ["intermediate EKU serverAuth is valid", "intermediate", { eku: [OID.serverAuth] }, "valid"],
     [
-      "intermediate without subjectKeyIdentifier → missing-key-identifier",
+      "intermediate without subjectKeyIdentifier → missing-key-identifier (strict; A3: valid by default)",
       "intermediate",
       { ski: false },
       "missing-key-identifier",
+      "valid",
     ],
     [
-      "intermediate without authorityKeyIdentifier → missing-key-identifier",
+      "intermediate without authorityKeyIdentifier → missing-key-identifier (strict; A3: valid by default)",
       "intermediate",
       { aki: false },
       "missing-key-identifier",
+      "valid",
     ],
     [
       "unknown critical extension on the intermediate → unknown-critical-extension",
@@ -297,11 +303,22 @@ describe("A13: issuers are CAs, keyCertSign when keyUsage is present, pathLen ho
       "valid",
     ],
   ] as const;
-  it.each(cases)("A13: %s", async (_name, level, extra, expected) => {
+  // Each case under both profiles: the fourth element is the strict profile's verdict, the
+  // optional fifth the default profile's where the two differ (A3: RFC 5280's rules for how a CA
+  // encodes a certificate are the strict profile's; A17 for trust anchors).
+  const both = cases.flatMap((entry) => {
+    const [name, level, extra, strict] = entry;
+    const byDefault = entry.length > 4 ? (entry as readonly unknown[])[4] : strict;
+    return [
+      [`${name} [strict]`, level, extra, strict, "strict"],
+      [`${name} [rfc5280]`, level, extra, byDefault as string, "rfc5280"],
+    ] as const;
+  });
+  it.each(both)("A13: %s", async (_name, level, extra, expected, profile) => {
     const r = await root(R, level === "root" ? extra : {});
     const i = await intermediate(I, R, level === "intermediate" ? extra : {});
     const l = await leaf(L, I);
-    const result = await validate(l, [r], [i]);
+    const result = await validate(l, [r], [i], { profile });
     if (expected === "valid") expect(result.status).toBe("valid");
     else {
       const at = level === "root" ? r : i;
@@ -467,10 +484,14 @@ describe("RFC 5280 §4.2.1.10: DNS name constraints", () => {
     });
   });
 
-  it("RFC 5280 §4.2.1.10: name constraints on a leaf → bad-extension", async () => {
+  it("RFC 5280 §4.2.1.10: name constraints on a leaf → bad-extension (strict profile)", async () => {
     const r = await root(R);
     const l = await leaf(L, R, { nameConstraints: { permitted: ["contoso.com"] } });
-    expect(await validate(l, [r])).toMatchObject({ reason: { code: "bad-extension" } });
+    expect(await validate(l, [r], [], { profile: "strict" })).toMatchObject({
+      reason: { code: "bad-extension" },
+    });
+    // A3: a CA's encoding mistake on the leaf, not something a relying party must refuse.
+    expect((await validate(l, [r])).status).toBe("valid");
   });
 });
 

@@ -1,29 +1,41 @@
 // The per-certificate checks of path validation, one rule each (model: rustls-webpki
 // verify_cert.rs). Each returns a PathFailure or undefined; the orchestrator in validator.ts
 // runs them in order. Path-wide rules live beside it: pathLen in validator.ts, name constraints in
-// name-constraints.ts.
+// name-constraints.ts, policies in policies.ts.
 //
 // Q: which extensions does the validator "process" (RFC 5280 §4.2: a critical extension that is
 //    not recognised MUST reject the certificate)?
-// A: basicConstraints, keyUsage, extKeyUsage, subjectAltName, nameConstraints, and the key
-//    identifiers. Certificate policies are not processed, so a *critical* certificatePolicies
-//    rejects the certificate too (fail closed); non-critical extensions are ignored.
-// Q: must a trust anchor be a CA?
-// A: yes (A13: "trust anchors are certificates too"): basicConstraints cA=true, keyCertSign when
-//    keyUsage is present, its pathLenConstraint and name constraints apply, its dates count.
+// A: basicConstraints, keyUsage, extKeyUsage, subjectAltName, nameConstraints, the key
+//    identifiers, and the four policy extensions (A19). Non-critical extensions we do not read
+//    are ignored.
+// Q: two profiles (A3)?
+// A: "rfc5280", the default, is RFC 5280 §6 path processing as the Windows chain engine applies it
+//    to a TLS server certificate: what a relying party must check. "strict" adds RFC 5280's rules
+//    for how a CA must *encode* what it issues (OpenSSL's -x509_strict, x509-limbo's rfc5280 and
+//    webpki namespaces): critical basicConstraints, positive serial numbers of at most 20 octets,
+//    key identifiers present and non-critical, keyCertSign only with cA, non-empty names, DER
+//    throughout. A certificate that breaks only those rules is valid PKI by default.
+// Q: a trust anchor?
+// A: A17: a name and a key (RFC 5280 §6.1.1 (d)). In the default profile none of the encoding
+//    rules apply to it (Go Daddy Class 2 has serial 0, QuoVadis an issuer+serial key identifier,
+//    v1 roots have no extensions at all); it still must not *say* it is not a CA (cA=false, or a
+//    keyUsage without keyCertSign), its key must be usable, its EKU must allow serverAuth, and its
+//    validity period counts (A13). The strict profile checks it like any other certificate.
 // Q: v1 certificates?
-// A: rejected at every position. A v1 certificate cannot say cA=true (A13), and R10a already
-//    excludes a v1 leaf from selection.
-// Q: how strict about RFC 5280's rules for *issuing* CAs (key identifiers, serial numbers,
-//    critical basicConstraints, empty names)?
-// A: strict, as OpenSSL's -x509_strict and x509-limbo's rfc5280/webpki namespaces are: a CA
-//    that gets these wrong is rejected (fail closed). Each check below cites its section.
+// A: a v1 trust anchor is fine by default (A17); a v1 or v2 intermediate cannot carry
+//    basicConstraints, so RFC 5280 §6.1.4 (k) rejects it (issuer-not-ca); a v1 leaf is left to
+//    R10a (the selection's eligibility), the path does not mind it by default.
 import type { ParsedCertificate } from "../certificate.js";
 import { sameBytes } from "../der.js";
 import { KEY_USAGE, OID, profileOf } from "./extensions.js";
 import { type PathFailure, pathFailure } from "./failure.js";
+import type { ValidationProfile } from "./validator.js";
 
 const PROCESSED_EXTENSIONS: ReadonlySet<string> = new Set([
+  OID.certificatePolicies,
+  OID.policyMappings,
+  OID.policyConstraints,
+  OID.inhibitAnyPolicy,
   OID.basicConstraints,
   OID.keyUsage,
   OID.extKeyUsage,
@@ -237,20 +249,55 @@ export function checkKeySupported(certificate: ParsedCertificate): PathFailure |
   );
 }
 
+/** A18: a certificate with a duplicated extension cannot be on a valid path (RFC 5280 §4.2). */
+export function checkDuplicateExtensions(certificate: ParsedCertificate): PathFailure | undefined {
+  if (!certificate.encodingFaults.includes("duplicate-extension")) return undefined;
+  return pathFailure(
+    "duplicate-extension",
+    "an extension appears more than once (RFC 5280 §4.2)",
+    certificate,
+  );
+}
+
 /**
- * The checks that depend on the certificate alone, whatever its place in a path. (RFC 5280
- * §4.1.1.2, the outer signature algorithm equal to the signed one, is enforced byte for byte by
- * parseCertificate, so no certificate that reaches a path can fail it.)
+ * A18, strict profile only: BER where DER is required, a string outside its type's alphabet, a
+ * time in a form RFC 5280 §4.1.2.5 forbids, bytes after the certificate. The default profile reads
+ * past them, as OpenSSL and the Windows chain engine do. (Faults in the unsigned bytes already
+ * make the signature fail, whichever the profile: src/lib/signature.ts.)
  */
-export const CERTIFICATE_CHECKS: readonly ((c: ParsedCertificate) => PathFailure | undefined)[] = [
-  checkVersion,
-  checkSerial,
+export function checkStrictEncoding(certificate: ParsedCertificate): PathFailure | undefined {
+  const faults = certificate.encodingFaults.filter((fault) => fault !== "duplicate-extension");
+  if (faults.length === 0) return undefined;
+  return pathFailure(
+    "encoding",
+    `not DER as RFC 5280 requires: ${faults.join(", ")}`,
+    certificate,
+    { faults },
+  );
+}
+
+type Check = (certificate: ParsedCertificate) => PathFailure | undefined;
+
+/**
+ * The checks that depend on the certificate alone, for every certificate of a path but a trust
+ * anchor, in both profiles: what RFC 5280 §6 itself asks of a relying party.
+ */
+export const CERTIFICATE_CHECKS: readonly Check[] = [
+  checkExtensionsDecode,
+  checkDuplicateExtensions,
+  checkCriticalExtensions,
+  checkKeySupported,
+];
+
+/**
+ * A17, default profile: what still counts on a trust anchor. Its key must be usable, and an
+ * extension marked critical that we do not understand still stops it: that is the issuer telling
+ * every relying party "do not use me unless you process this" (OpenSSL and CryptoAPI refuse such
+ * a root too), not an encoding detail.
+ */
+export const ANCHOR_CERTIFICATE_CHECKS: readonly Check[] = [
   checkExtensionsDecode,
   checkCriticalExtensions,
-  checkKeyIdentifiersNotCritical,
-  checkKeyCertSignNeedsCa,
-  checkNameConstraintsOnlyInCa,
-  checkNames,
   checkKeySupported,
 ];
 
@@ -314,14 +361,28 @@ export function checkHasAuthorityKeyId(
 // ---------------------------------------------------------------------------------------------
 // Issuers (intermediates and the trust anchor)
 
-/** A13, RFC 5280 §6.1.4 (k): an issuer is a CA, and says so in a critical basicConstraints. */
+/** A13, RFC 5280 §6.1.4 (k): an issuer is a CA (basicConstraints present, cA=true). */
 export function checkIssuerIsCa(issuer: ParsedCertificate): PathFailure | undefined {
   const constraints = profileOf(issuer).basicConstraints;
   if (constraints === undefined) {
     return pathFailure("issuer-not-ca", "issuer has no basicConstraints", issuer);
   }
   if (!constraints.ca) return pathFailure("issuer-not-ca", "issuer has cA=false", issuer);
-  if (!constraints.critical) {
+  return undefined;
+}
+
+/** A17: a trust anchor may lack basicConstraints (v1 roots), but must not say cA=false. */
+export function checkAnchorNotDeniedCa(anchor: ParsedCertificate): PathFailure | undefined {
+  if (profileOf(anchor).basicConstraints?.ca === false) {
+    return pathFailure("issuer-not-ca", "trust anchor has cA=false", anchor);
+  }
+  return undefined;
+}
+
+/** Strict profile: a CA's basicConstraints MUST be critical (RFC 5280 §4.2.1.9). */
+export function checkBasicConstraintsCritical(issuer: ParsedCertificate): PathFailure | undefined {
+  const constraints = profileOf(issuer).basicConstraints;
+  if (constraints !== undefined && !constraints.critical) {
     return pathFailure(
       "basic-constraints-not-critical",
       "issuer's basicConstraints is not critical",
@@ -405,9 +466,72 @@ export function checkAnchorAuthorityKeyId(anchor: ParsedCertificate): PathFailur
   return undefined;
 }
 
-export const ISSUER_CHECKS: readonly ((c: ParsedCertificate) => PathFailure | undefined)[] = [
+/** Issuers that are not trust anchors, both profiles (A13; RFC 5280 §6.1.4 (k)(n)). */
+export const ISSUER_CHECKS: readonly Check[] = [
   checkIssuerIsCa,
+  checkIssuerKeyUsage,
+  checkIssuerEku,
+];
+
+/** Trust anchors in the default profile (A17): only what the anchor itself asserts counts. */
+export const ANCHOR_ISSUER_CHECKS: readonly Check[] = [
+  checkAnchorNotDeniedCa,
+  checkIssuerKeyUsage,
+  checkIssuerEku,
+];
+
+/** The per-certificate checks of one profile, by the role the certificate plays in a path. */
+export interface ProfileChecks {
+  /** Every certificate but a trust anchor: the leaf and the intermediates. */
+  readonly certificate: readonly Check[];
+  /** A trust anchor (and a leaf that is itself one). */
+  readonly anchor: readonly Check[];
+  /** An intermediate, as an issuer. */
+  readonly issuer: readonly Check[];
+  /** A trust anchor, as an issuer. */
+  readonly anchorIssuer: readonly Check[];
+  /** The strict profile's key-identifier rules (RFC 5280 §4.2.1.1, CABF 7.1.2.1.3). */
+  readonly keyIdentifiers: boolean;
+  /** The strict profile's CABF rule for a leaf that asserts cA=true (see checkLeafCaConsistent). */
+  readonly leafCaConsistency: boolean;
+}
+
+const STRICT_CERTIFICATE: readonly Check[] = [
+  checkVersion,
+  checkSerial,
+  checkStrictEncoding,
+  checkExtensionsDecode,
+  checkDuplicateExtensions,
+  checkCriticalExtensions,
+  checkKeyIdentifiersNotCritical,
+  checkKeyCertSignNeedsCa,
+  checkNameConstraintsOnlyInCa,
+  checkNames,
+  checkKeySupported,
+];
+const STRICT_ISSUER: readonly Check[] = [
+  checkIssuerIsCa,
+  checkBasicConstraintsCritical,
   checkIssuerKeyUsage,
   checkIssuerEku,
   checkIssuerHasSubjectKeyId,
 ];
+
+export const PROFILE_CHECKS: Readonly<Record<ValidationProfile, ProfileChecks>> = {
+  rfc5280: {
+    certificate: CERTIFICATE_CHECKS,
+    anchor: ANCHOR_CERTIFICATE_CHECKS,
+    issuer: ISSUER_CHECKS,
+    anchorIssuer: ANCHOR_ISSUER_CHECKS,
+    keyIdentifiers: false,
+    leafCaConsistency: false,
+  },
+  strict: {
+    certificate: STRICT_CERTIFICATE,
+    anchor: STRICT_CERTIFICATE,
+    issuer: STRICT_ISSUER,
+    anchorIssuer: STRICT_ISSUER,
+    keyIdentifiers: true,
+    leafCaConsistency: true,
+  },
+};

@@ -27,13 +27,13 @@ import { sameBytes } from "../der.js";
 import { certificateNames, findNameMatch, parseHostName } from "../dns-name.js";
 import { type SignatureCheck, SignatureVerifier } from "../signature.js";
 import {
-  CERTIFICATE_CHECKS,
   checkAnchorAuthorityKeyId,
   checkHasAuthorityKeyId,
   checkLeafCaConsistent,
   checkLeafEku,
   checkValidity,
-  ISSUER_CHECKS,
+  PROFILE_CHECKS,
+  type ProfileChecks,
 } from "./checks.js";
 import { profileOf } from "./extensions.js";
 import { type PathFailure, type PathFailureCode, pathFailure } from "./failure.js";
@@ -194,19 +194,22 @@ export class PathValidator {
   readonly #bySubject = new Map<string, Candidate[]>();
   readonly #verifier: SignatureVerifier;
   readonly #maxDepth: number;
-  readonly #profile: ValidationProfile;
+  readonly #checks: ProfileChecks;
   readonly #policyInputs: PolicyInputs;
   readonly #revocationChecker: RevocationChecker | undefined;
-  /** Results of the position-independent checks, by thumbprint (null: passed). */
-  readonly #certificateChecks = new Map<string, PathFailure | null>();
-  readonly #issuerChecks = new Map<string, PathFailure | null>();
+  /** Results of the position-independent checks, by role, then thumbprint (null: passed). */
+  readonly #checkResults = new Map<CheckRole, Map<string, PathFailure | null>>();
 
   constructor(options: PathValidatorOptions) {
     this.#anchors = dedupe(options.trustAnchors);
     this.#anchorThumbprints = new Set(this.#anchors.map((anchor) => anchor.thumbprint));
     this.#verifier = options.verifier ?? new SignatureVerifier();
     this.#maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.#profile = options.profile ?? "rfc5280";
+    const profile = options.profile ?? "rfc5280";
+    if (profile !== "rfc5280" && profile !== "strict") {
+      throw new TypeError('profile must be "rfc5280" or "strict"');
+    }
+    this.#checks = PROFILE_CHECKS[profile];
     this.#policyInputs = {
       ...(options.initialPolicySet === undefined
         ? {}
@@ -262,8 +265,10 @@ export class PathValidator {
     options: PathCheckOptions,
     directlyTrusted: boolean,
   ): Promise<PathFailure | undefined> {
-    // RFC 5280 structure, then A4: the leaf's dates, both ends inclusive.
-    const own = this.#certificateCheck(leaf) ?? checkValidity(leaf, now);
+    // The certificate's own checks (A17: a leaf that is itself a trust anchor is trusted as
+    // given), then A4: the leaf's dates, both ends inclusive.
+    const own =
+      this.#run(directlyTrusted ? "anchor" : "certificate", leaf) ?? checkValidity(leaf, now);
     if (own !== undefined) return own;
     // A self-signed leaf that is not itself an anchor has no path (A6 is the ranking's concern;
     // here it only must not be reported as something it is not).
@@ -274,29 +279,28 @@ export class PathValidator {
         leaf,
       );
     }
+    const strict = this.#checks;
     return (
-      checkLeafCaConsistent(leaf) ??
+      (strict.leafCaConsistency ? checkLeafCaConsistent(leaf) : undefined) ??
       // A13: the leaf's EKU allows TLS server authentication.
       checkLeafEku(leaf) ??
-      checkHasAuthorityKeyId(leaf, directlyTrusted && profileOf(leaf).selfIssued) ??
+      (strict.keyIdentifiers
+        ? checkHasAuthorityKeyId(leaf, directlyTrusted && profileOf(leaf).selfIssued)
+        : undefined) ??
       checkLeafNames(leaf, options)
     );
   }
 
-  #certificateCheck(certificate: ParsedCertificate): PathFailure | undefined {
-    return cached(this.#certificateChecks, certificate, () => {
-      for (const check of CERTIFICATE_CHECKS) {
+  /** Runs the profile's checks for `role` on `certificate`, once per certificate and role. */
+  #run(role: CheckRole, certificate: ParsedCertificate): PathFailure | undefined {
+    let results = this.#checkResults.get(role);
+    if (results === undefined) {
+      results = new Map();
+      this.#checkResults.set(role, results);
+    }
+    return cached(results, certificate, () => {
+      for (const check of this.#checks[role]) {
         const failure = check(certificate);
-        if (failure !== undefined) return failure;
-      }
-      return undefined;
-    });
-  }
-
-  #issuerCheck(issuer: ParsedCertificate): PathFailure | undefined {
-    return cached(this.#issuerChecks, issuer, () => {
-      for (const check of ISSUER_CHECKS) {
-        const failure = check(issuer);
         if (failure !== undefined) return failure;
       }
       return undefined;
@@ -462,14 +466,16 @@ export class PathValidator {
   ): PathFailure | undefined {
     const issuer = chain[chain.length - 1]!;
     const selfIssued = profileOf(issuer).selfIssued;
+    const strict = this.#checks.keyIdentifiers;
     return (
-      this.#certificateCheck(issuer) ??
-      // A13: issuers are CAs, with keyCertSign when keyUsage is present.
-      this.#issuerCheck(issuer) ??
+      this.#run(anchor ? "anchor" : "certificate", issuer) ??
+      // A13: issuers are CAs, with keyCertSign when keyUsage is present (A17: an anchor only
+      // must not deny it).
+      this.#run(anchor ? "anchorIssuer" : "issuer", issuer) ??
       // A4/A13: every certificate's dates count, the trust anchor's too.
       checkValidity(issuer, now) ??
-      (anchor ? checkAnchorAuthorityKeyId(issuer) : undefined) ??
-      checkHasAuthorityKeyId(issuer, anchor && selfIssued) ??
+      (strict && anchor ? checkAnchorAuthorityKeyId(issuer) : undefined) ??
+      (strict ? checkHasAuthorityKeyId(issuer, anchor && selfIssued) : undefined) ??
       (anchor ? undefined : this.#checkDepth(chain)) ??
       checkPathLength(chain) ??
       checkPathNameConstraints(chain, options)
@@ -493,6 +499,8 @@ export class PathValidator {
     );
   }
 }
+
+type CheckRole = "certificate" | "anchor" | "issuer" | "anchorIssuer";
 
 function invalid(reason: PathFailure): PathResult {
   return { status: "invalid", reason };
