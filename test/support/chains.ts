@@ -593,7 +593,7 @@ export function opensslAvailable(): boolean {
 }
 
 /**
- * Runs `openssl verify -x509_strict -purpose sslserver -attime T -CAfile … -untrusted …` once
+ * Runs `openssl verify [-x509_strict] -purpose sslserver -attime T -CAfile … -untrusted …` once
  * for every chain (one shared CAfile and -untrusted file: the generator's names never cross
  * cases), and returns each leaf's verdict by chain id.
  */
@@ -607,7 +607,11 @@ export interface VerifyInput {
 export function opensslVerifyBatch(
   chains: readonly VerifyInput[],
   at: Date,
-  options: { readonly partialChain?: boolean } = {},
+  options: {
+    readonly partialChain?: boolean;
+    /** -x509_strict (default true): the strict profile's oracle; without it, the default's. */
+    readonly strict?: boolean;
+  } = {},
 ): Map<string, OpensslVerdict> {
   if (chains.length === 0) return new Map();
   const dir = mkdtempSync(join(tmpdir(), "path-diff-"));
@@ -623,7 +627,7 @@ export function opensslVerifyBatch(
     });
     const args = [
       "verify",
-      "-x509_strict",
+      ...(options.strict === false ? [] : ["-x509_strict"]),
       "-purpose",
       "sslserver",
       ...(options.partialChain ? ["-partial_chain"] : []),
