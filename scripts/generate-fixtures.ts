@@ -1,5 +1,8 @@
 // Generates the fixture certificates every rule needs, with fixed dates around one fixed NOW,
-// from the committed key pool (test/fixtures/keys). Run with `npm run fixtures`; the output
+// from the committed key pool (test/fixtures/keys). Every certificate meant to be valid stays
+// valid until at least 2055 (its notAfter is pushed LONG days out), so the README's examples and
+// anyone trying the fixtures against the wall clock get the answers the tests get at NOW; the
+// deliberately expired ones stay expired, and not-yet-valid stays not yet valid until 2055. Run with `npm run fixtures`; the output
 // (test/fixtures/certs, test/fixtures/directory, test/fixtures/manifest.json and the demo
 // snapshot src/demo/snapshot.json) is committed, so tests never generate anything.
 //
@@ -24,6 +27,14 @@ const out = join(root, "test", "fixtures");
 export const NOW = new Date("2025-06-15T12:00:00Z");
 const DAY = 86_400_000;
 const at = (days: number) => new Date(NOW.getTime() + days * DAY);
+/**
+ * Thirty years: added to the notAfter of every certificate meant to be valid (and to both dates
+ * of not-yet-valid), so the fixtures read the same at NOW and at any wall-clock time before 2055.
+ * Adding one constant keeps every ordering the rules look at (A11's notAfter ties, a leaf ending
+ * before its issuer) exactly as it was.
+ */
+const LONG = 10_957;
+const until = (days: number) => at(days + LONG);
 
 export const SERVER = {
   fqdn: "mail.contoso.com",
@@ -85,7 +96,7 @@ export const FIXTURES: Record<string, Fixture> = {
   "root-rsa": cert("RSA root CA (trust anchor)", {
     subject: ROOT_RSA,
     notBefore: at(-3650),
-    notAfter: at(3650),
+    notAfter: until(3650),
     key: "rsa-1",
     ...CA,
   }),
@@ -93,7 +104,7 @@ export const FIXTURES: Record<string, Fixture> = {
     subject: INTER_RSA,
     issuer: ROOT_RSA,
     notBefore: at(-1825),
-    notAfter: at(1825),
+    notAfter: until(1825),
     key: "rsa-2",
     signer: "rsa-1",
     ...CA,
@@ -105,7 +116,7 @@ export const FIXTURES: Record<string, Fixture> = {
     ],
     issuer: INTER_RSA,
     notBefore: at(-20),
-    notAfter: at(345),
+    notAfter: until(345),
     key: "rsa-3",
     signer: "rsa-2",
     san: ["mail.contoso.com", "edge01.contoso.com"],
@@ -114,7 +125,7 @@ export const FIXTURES: Record<string, Fixture> = {
   "root-ec": cert("ECDSA P-384 root CA (trust anchor)", {
     subject: ROOT_EC,
     notBefore: at(-3650),
-    notAfter: at(3650),
+    notAfter: until(3650),
     key: "p384-1",
     ...CA,
   }),
@@ -122,7 +133,7 @@ export const FIXTURES: Record<string, Fixture> = {
     subject: INTER_EC,
     issuer: ROOT_EC,
     notBefore: at(-1825),
-    notAfter: at(1825),
+    notAfter: until(1825),
     key: "p256-1",
     signer: "p384-1",
     ...CA,
@@ -131,7 +142,7 @@ export const FIXTURES: Record<string, Fixture> = {
     subject: [["CN", "mail.contoso.com"]],
     issuer: INTER_EC,
     notBefore: at(-10),
-    notAfter: at(355),
+    notAfter: until(355),
     key: "p256-2",
     signer: "p256-1",
     san: ["mail.contoso.com"],
@@ -140,7 +151,7 @@ export const FIXTURES: Record<string, Fixture> = {
   "self-signed": cert("self-signed v3 mail.contoso.com (as New-ExchangeCertificate makes)", {
     subject: [["CN", "mail.contoso.com"]],
     notBefore: at(-30),
-    notAfter: at(335),
+    notAfter: until(335),
     key: "rsa-4",
     san: ["mail.contoso.com", "EDGE01", "edge01.contoso.com"],
     ...SELF,
@@ -148,7 +159,7 @@ export const FIXTURES: Record<string, Fixture> = {
   "self-signed-old": cert("older self-signed mail.contoso.com", {
     subject: [["CN", "mail.contoso.com"]],
     notBefore: at(-400),
-    notAfter: at(330),
+    notAfter: until(330),
     key: "p256-3",
     san: ["mail.contoso.com"],
     ...SELF,
@@ -156,7 +167,7 @@ export const FIXTURES: Record<string, Fixture> = {
   "self-signed-newest": cert("the newest self-signed mail.contoso.com", {
     subject: [["CN", "mail.contoso.com"]],
     notBefore: at(-1),
-    notAfter: at(364),
+    notAfter: until(364),
     key: "p256-4",
     san: ["mail.contoso.com"],
     ...SELF,
@@ -169,10 +180,10 @@ export const FIXTURES: Record<string, Fixture> = {
     san: ["mail.contoso.com"],
     ...SELF,
   }),
-  "not-yet-valid": cert("self-signed mail.contoso.com valid from in 10 days", {
+  "not-yet-valid": cert("self-signed mail.contoso.com valid from 30 years and 10 days after NOW", {
     subject: [["CN", "mail.contoso.com"]],
-    notBefore: at(10),
-    notAfter: at(375),
+    notBefore: until(10),
+    notAfter: until(375),
     key: "p256-5",
     san: ["mail.contoso.com"],
     ...SELF,
@@ -189,20 +200,20 @@ export const FIXTURES: Record<string, Fixture> = {
     version: 1,
     subject: [["CN", "mail.contoso.com"]],
     notBefore: at(-5),
-    notAfter: at(360),
+    notAfter: until(360),
     key: "rsa-6",
   }),
   "host-name": cert("CN=EDGE01 only (the host name)", {
     subject: [["CN", "EDGE01"]],
     notBefore: at(-40),
-    notAfter: at(325),
+    notAfter: until(325),
     key: "p256-3",
     ...SELF,
   }),
   "physical-fqdn": cert("SAN edge01.contoso.com only (the physical FQDN)", {
     subject: [["O", "Contoso"]],
     notBefore: at(-41),
-    notAfter: at(324),
+    notAfter: until(324),
     key: "p256-4",
     san: ["edge01.contoso.com"],
     ...SELF,
@@ -210,7 +221,7 @@ export const FIXTURES: Record<string, Fixture> = {
   cluster: cert("SAN cluster.contoso.com (the NLB cluster name)", {
     subject: [["CN", "cluster.contoso.com"]],
     notBefore: at(-42),
-    notAfter: at(323),
+    notAfter: until(323),
     key: "p256-5",
     san: ["cluster.contoso.com"],
     ...SELF,
@@ -218,7 +229,7 @@ export const FIXTURES: Record<string, Fixture> = {
   "san-only": cert("mail.contoso.com in the SAN only, empty subject", {
     subject: [],
     notBefore: at(-43),
-    notAfter: at(322),
+    notAfter: until(322),
     key: "p256-6",
     san: ["mail.contoso.com"],
     ...SELF,
@@ -226,7 +237,7 @@ export const FIXTURES: Record<string, Fixture> = {
   "cn-only": cert("mail.contoso.com in the CN only, with a SAN naming another host (A7)", {
     subject: [["CN", "mail.contoso.com"]],
     notBefore: at(-44),
-    notAfter: at(321),
+    notAfter: until(321),
     key: "rsa-4",
     san: ["other.contoso.com"],
     ...SELF,
@@ -234,7 +245,7 @@ export const FIXTURES: Record<string, Fixture> = {
   "tie-a": cert("equal notBefore as tie-b, later notAfter (A11)", {
     subject: [["CN", "mail.contoso.com"]],
     notBefore: at(-50),
-    notAfter: at(400),
+    notAfter: until(400),
     key: "p256-3",
     san: ["mail.contoso.com"],
     ...SELF,
@@ -242,7 +253,7 @@ export const FIXTURES: Record<string, Fixture> = {
   "tie-b": cert("equal notBefore as tie-a, earlier notAfter (A11)", {
     subject: [["CN", "mail.contoso.com"]],
     notBefore: at(-50),
-    notAfter: at(300),
+    notAfter: until(300),
     key: "p256-4",
     san: ["mail.contoso.com"],
     ...SELF,
@@ -253,7 +264,7 @@ export const FIXTURES: Record<string, Fixture> = {
       ["OU", "c"],
     ],
     notBefore: at(-60),
-    notAfter: at(200),
+    notAfter: until(200),
     key: "p256-5",
     san: ["mail.contoso.com"],
     ...SELF,
@@ -264,7 +275,7 @@ export const FIXTURES: Record<string, Fixture> = {
       ["OU", "d"],
     ],
     notBefore: at(-60),
-    notAfter: at(200),
+    notAfter: until(200),
     key: "p256-6",
     san: ["mail.contoso.com"],
     ...SELF,
@@ -272,7 +283,7 @@ export const FIXTURES: Record<string, Fixture> = {
   wildcard: cert("*.contoso.com (matches only with wildcardNames, A5)", {
     subject: [["CN", "*.contoso.com"]],
     notBefore: at(-2),
-    notAfter: at(363),
+    notAfter: until(363),
     key: "rsa-5",
     san: ["*.contoso.com"],
     ...SELF,
@@ -280,7 +291,7 @@ export const FIXTURES: Record<string, Fixture> = {
   evil: cert("evilcontoso.com and mail.contoso.com.evil.net (A2 traps)", {
     subject: [["CN", "evilcontoso.com"]],
     notBefore: at(-3),
-    notAfter: at(362),
+    notAfter: until(362),
     key: "rsa-6",
     san: ["evilcontoso.com", "mail.contoso.com.evil.net"],
     ...SELF,
@@ -288,7 +299,7 @@ export const FIXTURES: Record<string, Fixture> = {
   "root-other": cert("Fabrikam root CA (not a trust anchor)", {
     subject: ROOT_OTHER,
     notBefore: at(-3650),
-    notAfter: at(3650),
+    notAfter: until(3650),
     key: "p384-2",
     ...CA,
   }),
@@ -296,7 +307,7 @@ export const FIXTURES: Record<string, Fixture> = {
     subject: [["CN", "mail.contoso.com"]],
     issuer: ROOT_OTHER,
     notBefore: at(-4),
-    notAfter: at(361),
+    notAfter: until(361),
     key: "p256-3",
     signer: "p384-2",
     san: ["mail.contoso.com"],
@@ -315,7 +326,7 @@ export const FIXTURES: Record<string, Fixture> = {
     subject: [["CN", "mail.contoso.com"]],
     issuer: INTER_OLD,
     notBefore: at(-6),
-    notAfter: at(359),
+    notAfter: until(359),
     key: "p256-4",
     signer: "rsa-5",
     san: ["mail.contoso.com"],
@@ -327,7 +338,7 @@ export const FIXTURES: Record<string, Fixture> = {
       subject: [["CN", "mail.contoso.com"]],
       issuer: INTER_RSA,
       notBefore: at(-200),
-      notAfter: at(165),
+      notAfter: until(165),
       key: "p256-5",
       signer: "rsa-2",
       san: ["mail.contoso.com"],
