@@ -1,14 +1,17 @@
-// Differential test (issue 3 §5): a seeded corpus of generated chains, each validated by our
-// PathValidator and by `openssl verify -x509_strict -purpose sslserver -attime T`. Every
-// disagreement must be explained by a rule we chose on purpose; any other fails the test.
+// Differential test (issue 3 §5, issue 12): a seeded corpus of generated chains, each validated by
+// our PathValidator in both profiles (A3) and by OpenSSL: the default profile ("rfc5280") against
+// `openssl verify -purpose sslserver -attime T`, the strict profile against the same with
+// `-x509_strict`. Every disagreement must be explained by a rule we chose on purpose; any other
+// fails the test.
 //
 // The explained classes:
 // - A4: validity is inclusive at both ends; OpenSSL treats now == notAfter as expired.
-// - A13: keyCertSign is required of a CA only when it has a keyUsage (OpenSSL -x509_strict
-//   requires the keyUsage itself), and a leaf EKU of anyExtendedKeyUsage allows TLS server
-//   authentication (OpenSSL's sslserver purpose wants serverAuth).
-// - RFC 5280 §4.2.1.1: a trust anchor that is not self-signed must carry an authority key
-//   identifier like any other issued certificate; OpenSSL (-partial_chain) ignores it.
+// - A13: a leaf EKU of anyExtendedKeyUsage allows TLS server authentication (OpenSSL's sslserver
+//   purpose wants serverAuth); strict profile only: keyCertSign is required of a CA only when it
+//   has a keyUsage (OpenSSL -x509_strict requires the keyUsage itself).
+// - Strict profile only, RFC 5280 §4.2.1.1: a trust anchor that is not self-signed must carry an
+//   authority key identifier like any other issued certificate; OpenSSL (-partial_chain) ignores
+//   it. The default profile never rejects what OpenSSL accepts (A17: an anchor is a name and a key).
 // - Backtracking (issue 3 §2): we try every alternative issuer; OpenSSL commits to one chain.
 //   Explained only when OpenSSL itself accepts the exact path we found.
 // Cases whose trust anchor is an intermediate are given to OpenSSL with -partial_chain (its way
@@ -16,7 +19,11 @@
 import { describe, expect, it } from "vitest";
 
 import { parseCertificate } from "../../src/lib/certificate.js";
-import { type PathResult, PathValidator } from "../../src/lib/path/validator.js";
+import {
+  type PathResult,
+  PathValidator,
+  type ValidationProfile,
+} from "../../src/lib/path/validator.js";
 import { SignatureVerifier } from "../../src/lib/signature.js";
 import {
   type GeneratedChain,
@@ -36,6 +43,7 @@ if (!hasOpenssl) {
 }
 
 interface Outcome {
+  readonly profile: ValidationProfile;
   readonly chain: GeneratedChain;
   readonly ours: PathResult;
   readonly openssl: OpensslVerdict;
@@ -56,6 +64,7 @@ const EXPLAINED_BY_TAG: readonly { tag: RegExp; codes: readonly number[]; rule: 
 function explain(outcome: Outcome): string | undefined {
   const { chain, ours, openssl } = outcome;
   if (ours.status === "invalid" && openssl.ok) {
+    if (outcome.profile === "rfc5280") return undefined;
     // Rejecting what OpenSSL accepts is one of our choices in one place only: a trust anchor
     // that is not self-signed must still carry an AKI (x509-limbo's
     // rfc5280::aki::cross-signed-root-missing-aki); OpenSSL never looks at an anchor's AKI.
@@ -86,29 +95,34 @@ function explain(outcome: Outcome): string | undefined {
   return rules.size > 0 ? [...rules].join(", ") : undefined;
 }
 
-async function runCorpus(): Promise<Outcome[]> {
-  const chains = await generateChains(SEED, COUNT);
+const corpus = generateChains(SEED, COUNT);
+
+async function runCorpus(profile: ValidationProfile): Promise<Outcome[]> {
+  const chains = await corpus;
+  const strict = profile === "strict";
   const partial = (chain: GeneratedChain) =>
     chain.tags.some((tag) => tag.endsWith(":trusted-anchor"));
   const openssl = new Map([
     ...opensslVerifyBatch(
       chains.filter((c) => !partial(c)),
       NOW,
+      { strict },
     ),
-    ...opensslVerifyBatch(chains.filter(partial), NOW, { partialChain: true }),
+    ...opensslVerifyBatch(chains.filter(partial), NOW, { partialChain: true, strict }),
   ]);
   const verifier = new SignatureVerifier();
-  const first: { chain: GeneratedChain; ours: PathResult; openssl: OpensslVerdict }[] = [];
+  const first: Outcome[] = [];
   for (const chain of chains) {
     const validator = new PathValidator({
       trustAnchors: chain.trustAnchors.map((der) => parseCertificate(der)),
       intermediates: chain.intermediates.map((der) => parseCertificate(der)),
       verifier,
+      profile,
     });
     const ours = await validator.validate(parseCertificate(chain.leaf), NOW);
     const verdict = openssl.get(chain.id);
     if (verdict === undefined) throw new Error(`no OpenSSL verdict for ${chain.id}`);
-    first.push({ chain, ours, openssl: verdict });
+    first.push({ profile, chain, ours, openssl: verdict });
   }
   // Our exact path, given alone to OpenSSL, for the cases where only we found one.
   const ourPaths = first.flatMap(({ chain, ours, openssl: verdict }) =>
@@ -123,51 +137,58 @@ async function runCorpus(): Promise<Outcome[]> {
         ]
       : [],
   );
-  const again = opensslVerifyBatch(ourPaths, NOW, { partialChain: true });
+  const again = opensslVerifyBatch(ourPaths, NOW, { partialChain: true, strict });
   return first.map((outcome) => {
     const onPath = again.get(outcome.chain.id);
     return onPath === undefined ? outcome : { ...outcome, opensslOnOurPath: onPath };
   });
 }
 
-describe.skipIf(!hasOpenssl)("differential: PathValidator vs openssl verify -x509_strict", () => {
-  it(`agrees on ${COUNT} seeded chains (seed ${SEED}), or each disagreement has its rule`, async () => {
-    const outcomes = await runCorpus();
-    const disagreements = outcomes.filter((o) => (o.ours.status === "valid") !== o.openssl.ok);
-    const unexplained = disagreements.filter((o) => explain(o) === undefined);
-    const byRule = new Map<string, number>();
-    for (const o of disagreements) {
-      const rule = explain(o) ?? "UNEXPLAINED";
-      byRule.set(rule, (byRule.get(rule) ?? 0) + 1);
-    }
-    const valid = outcomes.filter((o) => o.ours.status === "valid").length;
-    console.info(
-      `differential: ${outcomes.length} chains (${valid} valid for us), ${disagreements.length} disagreements: ` +
-        JSON.stringify(Object.fromEntries(byRule)),
-    );
-    const report = unexplained.map(
-      (o) =>
-        `${o.chain.id} [${o.chain.tags.join(", ")}] ours=${o.ours.status === "valid" ? "valid" : o.ours.reason.code} openssl=${o.openssl.ok ? "OK" : o.openssl.errors.join(" / ")}`,
-    );
-    expect(report).toEqual([]);
-    // The corpus must exercise both verdicts and the mutations the issue lists.
-    expect(valid).toBeGreaterThan(COUNT / 10);
-    const tags = outcomes.flatMap((o) => o.chain.tags).join(" ");
-    for (const needed of [
-      "leaf:expired",
-      "root:expired",
-      "int1:notYetValid",
-      "wrong-signer",
-      "corrupt-signature",
-      "bc-missing",
-      "bc-false",
-      "pathlen-0-below-1",
-      "ku-without-keycertsign",
-      "eku-clientAuth",
-      "cross-signed:root-expired",
-      "root:untrusted",
-    ]) {
-      expect(tags, needed).toContain(needed);
-    }
-  }, 120_000);
+describe.skipIf(!hasOpenssl)("differential: PathValidator vs openssl verify, both profiles", () => {
+  it.each([
+    ["rfc5280", "openssl verify"],
+    ["strict", "openssl verify -x509_strict"],
+  ] as const)(
+    `A3: profile %s agrees with %s on ${COUNT} seeded chains (seed ${SEED}), or each disagreement has its rule`,
+    async (profile) => {
+      const outcomes = await runCorpus(profile);
+      const disagreements = outcomes.filter((o) => (o.ours.status === "valid") !== o.openssl.ok);
+      const unexplained = disagreements.filter((o) => explain(o) === undefined);
+      const byRule = new Map<string, number>();
+      for (const o of disagreements) {
+        const rule = explain(o) ?? "UNEXPLAINED";
+        byRule.set(rule, (byRule.get(rule) ?? 0) + 1);
+      }
+      const valid = outcomes.filter((o) => o.ours.status === "valid").length;
+      console.info(
+        `differential (${profile}): ${outcomes.length} chains (${valid} valid for us), ${disagreements.length} disagreements: ` +
+          JSON.stringify(Object.fromEntries(byRule)),
+      );
+      const report = unexplained.map(
+        (o) =>
+          `${o.chain.id} [${o.chain.tags.join(", ")}] ours=${o.ours.status === "valid" ? "valid" : o.ours.reason.code} openssl=${o.openssl.ok ? "OK" : o.openssl.errors.join(" / ")}`,
+      );
+      expect(report).toEqual([]);
+      // The corpus must exercise both verdicts and the mutations the issue lists.
+      expect(valid).toBeGreaterThan(COUNT / 10);
+      const tags = outcomes.flatMap((o) => o.chain.tags).join(" ");
+      for (const needed of [
+        "leaf:expired",
+        "root:expired",
+        "int1:notYetValid",
+        "wrong-signer",
+        "corrupt-signature",
+        "bc-missing",
+        "bc-false",
+        "pathlen-0-below-1",
+        "ku-without-keycertsign",
+        "eku-clientAuth",
+        "cross-signed:root-expired",
+        "root:untrusted",
+      ]) {
+        expect(tags, needed).toContain(needed);
+      }
+    },
+    120_000,
+  );
 });
