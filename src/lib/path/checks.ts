@@ -26,7 +26,7 @@
 //    basicConstraints, so RFC 5280 §6.1.4 (k) rejects it (issuer-not-ca); a v1 leaf is left to
 //    R10a (the selection's eligibility), the path does not mind it by default.
 import type { ParsedCertificate } from "../certificate.js";
-import { sameBytes } from "../der.js";
+import { readChildren, readTlv, sameBytes, type Tlv } from "../der.js";
 import { KEY_USAGE, OID, profileOf } from "./extensions.js";
 import { type PathFailure, pathFailure } from "./failure.js";
 import type { ValidationProfile } from "./validator.js";
@@ -208,9 +208,10 @@ export function checkNames(certificate: ParsedCertificate): PathFailure | undefi
   return undefined;
 }
 
-const KEY_RSA = "1.2.840.113549.1.1.1";
-const KEY_EC = "1.2.840.10045.2.1";
-const KEY_ED25519 = "1.3.101.112";
+/** AlgorithmIdentifier OIDs, as their DER TLVs in hex. */
+const KEY_RSA = "06092a864886f70d010101";
+const KEY_EC = "06072a8648ce3d0201";
+const KEY_ED25519 = "06032b6570";
 const SUPPORTED_CURVES: ReadonlySet<string> = new Set([
   "06082a8648ce3d030107", // P-256
   "06052b81040022", // P-384
@@ -218,34 +219,48 @@ const SUPPORTED_CURVES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The subject key's algorithm (and EC curve) as DER hex, read from the raw SubjectPublicKeyInfo:
+ * building the whole asn1-schema model of a certificate costs more than the rest of its checks.
+ */
+function keyAlgorithm(spki: Uint8Array): { algorithm: string; parameters: string | undefined } {
+  const hex = (tlv: Tlv) => Buffer.from(spki.subarray(tlv.start, tlv.end)).toString("hex");
+  const [algorithmIdentifier] = readChildren(spki, readTlv(spki, 0));
+  if (algorithmIdentifier === undefined) return { algorithm: "", parameters: undefined };
+  const [oid, parameters] = readChildren(spki, algorithmIdentifier);
+  return {
+    algorithm: oid === undefined ? "" : hex(oid),
+    parameters: parameters === undefined ? undefined : hex(parameters),
+  };
+}
+
+/**
  * The subject key must be one SignatureVerifier can use (RSA, ECDSA P-256/384/521, Ed25519):
  * an issuer key we cannot use verifies nothing, and a leaf key we cannot use (DSA, P-192) is
  * not one a TLS peer of ours could use either.
  */
 export function checkKeySupported(certificate: ParsedCertificate): PathFailure | undefined {
-  const info = certificate.asn.tbsCertificate.subjectPublicKeyInfo.algorithm;
-  const algorithm = info.algorithm;
+  let key: ReturnType<typeof keyAlgorithm>;
+  try {
+    key = keyAlgorithm(certificate.spki);
+  } catch {
+    return pathFailure("unsupported-key", "the public key cannot be read", certificate);
+  }
+  const { algorithm, parameters } = key;
   if (algorithm === KEY_RSA || algorithm === KEY_ED25519) return undefined;
-  if (algorithm === KEY_EC && info.parameters != null) {
-    const curve = Buffer.from(info.parameters).toString("hex");
-    if (SUPPORTED_CURVES.has(curve)) return undefined;
+  if (algorithm === KEY_EC && parameters !== undefined) {
+    if (SUPPORTED_CURVES.has(parameters)) return undefined;
     return pathFailure(
       "unsupported-key",
       "elliptic curve is not P-256, P-384 or P-521",
       certificate,
-      {
-        algorithm,
-        curve,
-      },
+      { algorithm, curve: parameters },
     );
   }
   return pathFailure(
     "unsupported-key",
     `public key algorithm ${algorithm} is not supported`,
     certificate,
-    {
-      algorithm,
-    },
+    { algorithm },
   );
 }
 

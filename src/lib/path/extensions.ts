@@ -106,11 +106,12 @@ function decode<T>(oid: string, what: string, read: () => T): T {
 }
 
 function decodeProfile(certificate: ParsedCertificate): CertificateProfile {
-  const tbs = certificate.asn.tbsCertificate;
+  // An empty Name has the empty comparison key (a non-empty one names at least one attribute);
+  // reading it there avoids building the certificate's whole asn1-schema model.
   const base = {
     selfIssued: certificate.subjectKey === certificate.issuerKey,
-    subjectEmpty: tbs.subject.length === 0,
-    issuerEmpty: tbs.issuer.length === 0,
+    subjectEmpty: certificate.subjectKey === "",
+    issuerEmpty: certificate.issuerKey === "",
   };
   try {
     return {
