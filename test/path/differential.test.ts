@@ -150,7 +150,7 @@ describe.skipIf(!hasOpenssl)("differential: PathValidator vs openssl verify, bot
     ["strict", "openssl verify -x509_strict"],
   ] as const)(
     `A3: profile %s agrees with %s on ${COUNT} seeded chains (seed ${SEED}), or each disagreement has its rule`,
-    async (profile) => {
+    async (profile, _oracle) => {
       const outcomes = await runCorpus(profile);
       const disagreements = outcomes.filter((o) => (o.ours.status === "valid") !== o.openssl.ok);
       const unexplained = disagreements.filter((o) => explain(o) === undefined);
