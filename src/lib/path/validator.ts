@@ -1,6 +1,17 @@
 // Certification-path validation for A3/A13 ("valid PKI"): build every path from the leaf to a
 // caller-supplied trust anchor, backtracking over alternative issuers, and accept the first one
-// on which every check holds (RFC 5280 §6, the parts a TLS server certificate needs).
+// on which every check holds (RFC 5280 §6 for a TLS server certificate, as the Windows chain
+// engine applies it; A17-A21).
+//
+// Q: what does a path go through, in order?
+// A: the leaf's own checks (they hold on every path), then, issuer by issuer as the path grows:
+//    the signature, the issuer's checks (checks.ts, by profile and role), its dates, depth,
+//    pathLen and name constraints. Once a path reaches a trust anchor: certificate policies
+//    (policies.ts, A19), then revocation (the caller's hook, then the supplied CRLs, A21). A
+//    failure at any point abandons that path only; the search goes on.
+// Q: the profile (A3)?
+// A: "rfc5280" (default) or "strict" (OpenSSL -x509_strict's encoding rules on top); checks.ts
+//    says which check belongs to which. Trust anchors are a name and a key by default (A17).
 //
 // Q: which issuers are tried, in which order?
 // A: certificates whose subject equals the child's issuer (RFC 5280 §7.1 comparison) and, when
@@ -71,6 +82,16 @@ export interface CertificateRevocationStatus {
   readonly crl?: string;
   /** Why no CRL decided it, or the CRL entry's reason code, in words. */
   readonly detail?: string;
+  /** The deciding CRL's issuer (display form) and cRLNumber (decimal), when known. */
+  readonly crlIssuer?: string;
+  readonly crlNumber?: string;
+  /** The delta CRL applied on top of `crl`, when one was (RFC 5280 §5.2.4). */
+  readonly deltaCrl?: string;
+  /** "revoked": the entry's reason code (RFC 5280 §5.3.1) and its name, when present. */
+  readonly reasonCode?: number;
+  readonly reason?: string;
+  /** "revoked": the entry's revocationDate. */
+  readonly revocationDate?: Date;
 }
 
 /** The revocation result of one complete path. `failure` makes the path invalid. */
