@@ -91,3 +91,22 @@ export function rdnKeys(name: asn1x509.Name): string[] {
       .join("+"),
   );
 }
+
+/** PKCS #9 emailAddress (RFC 5280 §4.1.2.6 legacy e-mail in a subject name). */
+export const EMAIL_ADDRESS_OID = "1.2.840.113549.1.9.1";
+
+/**
+ * The value of every emailAddress attribute of a Name, in order, as written (no case or space
+ * folding: the local part of a mailbox is case-sensitive). PKCS #9 defines the value as an
+ * IA5String; a value of any other type is `undefined`, so that a caller applying rfc822Name
+ * constraints can reject it instead of guessing (fail closed, A20).
+ */
+export function emailAddressAttributes(name: asn1x509.Name): (string | undefined)[] {
+  const values: (string | undefined)[] = [];
+  for (const rdn of name) {
+    for (const attribute of rdn) {
+      if (attribute.type === EMAIL_ADDRESS_OID) values.push(attribute.value.ia5String);
+    }
+  }
+  return values;
+}
