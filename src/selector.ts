@@ -35,7 +35,8 @@
 import { InvalidCertificateError } from "./errors.js";
 import type { ParsedCertificate } from "./lib/certificate.js";
 import type { CommonInput, InboundInput, OutboundInput } from "./lib/options.js";
-import { checkInboundOptions, checkOutboundOptions } from "./lib/options.js";
+import { checkInboundOptions, checkOutboundOptions, checkProfile } from "./lib/options.js";
+import type { ValidationProfile } from "./lib/path/validator.js";
 import {
   CertificateCache,
   DirectoryValueCache,
@@ -73,16 +74,21 @@ export interface SelectorOptions {
    * signals a change by returning a different array (see "the same store" in the README).
    */
   readonly detectInPlaceChanges?: boolean;
+  /**
+   * A3: the path-validation profile that makes a chain valid PKI, for every session of this
+   * selector (its trust verdicts are kept per profile). Default "rfc5280".
+   */
+  readonly profile?: ValidationProfile;
 }
 
 /** What a session passes: the plain options minus what the selector prepared. */
 export type PreparedOutboundOptions = Omit<
   OutboundSelectionOptions,
-  "store" | "trustAnchors" | "intermediates"
+  "store" | "trustAnchors" | "intermediates" | "profile"
 >;
 export type PreparedInboundOptions = Omit<
   InboundSelectionOptions,
-  "store" | "trustAnchors" | "intermediates"
+  "store" | "trustAnchors" | "intermediates" | "profile"
 >;
 
 export interface SelectorStats {
@@ -129,6 +135,7 @@ export function createSelector(options: SelectorOptions): Selector {
     parseCertificates("trustAnchors", options.trustAnchors),
     parseCertificates("intermediates", options.intermediates),
     detectInPlaceChanges === true,
+    checkProfile(options.profile),
   );
 }
 
@@ -191,6 +198,7 @@ type Outcome<T> =
 class PreparedSelector implements Selector {
   readonly #store: CertStore;
   readonly #detectInPlaceChanges: boolean;
+  readonly #profile: ValidationProfile;
   readonly #certificates = new CertificateCache();
   readonly #keys = new PrivateKeyCache();
   readonly #trust: TrustCache;
@@ -206,10 +214,12 @@ class PreparedSelector implements Selector {
     anchors: readonly ParsedCertificate[],
     intermediates: readonly ParsedCertificate[],
     detectInPlaceChanges: boolean,
+    profile: ValidationProfile,
   ) {
     this.#store = store;
-    this.#trust = new TrustCache(anchors, intermediates);
+    this.#trust = new TrustCache(anchors, intermediates, profile);
     this.#detectInPlaceChanges = detectInPlaceChanges;
+    this.#profile = profile;
   }
 
   // Arrow properties, so that `const { selectOutbound } = selector` works.
@@ -234,7 +244,7 @@ class PreparedSelector implements Selector {
     if (typeof options !== "object" || options === null) {
       throw new TypeError("options must be an object");
     }
-    for (const name of ["store", "trustAnchors", "intermediates"]) {
+    for (const name of ["store", "trustAnchors", "intermediates", "profile"]) {
       if ((options as Record<string, unknown>)[name] !== undefined) {
         throw new TypeError(`${name} is prepared by createSelector, not given per session`);
       }
@@ -242,8 +252,12 @@ class PreparedSelector implements Selector {
     // The session's options seen through a view that adds the prepared store: options are read
     // by name, so inherited ones count exactly as the plain functions count them (a copy with
     // Object.assign or a spread would drop them; a spread is also a V8 slow path here).
-    const merged = Object.create(options) as typeof options & { store: CertStore };
+    const merged = Object.create(options) as typeof options & {
+      store: CertStore;
+      profile: ValidationProfile;
+    };
     merged.store = this.#store;
+    merged.profile = this.#profile;
     return merged;
   }
 

@@ -1,6 +1,7 @@
 // Public types: inputs (injected Directory and CertStore, connector settings) and outputs (the
 // Selection union, events, trace, per-certificate verdicts). Vocabulary follows SPEC.md.
 import type { NameMatch } from "./lib/dns-name.js";
+import type { ValidationProfile } from "./lib/path/validator.js";
 
 /** A certificate as DER bytes or PEM text. */
 export type CertificateInput = Uint8Array | string;
@@ -74,12 +75,20 @@ export interface CommonSelectionOptions {
   readonly phase?: Phase;
   /** A4: the evaluation time. Default: the wall clock, read once. */
   readonly now?: Date;
-  /** Called with each event, in the order of `events`. An exception it throws is not caught. */
+  /**
+   * Called with each event (frozen), in the order of `events`. What it throws is caught and
+   * dropped: the later events are still delivered and the selection is unchanged.
+   */
   readonly onEvent?: (event: ExchangeEvent) => void;
   /** Aborting makes a pending directory read or store listing count as "cannot be read". */
   readonly signal?: AbortSignal;
   /** Off by default (Exchange 2007 had no such warning). */
   readonly expiryWarning?: ExpiryWarning;
+  /**
+   * A3: the path-validation profile that makes a chain valid PKI: "rfc5280" (default) or
+   * "strict" (also RFC 5280's encoding rules for CAs, like OpenSSL's -x509_strict).
+   */
+  readonly profile?: ValidationProfile;
 }
 
 export type ThumbprintMismatchPolicy = "keep-directory-certificate" | "use-best-candidate";

@@ -12,6 +12,7 @@ import type {
   ServerNames,
   ThumbprintMismatchPolicy,
 } from "../types.js";
+import type { ValidationProfile } from "./path/validator.js";
 import type {
   AddressSpace,
   AuthMechanism,
@@ -33,6 +34,8 @@ export interface CommonInput {
   readonly onEvent: CommonSelectionOptions["onEvent"];
   readonly signal: AbortSignal | undefined;
   readonly expiryWarning: ExpiryWarning | undefined;
+  /** Which path-validation profile decides "valid PKI" (A3). */
+  readonly profile: ValidationProfile;
 }
 
 export interface OutboundInput extends CommonInput {
@@ -81,14 +84,12 @@ function checkCommon(options: CommonSelectionOptions): CommonInput {
     throw new TypeError("onEvent must be a function");
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw new TypeError("signal must be an AbortSignal");
+  // Read once, here: the expiry step runs later, and a caller that changes its object in the
+  // meantime must not change this selection (issue 18: callers that mutate what they gave).
+  const days: unknown = isObject(expiryWarning) ? expiryWarning.days : undefined;
   if (
     expiryWarning !== undefined &&
-    !(
-      isObject(expiryWarning) &&
-      typeof expiryWarning.days === "number" &&
-      Number.isFinite(expiryWarning.days) &&
-      expiryWarning.days >= 0
-    )
+    !(typeof days === "number" && Number.isFinite(days) && days >= 0)
   ) {
     throw new TypeError("expiryWarning.days must be a finite number of days, zero or more");
   }
@@ -99,8 +100,14 @@ function checkCommon(options: CommonSelectionOptions): CommonInput {
     now: new Date((now ?? new Date()).getTime()),
     onEvent,
     signal,
-    expiryWarning,
+    expiryWarning: expiryWarning === undefined ? undefined : { days: days as number },
+    profile: checkProfile(options.profile),
   };
+}
+
+/** The validation profile (A3): "rfc5280" by default, or "strict". */
+export function checkProfile(profile: unknown): ValidationProfile {
+  return oneOf("profile", profile, ["rfc5280", "strict"], "rfc5280");
 }
 
 function checkServer(server: unknown): ServerNames {
@@ -145,6 +152,7 @@ export function checkOutboundOptions(options: OutboundSelectionOptions): Outboun
     onEvent: common.onEvent,
     signal: common.signal,
     expiryWarning: common.expiryWarning,
+    profile: common.profile,
     role,
     smartHostAuthMechanism: parseSmartHostAuthMechanism(connector.smartHostAuthMechanism),
     addressSpaces: connector.addressSpaces.map(parseAddressSpace),
@@ -173,6 +181,7 @@ export function checkInboundOptions(options: InboundSelectionOptions): InboundIn
     onEvent: common.onEvent,
     signal: common.signal,
     expiryWarning: common.expiryWarning,
+    profile: common.profile,
     authMechanism: parseAuthMechanism(connector.authMechanism),
   };
 }

@@ -1,6 +1,20 @@
 // What one selection accumulates as it goes: the trace, the events (delivered to `onEvent` the
 // moment they are raised, so both see the same order), and the per-certificate verdicts. The
 // finishing methods build the public Selection variants, so no step builds a result by hand.
+//
+// Q: what may a caller do to a result, or a handler to an event (issue 18)?
+// A: nothing that matters. Every result is frozen all the way down, whichever step decided it,
+//    on the plain and the prepared path alike (`finish`): plain objects and arrays frozen, dates
+//    read-only (readonly-date.ts). Byte arrays cannot be frozen, so each result gets its own
+//    (`entry.certificate`, `chain[*]`): writing into them changes that result only, never the
+//    store's entry, a trust anchor, another session or a later one. `cause` is what the
+//    directory or store threw: the caller's object, handed back as it was.
+// Q: and `onEvent`?
+// A: it gets each event frozen (the same object `events` holds). A handler is the caller's
+//    code, not the selection's: whatever it throws (including the TypeError a strict-mode handler
+//    gets for writing into its event) is caught and dropped, the later events are still
+//    delivered, and the selection resolves exactly as it would without the handler. So a
+//    logging handler that fails cannot turn a selection into a rejection or change it.
 import type {
   CertificateVerdict,
   ExchangeEvent,
@@ -30,8 +44,9 @@ export class SelectionRun {
   }
 
   emit(event: ExchangeEvent): void {
-    this.#events.push(event);
-    this.onEvent?.(event);
+    const frozen = freezeEvent(event);
+    this.#events.push(frozen);
+    deliver(this.onEvent, frozen);
   }
 
   setCertificates(certificates: readonly CertificateVerdict[]): void {
@@ -49,7 +64,12 @@ export class SelectionRun {
   }
 
   notAttempted(failed: readonly GateCondition[]): NotAttempted {
-    return { outcome: "not-attempted", advertiseAnonymousTls: false, failed, ...this.#base() };
+    return deepFreeze({
+      outcome: "not-attempted",
+      advertiseAnonymousTls: false,
+      failed: [...failed],
+      ...this.#base(),
+    });
   }
 
   noCertificate(
@@ -57,14 +77,14 @@ export class SelectionRun {
     directoryThumbprint: string | null,
     cause?: unknown,
   ): NoCertificate {
-    return {
+    return deepFreeze({
       outcome: "no-certificate",
       advertiseAnonymousTls: false,
       reason,
       directoryThumbprint,
       ...(cause === undefined ? {} : { cause }),
       ...this.#base(),
-    };
+    });
   }
 
   selected(result: {
@@ -75,8 +95,81 @@ export class SelectionRun {
     thumbprintMatches: boolean;
     chain: readonly Uint8Array[];
   }): Selected {
-    return { outcome: "selected", advertiseAnonymousTls: true, ...result, ...this.#base() };
+    return deepFreeze({
+      outcome: "selected",
+      advertiseAnonymousTls: true,
+      ...result,
+      entry: ownEntry(result.entry),
+      chain: ownChain(result.chain),
+      ...this.#base(),
+    });
   }
+}
+
+/**
+ * Calls a caller's event handler. What it throws is dropped, so that it can change nothing: not
+ * the outcome, not the events after it (see the Q&A at the top).
+ */
+export function deliver(
+  onEvent: ((event: ExchangeEvent) => void) | undefined,
+  event: ExchangeEvent,
+): void {
+  if (onEvent === undefined) return;
+  try {
+    onEvent(event);
+  } catch {
+    // The handler's own failure, not the selection's.
+  }
+}
+
+/** An event as results and handlers see it: frozen (its `notAfter` is a read-only date). */
+export function freezeEvent(event: ExchangeEvent): ExchangeEvent {
+  Object.freeze(event.data);
+  return Object.freeze(event);
+}
+
+/** A result's own copy of the entry used: frozen, with bytes no other result shares. */
+export function ownEntry(entry: StoreEntry): StoreEntry {
+  const { certificate } = entry;
+  if (typeof certificate === "string") return entry;
+  return Object.freeze({ ...entry, certificate: new Uint8Array(certificate) });
+}
+
+/** A result's own copy of the chain: a frozen array of bytes no other result shares. */
+export function ownChain(chain: readonly Uint8Array[]): readonly Uint8Array[] {
+  const copy = new Array<Uint8Array>(chain.length);
+  for (let i = 0; i < chain.length; i++) copy[i] = new Uint8Array(chain[i]!);
+  return Object.freeze(copy);
+}
+
+/**
+ * Freezes plain objects and arrays all the way down; class instances, dates and bytes are left
+ * alone. A Selection is plain, acyclic data (it is JSON-serialisable by design); a plain object
+ * that is already frozen is taken to be frozen all the way down (ours are: entries, events,
+ * verdicts shared between decisions), which keeps the walk short. `cause` is the caller's.
+ */
+export function deepFreeze<T>(root: T): T {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== "object" || value === null) continue;
+    const array = Array.isArray(value);
+    if (!array) {
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) continue;
+      if (Object.isFrozen(value)) continue;
+    }
+    Object.freeze(value);
+    if (array) {
+      for (const item of value) pending.push(item);
+    } else {
+      for (const key in value) {
+        // A store's or directory's error is the caller's object, not ours to freeze.
+        if (key !== "cause") pending.push((value as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return root;
 }
 
 /**

@@ -5,7 +5,7 @@
 // trust anchor; otherwise it is neither, and the verdict says why (A3: skipped).
 import type { CertificateInput, TrustVerdict } from "../types.js";
 import { type ParsedCertificate, parseCertificate } from "./certificate.js";
-import { PathValidator } from "./path/validator.js";
+import { PathValidator, type ValidationProfile } from "./path/validator.js";
 import { describeCause } from "./run.js";
 import { SignatureVerifier } from "./signature.js";
 
@@ -32,12 +32,15 @@ export function createTrustEvaluator(options: {
   readonly trustAnchors: readonly ParsedCertificate[];
   readonly intermediates: readonly ParsedCertificate[];
   readonly verifier?: SignatureVerifier;
+  /** A3: which path-validation profile makes a chain valid PKI. Default "rfc5280". */
+  readonly profile?: ValidationProfile;
 }): TrustEvaluator {
   const verifier = options.verifier ?? new SignatureVerifier();
   const validator = new PathValidator({
     trustAnchors: options.trustAnchors,
     intermediates: options.intermediates,
     verifier,
+    profile: options.profile ?? "rfc5280",
   });
   async function evaluate(certificate: ParsedCertificate, now: Date): Promise<TrustEvaluation> {
     if (await isSelfSigned(certificate, verifier)) {
@@ -88,16 +91,29 @@ export function parseCertificates(
 ): ParsedCertificate[] {
   if (inputs === undefined) return [];
   if (!Array.isArray(inputs)) throw new TypeError(`${name} must be an array of certificates`);
-  return inputs.map((input) => parseCertificate(input));
+  // Our own copy of the bytes: a parsed certificate reads them lazily (and a prepared selector
+  // keeps it), so a caller who reuses its buffer afterwards must not change a trust anchor.
+  return inputs.map((input: unknown) =>
+    parseCertificate(
+      input instanceof Uint8Array ? new Uint8Array(input) : (input as CertificateInput),
+    ),
+  );
 }
 
-/** The trust evaluator for the `trustAnchors`/`intermediates` options of either direction. */
-export function trustEvaluatorFor(options: {
-  readonly trustAnchors?: readonly CertificateInput[];
-  readonly intermediates?: readonly CertificateInput[];
-}): TrustEvaluator {
+/**
+ * The trust evaluator for the `trustAnchors`/`intermediates` options of either direction, under
+ * the checked `profile` (options.ts).
+ */
+export function trustEvaluatorFor(
+  options: {
+    readonly trustAnchors?: readonly CertificateInput[];
+    readonly intermediates?: readonly CertificateInput[];
+  },
+  profile: ValidationProfile,
+): TrustEvaluator {
   return createTrustEvaluator({
     trustAnchors: parseCertificates("trustAnchors", options.trustAnchors),
     intermediates: parseCertificates("intermediates", options.intermediates),
+    profile,
   });
 }

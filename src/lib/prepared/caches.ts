@@ -22,6 +22,7 @@ import { InvalidCertificateError } from "../../errors.js";
 import type { CertificateInput } from "../../types.js";
 import { type ParsedCertificate, parseDer, pemToDer } from "../certificate.js";
 import { type DecodedDirectoryValue, decodeDirectoryValue } from "../directory-value.js";
+import type { ValidationProfile } from "../path/validator.js";
 import { type PrivateKeyStatus, privateKeyStatus } from "../private-key.js";
 import type { CertificateParser, PrivateKeyChecker } from "../store.js";
 import { type Thumbprint, thumbprintOf } from "../thumbprint.js";
@@ -196,10 +197,33 @@ export function slotOf(cuts: readonly number[], t: number): number {
   return lo;
 }
 
-/** Trust verdicts (A3, A6) per certificate and time slot, over one shared evaluator. */
+/**
+ * The time-dependent state of one certificate at `t`, as the path validator sees it: before
+ * notBefore and after notAfter are two independent facts. A certificate whose notBefore is after
+ * its notAfter can be both at once, and the validator then reports whichever it checks first
+ * (issue 18), so the state must tell all four combinations apart rather than rank them.
+ */
+export function timeState(certificate: ParsedCertificate, t: number): 0 | 1 | 2 | 3 {
+  return ((t < certificate.notBefore.getTime() ? 1 : 0) |
+    (t > certificate.notAfter.getTime() ? 2 : 0)) as 0 | 1 | 2 | 3;
+}
+
+/**
+ * Trust verdicts (A3, A6) per certificate and time slot, over one shared evaluator, for one
+ * validation profile (the selector's).
+ *
+ * Q: when may a verdict computed at one time be reused at another?
+ * A: when every comparison of `now` the validator makes has the same answer at both: for each
+ *    certificate of the pool (anchors, intermediates) and for the certificate judged, whether
+ *    now < notBefore and whether now > notAfter (A4, both ends inclusive). The pool's slot (the
+ *    number of its cuts at or before now) fixes both facts for every pool certificate, however
+ *    its dates are ordered (a cut at notBefore and one at notAfter + 1); the judged
+ *    certificate's two facts are its timeState. Nothing else in path validation reads `now`.
+ */
 export class TrustCache implements TrustEvaluator {
   readonly #anchors: readonly ParsedCertificate[];
   readonly #intermediates: readonly ParsedCertificate[];
+  readonly #profile: ValidationProfile;
   readonly #poolCuts: readonly number[];
   #base: TrustEvaluator;
   #results = new Map<string, Map<string, Promise<TrustEvaluation>>>();
@@ -207,9 +231,14 @@ export class TrustCache implements TrustEvaluator {
   /** Path validations actually run. */
   evaluated = 0;
 
-  constructor(anchors: readonly ParsedCertificate[], intermediates: readonly ParsedCertificate[]) {
+  constructor(
+    anchors: readonly ParsedCertificate[],
+    intermediates: readonly ParsedCertificate[],
+    profile: ValidationProfile = "rfc5280",
+  ) {
     this.#anchors = anchors;
     this.#intermediates = intermediates;
+    this.#profile = profile;
     this.#poolCuts = validityCuts([...anchors, ...intermediates]);
     this.#base = this.#createBase();
   }
@@ -227,14 +256,13 @@ export class TrustCache implements TrustEvaluator {
     return createTrustEvaluator({
       trustAnchors: this.#anchors,
       intermediates: this.#intermediates,
+      profile: this.#profile,
     });
   }
 
   evaluate(certificate: ParsedCertificate, now: Date): Promise<TrustEvaluation> {
     const t = now.getTime();
-    const own =
-      t < certificate.notBefore.getTime() ? 0 : t > certificate.notAfter.getTime() ? 2 : 1;
-    const slot = `${slotOf(this.#poolCuts, t)}:${own}`;
+    const slot = `${slotOf(this.#poolCuts, t)}:${timeState(certificate, t)}`;
     let bySlot = this.#results.get(certificate.thumbprint);
     if (bySlot === undefined) {
       bySlot = new Map();

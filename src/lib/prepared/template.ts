@@ -10,13 +10,17 @@
 // Q: why frozen?
 // A: every session with the same key gets the same verdict, trace and certificate objects; a
 //    caller that changed one would change every later answer. Freezing makes that a TypeError
-//    instead. Byte arrays (`chain`, `entry.certificate`) cannot be frozen: treat them as
-//    read-only.
+//    instead, exactly as on the plain path (run.ts freezes every result the same way).
+// Q: and the bytes (`entry.certificate`, `chain[*]`), which cannot be frozen?
+// A: each session gets its own copies (ownEntry, ownChain, as the plain path makes them): a
+//    caller that writes into its result's bytes changes that result only (issue 18). A copy of
+//    a chain of three certificates costs well under a microsecond; sharing read-only views
+//    would save that and leave every later session at the mercy of one careless caller.
 import type { ExchangeEvent, Selection, TraceStep } from "../../types.js";
 import type { ParsedCertificate } from "../certificate.js";
 import type { CommonInput } from "../options.js";
 import { readonlyDate } from "../readonly-date.js";
-import { SelectionRun } from "../run.js";
+import { deepFreeze, deliver, freezeEvent, ownChain, ownEntry, SelectionRun } from "../run.js";
 import { checkExpiry } from "../steps/expiry.js";
 
 export interface Template {
@@ -31,47 +35,12 @@ export interface Template {
 
 const EXPIRY_EVENTS: ReadonlySet<ExchangeEvent["id"]> = new Set([12015, 12017]);
 
-/**
- * Freezes plain objects and arrays all the way down; class instances, dates and bytes are left
- * alone. A Selection is plain, acyclic data (it is JSON-serialisable by design); a plain object
- * that is already frozen is taken to be frozen all the way down (ours are, and so are the
- * snapshot's frozen entries), which also skips the verdicts shared between templates.
- */
-export function deepFreeze<T>(root: T): T {
-  const pending: unknown[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (typeof value !== "object" || value === null) continue;
-    const array = Array.isArray(value);
-    if (!array) {
-      const prototype = Object.getPrototypeOf(value);
-      if (prototype !== Object.prototype && prototype !== null) continue;
-      if (Object.isFrozen(value)) continue;
-    }
-    Object.freeze(value);
-    if (array) {
-      for (const item of value) pending.push(item);
-    } else {
-      for (const key in value) {
-        // A store's or directory's error is the caller's object, not ours to freeze.
-        if (key !== "cause") pending.push((value as Record<string, unknown>)[key]);
-      }
-    }
-  }
-  return root;
-}
-
 // The expiry step and its events, made fresh each session, are frozen field by field: deepFreeze's
 // generic walk would cost more than the step itself.
 function freezeStep(step: TraceStep): TraceStep {
   Object.freeze(step.rules);
   Object.freeze(step.data);
   return Object.freeze(step);
-}
-
-function freezeEvent(event: ExchangeEvent): ExchangeEvent {
-  Object.freeze(event.data);
-  return Object.freeze(event);
 }
 
 /** Makes a template of a pipeline result (computed without `onEvent`). */
@@ -95,8 +64,8 @@ export function makeTemplate(
 
 /**
  * The Selection for one session from its template: the expiry step redone at this session's
- * `now`, events delivered to `onEvent` in order (an exception it throws is not caught, as in
- * the plain functions).
+ * `now`, its own bytes, events delivered to `onEvent` in order (what the handler throws is
+ * dropped, as on the plain path: run.ts `deliver`).
  */
 export function instantiate(template: Template, input: CommonInput): Selection {
   const { selection, expiry } = template;
@@ -116,7 +85,17 @@ export function instantiate(template: Template, input: CommonInput): Selection {
       ...events.filter((event) => !EXPIRY_EVENTS.has(event.id)),
     ]);
   }
-  if (input.onEvent !== undefined) for (const event of events) input.onEvent(event);
+  if (input.onEvent !== undefined) for (const event of events) deliver(input.onEvent, event);
   // Spreading keeps the key order of the pipeline's result; only the values change.
+  if (selection.outcome === "selected") {
+    return Object.freeze({
+      ...selection,
+      entry: ownEntry(selection.entry),
+      chain: ownChain(selection.chain),
+      evaluatedAt: readonlyDate(input.now),
+      events,
+      trace,
+    });
+  }
   return Object.freeze({ ...selection, evaluatedAt: readonlyDate(input.now), events, trace });
 }
