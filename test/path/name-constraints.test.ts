@@ -101,7 +101,9 @@ describe("A20: NIST PKITS 4.13.21-4.13.38 (rfc822Name, DN, dNSName, URI constrai
   });
 
   it("4.13.29: the subject emailAddress (no SAN at all) is what subCA3 rejects", async () => {
-    const chain = parsedChain(pkitsInput("4.13.29", PKITS[8]![1], DN1_SUB3));
+    const chain = parsedChain(
+      pkitsInput("4.13.29", "InvalidDNandRFC822nameConstraintsTest29EE", DN1_SUB3),
+    );
     const result = await validate(chain.leaf, chain.trustAnchors, chain.intermediates);
     expect(result).toMatchObject({
       status: "invalid",
@@ -277,6 +279,28 @@ const CASES: readonly Case[] = [
     opensslDiffers:
       "OpenSSL compares local parts byte for byte; an excluded mailbox must not come back in quotes",
   },
+  {
+    name: "A20 rfc822 constraint '@contoso.com' (no local part) does not parse: fail closed",
+    constraints: permit(email("@contoso.com")),
+    leaf: { san: [email("bob@contoso.com")] },
+    expected: "name-constraints",
+    opensslDiffers:
+      "OpenSSL reads '@contoso.com' as the host form; RFC 5280 defines no such form, so we reject rather than guess",
+  },
+  {
+    name: "A20 rfc822 empty permitted constraint: nothing is inside",
+    constraints: permit(email("")),
+    leaf: { san: [email("bob@contoso.com")] },
+    expected: "name-constraints",
+  },
+  {
+    name: "A20 rfc822 empty excluded constraint: fail closed",
+    constraints: exclude(email("")),
+    leaf: { san: [email("bob@contoso.com")] },
+    expected: "name-constraints",
+    opensslDiffers:
+      "OpenSSL's empty constraint matches no mailbox, so excluding it excludes nothing; RFC 5280 gives '' no meaning, and we fail closed",
+  },
   // the subject's emailAddress attribute
   {
     name: "A20 emailAddress, no SAN: outside the permitted host (PKITS 4.13.29)",
@@ -442,6 +466,30 @@ const CASES: readonly Case[] = [
     expected: "name-constraints",
     opensslDiffers:
       "WHATWG URL parsers end the host at '\\' (evil.com), RFC 3986 ones read good.com; OpenSSL reads 'evil.com\\@good.com' and lets it pass",
+  },
+  {
+    name: "A20 URI: a query or fragment right after the host ends it",
+    constraints: permit(uri(".contoso.com")),
+    leaf: { san: [uri("https://www.contoso.com?q=1"), uri("https://www.contoso.com#top")] },
+    expected: "valid",
+    opensslDiffers:
+      "OpenSSL ends the host only at ':' or '/', so it compares 'www.contoso.com?q=1'; RFC 3986 §3.2 ends the authority at '?' and '#'",
+  },
+  {
+    name: "A20 URI: a port that is not digits is rejected",
+    constraints: permit(uri(".contoso.com")),
+    leaf: { san: [uri("https://www.contoso.com:evil.com/")] },
+    expected: "name-constraints",
+    opensslDiffers:
+      "OpenSSL stops at the ':' and accepts www.contoso.com; RFC 3986 §3.2.3 port = *DIGIT, so this authority does not parse",
+  },
+  {
+    name: "A20 URI: a numeric host (WHATWG reads 3221225985 as 192.0.2.1) is rejected",
+    constraints: exclude(uri("evil.com")),
+    leaf: { san: [uri("http://3221225985/")] },
+    expected: "name-constraints",
+    opensslDiffers:
+      "RFC 5280 §4.2.1.10: an IP-address host MUST be rejected; OpenSSL compares it as text",
   },
   {
     name: "A20: a URI constraint does not touch a leaf without URIs",
