@@ -492,6 +492,14 @@ const CASES: readonly Case[] = [
       "RFC 5280 §4.2.1.10: an IP-address host MUST be rejected; OpenSSL compares it as text",
   },
   {
+    name: "A20 URI: a percent-encoded host (%65vil.com = evil.com) is rejected",
+    constraints: exclude(uri("evil.com")),
+    leaf: { san: [uri("https://%65vil.com/")] },
+    expected: "name-constraints",
+    opensslDiffers:
+      "URL parsers decode %65 and contact evil.com; OpenSSL compares '%65vil.com' as text and lets it pass",
+  },
+  {
     name: "A20: a URI constraint does not touch a leaf without URIs",
     constraints: permit(uri(".contoso.com")),
     leaf: { san: [dns("www.fabrikam.com"), email("eve@fabrikam.com")] },

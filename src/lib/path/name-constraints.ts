@@ -134,8 +134,10 @@ export function checkNameConstraints(
     if (name.kind === "other") return fail(`cannot evaluate ${describe(name)} name constraints`);
     for (const subtree of excludedOfForm) {
       const verdict = within(name, subtree, "excluded");
-      if (verdict === "malformed")
-        return fail(`malformed ${name.kind} name (${source}) or constraint`);
+      if (typeof verdict === "object")
+        return fail(
+          `${describe(name)} (${source}) under ${describe(subtree)}: ${verdict.malformed}`,
+        );
       if (verdict)
         return fail(
           `${describe(name)} (${source}) is in an excluded subtree (${describe(subtree)})`,
@@ -145,8 +147,10 @@ export function checkNameConstraints(
     let allowed = false;
     for (const subtree of permittedOfForm) {
       const verdict = within(name, subtree, "permitted");
-      if (verdict === "malformed")
-        return fail(`malformed ${name.kind} name (${source}) or constraint`);
+      if (typeof verdict === "object")
+        return fail(
+          `${describe(name)} (${source}) under ${describe(subtree)}: ${verdict.malformed}`,
+        );
       allowed ||= verdict;
     }
     if (!allowed) return fail(`${describe(name)} (${source}) is outside the permitted subtrees`);
@@ -169,7 +173,10 @@ function describe(name: GeneralName): string {
   }
 }
 
-type Verdict = boolean | "malformed";
+/** Inside the subtree or not; `malformed`: the name or constraint does not parse (fail closed). */
+type Verdict = boolean | { readonly malformed: string };
+
+const malformed = (problem: string): Verdict => ({ malformed: problem });
 
 function within(name: GeneralName, subtree: GeneralName, mode: "permitted" | "excluded"): Verdict {
   if (name.kind === "dns" && subtree.kind === "dns")
@@ -224,13 +231,15 @@ function parseLocalPart(text: string): string | undefined {
   return text.split(".").every((atom) => ATEXT.test(atom)) ? text : undefined;
 }
 
-/** `local@host`; the last '@' separates them (a quoted local part may hold one). */
-function parseMailbox(value: string): Mailbox | undefined {
+/** `local@host`, or why not; the last '@' separates them (a quoted local part may hold one). */
+function parseMailbox(value: string): Mailbox | { readonly problem: string } {
   const at = value.lastIndexOf("@");
-  if (at <= 0) return undefined;
+  if (at < 0) return { problem: "no '@'" };
   const local = parseLocalPart(value.slice(0, at));
+  if (local === undefined)
+    return { problem: "local part is neither a dot-atom nor a quoted string" };
   const host = parseHostName(value.slice(at + 1));
-  if (local === undefined || !host.ok) return undefined;
+  if (!host.ok) return { problem: `mail host is not a host name (${host.problem})` };
   return { local, host: host.name };
 }
 
@@ -258,15 +267,15 @@ function hostWithin(host: HostName, constraint: HostConstraint): boolean {
 
 function emailWithin(value: string, constraint: string): Verdict {
   const mailbox = parseMailbox(value);
-  if (mailbox === undefined) return "malformed";
+  if ("problem" in mailbox) return malformed(mailbox.problem);
   if (constraint.includes("@")) {
     // A mailbox: exact, local part case-sensitive (RFC 5280 §4.2.1.10), host case-insensitive.
     const wanted = parseMailbox(constraint);
-    if (wanted === undefined) return "malformed";
+    if ("problem" in wanted) return malformed(`the constraint is not a mailbox: ${wanted.problem}`);
     return mailbox.local === wanted.local && mailbox.host === wanted.host;
   }
   const hosts = parseHostConstraint(constraint);
-  if (hosts === undefined) return "malformed";
+  if (hosts === undefined) return malformed("the constraint is not a host or .domain");
   return hostWithin(mailbox.host, hosts);
 }
 
@@ -282,40 +291,43 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 const NUMERIC_LAST_LABEL = /(^|\.)(0x[0-9a-f]*|[0-9]+)\.?$/i;
 
 /**
- * The host of a URI's authority (RFC 3986 §3.2), or undefined when the URI has none that is a
- * host name: no "//" authority, an empty host, an IP address, or text we cannot split safely.
+ * The host of a URI's authority (RFC 3986 §3.2), or why the URI has none that is a host name:
+ * no "//" authority, an empty host, an IP address, or text we cannot split safely.
  */
-function uriHost(value: string): HostName | undefined {
+function uriHost(value: string): HostName | { readonly problem: string } {
   const scheme = SCHEME.exec(value);
-  if (scheme === null) return undefined;
+  if (scheme === null) return { problem: "no scheme" };
   const rest = value.slice(scheme[0].length);
-  if (!rest.startsWith("//")) return undefined;
+  if (!rest.startsWith("//")) return { problem: "no authority, so no host (RFC 5280: reject)" };
   const authorityEnd = rest.slice(2).search(/[/?#]/);
   const authority = authorityEnd < 0 ? rest.slice(2) : rest.slice(2, 2 + authorityEnd);
   // A backslash ends the authority for WHATWG URL parsers but not for RFC 3986 ones, and a
   // second '@' is read differently by different parsers: either way we cannot tell which host
   // the relying application would contact.
-  if (authority.includes("\\")) return undefined;
+  if (authority.includes("\\")) return { problem: "a backslash in the authority" };
   const at = authority.indexOf("@");
-  if (at !== authority.lastIndexOf("@")) return undefined;
+  if (at !== authority.lastIndexOf("@")) return { problem: "more than one '@' in the authority" };
   let hostPort = authority.slice(at + 1);
   // An IP-literal ("[2001:db8::1]", "[v1.x]") is an address, never a host name.
-  if (hostPort.startsWith("[")) return undefined;
+  if (hostPort.startsWith("[")) return { problem: "an IP-literal host (RFC 5280: reject)" };
   const colon = hostPort.indexOf(":");
   if (colon >= 0) {
-    if (!/^[0-9]*$/.test(hostPort.slice(colon + 1))) return undefined;
+    if (!/^[0-9]*$/.test(hostPort.slice(colon + 1)))
+      return { problem: "a port that is not digits" };
     hostPort = hostPort.slice(0, colon);
   }
-  if (NUMERIC_LAST_LABEL.test(hostPort)) return undefined;
+  if (hostPort.length === 0) return { problem: "an empty host (RFC 5280: reject)" };
+  if (NUMERIC_LAST_LABEL.test(hostPort))
+    return { problem: "an IP address host (RFC 5280: reject)" };
   const host = parseHostName(hostPort);
-  return host.ok ? host.name : undefined;
+  return host.ok ? host.name : { problem: `the host is not a host name (${host.problem})` };
 }
 
 function uriWithin(value: string, constraint: string): Verdict {
   const host = uriHost(value);
-  if (host === undefined) return "malformed";
+  if (typeof host === "object") return malformed(host.problem);
   const hosts = parseHostConstraint(constraint);
-  if (hosts === undefined) return "malformed";
+  if (hosts === undefined) return malformed("the constraint is not a host or .domain");
   return hostWithin(host, hosts);
 }
 
@@ -330,11 +342,11 @@ function isUnder(name: string, domain: string): boolean {
 
 function dnsWithin(value: string, constraint: string, mode: "permitted" | "excluded"): Verdict {
   const name = parseHostName(value, true);
-  if (!name.ok) return "malformed";
+  if (!name.ok) return malformed(`not a host name (${name.problem})`);
   if (constraint.length === 0) return true;
   const subdomainsOnly = constraint.startsWith(".");
   const parsed = parseHostName(subdomainsOnly ? constraint.slice(1) : constraint);
-  if (!parsed.ok) return "malformed";
+  if (!parsed.ok) return malformed("the constraint is not a host name");
   const domain = parsed.name;
   const covers = (candidate: string) =>
     subdomainsOnly ? candidate.endsWith(`.${domain}`) : isUnder(candidate, domain);
@@ -359,12 +371,13 @@ function isPrefixMask(mask: Uint8Array): boolean {
 }
 
 function ipWithin(address: Uint8Array, constraint: Uint8Array): Verdict {
-  if (address.length !== 4 && address.length !== 16) return "malformed";
-  if (constraint.length !== 8 && constraint.length !== 32) return "malformed";
+  if (address.length !== 4 && address.length !== 16) return malformed("not 4 or 16 octets");
+  if (constraint.length !== 8 && constraint.length !== 32)
+    return malformed("the constraint is not 8 or 32 octets");
   const size = constraint.length / 2;
   const network = constraint.subarray(0, size);
   const mask = constraint.subarray(size);
-  if (!isPrefixMask(mask)) return "malformed";
+  if (!isPrefixMask(mask)) return malformed("the constraint's mask is not a prefix");
   if (address.length !== size) return false;
   return address.every((byte, i) => (byte & mask[i]!) === (network[i]! & mask[i]!));
 }
