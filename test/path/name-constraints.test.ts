@@ -1,8 +1,8 @@
 // Name constraints of every form (A20, RFC 5280 §4.2.1.10, §6.1.3 (b)(c)): rfc822Name (SAN
 // entries and the subject's emailAddress attributes), uniformResourceIdentifier, dNSName,
 // iPAddress, directoryName, and the forms we do not process. Three sources of truth:
-// - NIST PKITS 4.13.21-4.13.38 (committed under test/fixtures/pkits-nc, public domain), each
-//   with its documented verdict;
+// - NIST PKITS 4.13.21-4.13.38 (the vendored copy in test/conformance/pkits), each with its
+//   documented verdict, and OpenSSL's;
 // - forged chains (test/support/nc-chains.ts), each verdict compared with `openssl verify`
 //   (OpenSSL 3.0 applies all five forms). Where we differ on purpose, the case says why and the
 //   test asserts that OpenSSL still gives the other verdict, so the note cannot go stale;
@@ -50,7 +50,7 @@ const verdict = (result: PathResult): string =>
 // ---------------------------------------------------------------------------------------------
 // NIST PKITS 4.13.21-4.13.38
 
-const PKITS_DIR = join(here, "..", "fixtures", "pkits-nc");
+const PKITS_DIR = join(here, "..", "conformance", "pkits", "certs");
 const pkitsDer = (name: string): Uint8Array =>
   new Uint8Array(readFileSync(join(PKITS_DIR, `${name}.crt`)));
 
