@@ -2,25 +2,33 @@
 // Parse, don't validate: every later step takes a ParsedCertificate, never raw input, and a
 // certificate that fails here is excluded with a typed reason (InvalidCertificateError.reason).
 //
-// Q: why a hand-written DER walk rather than @peculiar/asn1-schema?
+// Q: why a hand-written walk rather than @peculiar/asn1-schema?
 // A: speed. A store is parsed on every cold selection, and the schema-driven parse costs about
 //    twice Node's native X509Certificate; the walk below reads only what the steps need and
 //    costs a small fraction of it. The full asn1-schema model (`asn`) is still available: it is
 //    built on first access, which only the path validator makes, for the few certificates the
 //    ranking reaches.
+// Q: what is readable? (A18)
+// A: whatever OpenSSL and Node's X509Certificate both read. Readable is not valid: what they
+//    read past but DER or RFC 5280 forbids is recorded in `encodingFaults` (each fault counts
+//    where it matters, see EncodingFault), not refused. What either of them refuses (a
+//    non-minimal INTEGER, a UTF8String that is not UTF-8, a time they cannot read, a truncated
+//    or high-tag TLV) is still refused, with the reasons below.
 // Q: can the lazy model fail to build for a certificate the walk accepted?
-// A: it must not, so the walk checks the whole Certificate and TBSCertificate structure (every
-//    field's tag, order and count, every TLV strictly DER-encoded, OIDs, INTEGERs, BIT STRINGs,
-//    times) and is stricter than asn1-schema everywhere; extension *contents* are not part of
-//    the model. test/selector/certificate-parse.test.ts holds the two side by side.
+// A: it must not: the walk checks the whole Certificate and TBSCertificate structure (every
+//    field's tag, order and count, OIDs, INTEGERs, BIT STRINGs, times), and asn1js reads every
+//    BER form the walk lets through (test/selector/readable-faults.test.ts builds the model for
+//    each fault); the one thing asn1js misreads, a time in a non-RFC 5280 form, is replaced in
+//    the model by the walk's reading. Extension *contents* are not part of the model.
 // Q: which reason does a malformed certificate get?
-// A: a TLV that is not strict DER (truncated, bad or non-minimal length, indefinite length, a
-//    constructed string) is "der-malformed", as for the outer structure; a well-formed TLV in
-//    the wrong place (wrong tag, missing or extra field) is "asn1-schema", as the schema parse
-//    reported it; the field-specific reasons (version, validity, names, extensions) are kept.
+// A: a TLV that cannot be read (truncated, a length past its container, a missing
+//    end-of-contents, a constructed value where only a primitive one can be) is "der-malformed",
+//    as for the outer structure; a well-formed TLV in the wrong place (wrong tag, missing or
+//    extra field) is "asn1-schema", as the schema parse reported it; the field-specific reasons
+//    (version, validity, names, extensions) are kept.
 import { type CertificateParseFailure, InvalidCertificateError } from "../errors.js";
 import type { CertificateInput } from "../types.js";
-import { DerError, readChildren, readTlv, sameBytes, type Tlv } from "./der.js";
+import { BerReader, type BerTlv, DerError, readChildren, readTlv, sameBytes } from "./der.js";
 import { type Thumbprint, thumbprintOf } from "./thumbprint.js";
 import { AsnConvert, asn1x509 } from "./x509.js";
 
@@ -39,6 +47,30 @@ export interface RawExtension {
  * - "duplicate-extension": the certificate cannot be on a valid path;
  * - the others (BER where DER is required, a string outside its type's alphabet, a time in a
  *   form RFC 5280 forbids): only the "strict" profile refuses them.
+ *
+ * Precisely:
+ * - "ber-encoding": inside the signed TBSCertificate (extension values included), a length in
+ *   the long form where the short one fits, with leading zero octets, or indefinite; a
+ *   constructed string; a BOOLEAN other than 00/FF; a DEFAULT value encoded (version v1,
+ *   critical FALSE);
+ * - "string-alphabet": a PrintableString, NumericString, IA5String or VisibleString in a name
+ *   (or an IA5String dNSName) holding a character outside its type's alphabet, e.g. the `*`,
+ *   `&`, `@` or `_` that real CA names put in PrintableStrings;
+ * - "time-format": a validity time other than YYMMDDHHMMSSZ (UTCTime) or YYYYMMDDHHMMSSZ
+ *   (GeneralizedTime, for years from 2050: RFC 5280 §4.1.2.5): no seconds, an offset,
+ *   fractional seconds;
+ * - "duplicate-extension": an extension OID more than once (RFC 5280 §4.2);
+ * - "signature-algorithm-mismatch": the outer signatureAlgorithm (DER) is not, byte for byte,
+ *   the signed one (RFC 5280 §4.1.1.2);
+ * - "signature-encoding": any byte outside the signed TBSCertificate that is not DER (the outer
+ *   SEQUENCE header, the outer AlgorithmIdentifier, the signature BIT STRING's header), unused
+ *   bits in the signature BIT STRING, or an ECDSA signature value that is not a DER
+ *   SEQUENCE of two minimal positive INTEGERs. DER is one encoding per value, so a "twin" made
+ *   by re-encoding the unsigned bytes of a certificate (a new thumbprint, the same TBS) always
+ *   has this fault or the one above, and never verifies (A6, A11);
+ * - "trailing-data": bytes after the certificate (a DER file with something appended, a PEM
+ *   block with bytes after the certificate). They are not part of it: neither `der` nor the
+ *   thumbprint covers them.
  */
 export type EncodingFault =
   | "ber-encoding"
@@ -49,8 +81,39 @@ export type EncodingFault =
   | "signature-encoding"
   | "trailing-data";
 
+/** The faults in their stable order; bit i of a fault mask is FAULT_ORDER[i]. */
+const FAULT_ORDER: readonly EncodingFault[] = [
+  "ber-encoding",
+  "string-alphabet",
+  "time-format",
+  "duplicate-extension",
+  "signature-algorithm-mismatch",
+  "signature-encoding",
+  "trailing-data",
+];
+const BER = 1;
+const ALPHABET = 2;
+const TIME = 4;
+const DUPLICATE = 8;
+const MISMATCH = 16;
+const SIGNATURE = 32;
+const TRAILING = 64;
+
+/** The fault list of a mask; one shared frozen array per mask (most certificates have none). */
+const FAULT_LISTS = new Map<number, readonly EncodingFault[]>();
+function faultList(mask: number): readonly EncodingFault[] {
+  let list = FAULT_LISTS.get(mask);
+  if (list === undefined) {
+    list = Object.freeze(FAULT_ORDER.filter((_, i) => (mask & (1 << i)) !== 0));
+    FAULT_LISTS.set(mask, list);
+  }
+  return list;
+}
+
 export interface ParsedCertificate {
+  /** The certificate's own TLV as stored (BER included, bytes after it excluded). */
   readonly der: Uint8Array;
+  /** SHA-1 of `der` (A18: the certificate's own encoding, as stored). */
   readonly thumbprint: Thumbprint;
   /** 1, 2 or 3 (the DER field holds 0, 1 or 2). */
   readonly version: 1 | 2 | 3;
@@ -63,16 +126,24 @@ export interface ParsedCertificate {
   readonly issuerKey: string;
   /** Subject common names, verbatim (they may hold anything, including NUL or non-ASCII). */
   readonly commonNames: readonly string[];
-  /** Subject Alternative Name dNSName entries, verbatim. */
+  /**
+   * Subject Alternative Name dNSName entries, verbatim. With the extension duplicated (a
+   * "duplicate-extension" fault), those of its first occurrence.
+   */
   readonly dnsNames: readonly string[];
   readonly notBefore: Date;
   readonly notAfter: Date;
-  /** DER SubjectPublicKeyInfo, and the DER TBSCertificate the signature covers. */
+  /** SubjectPublicKeyInfo, and the TBSCertificate the signature covers, as encoded. */
   readonly spki: Uint8Array;
   readonly tbs: Uint8Array;
+  /** The outer signatureAlgorithm. */
   readonly signatureAlgorithm: asn1x509.AlgorithmIdentifier;
   readonly signature: Uint8Array;
-  /** Extensions by OID (each OID at most once: RFC 5280 §4.2). */
+  /**
+   * Extensions by OID. RFC 5280 §4.2 allows each OID once; with an OID duplicated (a
+   * "duplicate-extension" fault) this holds its first occurrence, as Windows' CertFindExtension
+   * answers (OpenSSL answers "absent"); the path validator refuses such a certificate anyway.
+   */
   readonly extensions: ReadonlyMap<string, RawExtension>;
   /** The decoded ASN.1 model, for consumers that need more than the fields above. */
   readonly asn: asn1x509.Certificate;
@@ -82,6 +153,8 @@ export interface ParsedCertificate {
 
 const OID_CN = "2.5.4.3";
 const OID_SAN = "2.5.29.17";
+/** ecdsa-with-SHA1 (1.2.840.10045.4.1) and ecdsa-with-SHA2 (1.2.840.10045.4.3.*). */
+const ECDSA_SIGNATURE = /^1\.2\.840\.10045\.4\.(1|3\.\d+)$/;
 
 const SHORT_NAMES: Readonly<Record<string, string>> = {
   "2.5.4.3": "CN",
@@ -111,102 +184,189 @@ class FieldError extends Error {
   }
 }
 
-const BEGIN = "-----BEGIN CERTIFICATE-----";
-const END = "-----END CERTIFICATE-----";
+/**
+ * The PEM labels OpenSSL and Node read as a certificate: RFC 7468's, the older "X509
+ * CERTIFICATE", and OpenSSL's "TRUSTED CERTIFICATE" (the certificate followed by trust
+ * settings, "aux", that are not part of it).
+ */
+const LABELS = ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"] as const;
+const BEGINS = LABELS.map((label) => `-----BEGIN ${label}-----`);
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The first BEGIN line of any certificate label at or after `from`, or null. */
+function findBegin(pem: string, from: number): { at: number; label: number } | null {
+  let found: { at: number; label: number } | null = null;
+  for (const [label, begin] of BEGINS.entries()) {
+    const at = pem.indexOf(begin, from);
+    if (at >= 0 && (found === null || at < found.at)) found = { at, label };
+  }
+  return found;
+}
 
 /**
  * DER from PEM text. Explanatory text around the block is allowed (RFC 7468 §2); anything but
  * base64 and white space inside it is not, and neither is more than one certificate: a store
- * entry is one certificate, and silently taking "the first" could pick the wrong one. The scan
- * is linear (indexOf, no backtracking regex): a text of many BEGIN lines and no END must not
- * stall a transport.
+ * entry is one certificate, and silently taking "the first" could pick the wrong one. The END
+ * line must name the BEGIN line's label (OpenSSL and Node refuse a mismatch). The scan is
+ * linear (indexOf, no backtracking regex): a text of many BEGIN lines and no END must not stall
+ * a transport. Of a TRUSTED CERTIFICATE, only the certificate is returned: its aux data is
+ * ignored, as OpenSSL does when it reads the block as a certificate.
  */
 export function pemToDer(pem: string): Uint8Array {
-  const begin = pem.indexOf(BEGIN);
-  const end = begin < 0 ? -1 : pem.indexOf(END, begin + BEGIN.length);
-  if (begin < 0 || end < 0) fail("pem-no-certificate", "no BEGIN/END CERTIFICATE block");
-  const body = pem.slice(begin + BEGIN.length, end);
-  if (body.includes(BEGIN)) fail("pem-bad-base64", "a BEGIN line inside the certificate block");
-  if (pem.indexOf(BEGIN, end + END.length) >= 0) {
+  const begin = findBegin(pem, 0);
+  const label = begin === null ? -1 : begin.label;
+  const bodyStart = begin === null ? -1 : begin.at + BEGINS[label]!.length;
+  const endLine = `-----END ${LABELS[label] ?? ""}-----`;
+  const end = begin === null ? -1 : pem.indexOf(endLine, bodyStart);
+  if (begin === null || end < 0) fail("pem-no-certificate", "no BEGIN/END CERTIFICATE block");
+  const body = pem.slice(bodyStart, end);
+  if (findBegin(body, 0) !== null) {
+    fail("pem-bad-base64", "a BEGIN line inside the certificate block");
+  }
+  if (findBegin(pem, end + endLine.length) !== null) {
     fail("pem-multiple-certificates", "more than one certificate block; expected one");
   }
   const compact = body.replace(/\s+/g, "");
   if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64_BODY.test(compact)) {
     fail("pem-bad-base64", "certificate block is not valid base64");
   }
-  return new Uint8Array(Buffer.from(compact, "base64"));
+  const der = new Uint8Array(Buffer.from(compact, "base64"));
+  return LABELS[label] === "TRUSTED CERTIFICATE" ? ownTlv(der) : der;
 }
 
-/** The DER bytes of a CertificateInput, without parsing the certificate itself. */
+/** The certificate's own TLV at the start of `bytes`, or `bytes` when it cannot be read. */
+function ownTlv(bytes: Uint8Array): Uint8Array {
+  try {
+    return bytes.subarray(0, new BerReader(bytes).read(0).after);
+  } catch {
+    return bytes;
+  }
+}
+
+/**
+ * The certificate's bytes from a CertificateInput, without parsing the certificate itself:
+ * its own TLV, without anything stored after it (for a DER file with bytes appended, A18).
+ */
 export function certificateBytes(input: CertificateInput): Uint8Array {
-  if (typeof input === "string") return pemToDer(input);
-  if (input instanceof Uint8Array) return input;
+  if (typeof input === "string") return ownTlv(pemToDer(input));
+  if (input instanceof Uint8Array) return ownTlv(input);
   throw new TypeError("a certificate must be DER bytes (Uint8Array) or PEM text (string)");
 }
 
 /** Parses DER or PEM. Throws {@link InvalidCertificateError} (or TypeError for a wrong type). */
 export function parseCertificate(input: CertificateInput): ParsedCertificate {
-  return parseDer(certificateBytes(input));
+  if (typeof input === "string") return parseDer(pemToDer(input));
+  if (input instanceof Uint8Array) return parseDer(input);
+  throw new TypeError("a certificate must be DER bytes (Uint8Array) or PEM text (string)");
+}
+
+/** The state of one walk: the reader, the faults found, and which fault a BER header is. */
+interface Walk {
+  readonly der: Uint8Array;
+  readonly reader: BerReader;
+  faults: number;
+  /** BER inside the signed TBSCertificate, or SIGNATURE outside it. */
+  berFault: number;
+}
+
+/** The children of a constructed TLV; a non-DER header among them is the walk's BER fault. */
+function children(w: Walk, parent: BerTlv): BerTlv[] {
+  const list = w.reader.children(parent);
+  for (const child of list) if (child.ber) w.faults |= w.berFault;
+  return list;
 }
 
 /**
- * Parses DER bytes. `thumbprint`, when given, must be thumbprintOf(der): a caller that has
- * already hashed the bytes (the prepared selector keys its cache by that hash) saves hashing
- * them twice.
+ * Parses DER (or BER) bytes. `thumbprint`, when given, must be thumbprintOf(der): a caller that
+ * has already hashed the bytes (the prepared selector keys its cache by that hash) saves
+ * hashing them twice. It is used only when the certificate fills `der`: with bytes after it,
+ * the thumbprint is that of the certificate's own TLV (A18).
  */
 export function parseDer(der: Uint8Array, thumbprint?: Thumbprint): ParsedCertificate {
   if (der.length === 0) fail("empty", "certificate is empty");
+  const w: Walk = { der, reader: new BerReader(der), faults: 0, berFault: SIGNATURE };
 
-  // Structure first, strictly: Certificate ::= SEQUENCE { tbs, sigAlg, sig } filling the buffer.
-  let parts: Tlv[];
+  // Structure first: Certificate ::= SEQUENCE { tbs, sigAlg, sig }.
+  let outer: BerTlv;
+  let parts: BerTlv[];
   try {
-    const outer = readTlv(der, 0);
+    outer = w.reader.read(0);
     if (outer.tag !== 0x30) throw new DerError("certificate is not a SEQUENCE");
-    if (outer.end !== der.length) {
-      fail("der-trailing-data", `${der.length - outer.end} bytes after the certificate`);
-    }
-    parts = readChildren(der, outer);
+    parts = w.reader.children(outer);
     if (parts.length !== 3 || parts[0]!.tag !== 0x30) {
       throw new DerError("certificate must have exactly tbsCertificate, algorithm, signature");
     }
   } catch (error) {
-    if (error instanceof InvalidCertificateError) throw error;
     fail("der-malformed", `malformed DER: ${(error as Error).message}`, error);
   }
+  // The outer header, the outer algorithm's and the signature's headers are not signed; the
+  // TBSCertificate's header is.
+  if (outer.ber || parts[1]!.ber || parts[2]!.ber) w.faults |= SIGNATURE;
+  if (parts[0]!.ber) w.faults |= BER;
+  if (outer.after < der.length) w.faults |= TRAILING;
 
   let fields: TbsFields;
   try {
-    fields = readTbs(der, parts[0]!);
+    w.berFault = BER;
+    fields = readTbs(w, parts[0]!);
     // signatureAlgorithm AlgorithmIdentifier, signatureValue BIT STRING.
+    w.berFault = SIGNATURE;
+    const before = w.faults;
     const outerAlgorithm = expect(parts[1]!, 0x30, "signatureAlgorithm");
-    readAlgorithmIdentifier(der, outerAlgorithm);
+    const algorithm = readAlgorithmIdentifier(w, outerAlgorithm);
+    const outerIsDer = !parts[1]!.ber && (w.faults & SIGNATURE) === (before & SIGNATURE);
     // RFC 5280 §4.1.1.2: the outer algorithm MUST equal the signed one. The outer copy and the
-    // BIT STRING's unused-bits octet are not covered by the signature, so without these two
-    // checks a bit flip there makes a "different" certificate (new thumbprint) that still
-    // verifies: a malformed twin of a self-signed certificate could outrank it (A6, A11).
+    // BIT STRING's unused-bits octet are not covered by the signature, so a certificate whose
+    // bytes there differ from the signed ones must not verify (A6, A11): a twin made by
+    // changing them has a new thumbprint and must never outrank the original. A BER outer copy
+    // is already a signature-encoding fault; a DER one that differs is a mismatch.
     if (
-      !sameBytes(der.subarray(outerAlgorithm.start, outerAlgorithm.end), fields.signatureAlgorithm)
+      !sameBytes(
+        der.subarray(outerAlgorithm.start, outerAlgorithm.after),
+        fields.signatureAlgorithm,
+      )
     ) {
-      fail(
-        "signature-algorithm-mismatch",
-        "the outer signatureAlgorithm differs from the signed one",
-      );
+      w.faults |= outerIsDer ? MISMATCH : SIGNATURE;
     }
     const signatureTlv = expect(parts[2]!, 0x03, "signatureValue");
     const signature = bitStringContent(der, signatureTlv);
-    if (der[signatureTlv.contentStart] !== 0) {
-      fail("der-malformed", "the signature BIT STRING has unused bits");
-    }
-    return checkFields(der, parts, fields, signature, thumbprint ?? thumbprintOf(der));
+    if (der[signatureTlv.contentStart] !== 0) w.faults |= SIGNATURE;
+    if (ECDSA_SIGNATURE.test(algorithm) && !isDerEcdsaSignature(signature)) w.faults |= SIGNATURE;
+    const own = outer.after === der.length ? der : der.subarray(0, outer.after);
+    const hash = own === der && thumbprint !== undefined ? thumbprint : thumbprintOf(own);
+    return checkFields(w, own, parts, fields, signatureTlv, hash);
   } catch (error) {
     if (error instanceof InvalidCertificateError) throw error;
     if (error instanceof FieldError) fail(error.reason, error.message, error);
     if (error instanceof DerError) {
-      fail("der-malformed", `malformed DER: ${error.message}`, error);
+      fail("der-malformed", `malformed DER: ${(error as Error).message}`, error);
     }
     // SchemaError, and anything unforeseen: never let a foreign error type escape.
     fail("asn1-schema", `not an X.509 certificate: ${(error as Error).message}`, error);
+  }
+}
+
+/**
+ * ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } in DER, filling the BIT STRING, both
+ * INTEGERs minimal and positive. Anything else (BER lengths, a padded or negative INTEGER,
+ * bytes after the SEQUENCE) is a re-encoding of the signature that a lenient decoder would
+ * still verify: a twin (A6).
+ */
+function isDerEcdsaSignature(signature: Uint8Array): boolean {
+  try {
+    const sequence = readTlv(signature, 0);
+    if (sequence.tag !== 0x30 || sequence.end !== signature.length) return false;
+    const parts = readChildren(signature, sequence);
+    if (parts.length !== 2) return false;
+    for (const part of parts) {
+      if (part.tag !== 0x02) return false;
+      integerContent(signature, part);
+      if (signature[part.contentStart]! >= 0x80) return false;
+    }
+    return true;
+  } catch (error) {
+    if (error instanceof DerError) return false;
+    throw error;
   }
 }
 
@@ -225,9 +385,9 @@ interface TbsFields {
   readonly serial: Uint8Array;
   readonly issuer: Name;
   readonly subject: Name;
-  readonly notBefore: Date | string;
-  readonly notAfter: Date | string;
-  readonly spki: Tlv;
+  readonly notBefore: Date | null;
+  readonly notAfter: Date | null;
+  readonly spki: BerTlv;
   readonly extensions: readonly ExtensionField[];
   /** Where the [3] extensions field starts, or -1. */
   readonly extensionsAt: number;
@@ -239,7 +399,7 @@ interface ExtensionField {
   readonly value: Uint8Array;
 }
 
-function expect(tlv: Tlv | undefined, tag: number, what: string): Tlv {
+function expect<T extends BerTlv>(tlv: T | undefined, tag: number, what: string): T {
   if (tlv === undefined) throw new SchemaError(`${what} is missing`);
   if (tlv.tag !== tag) {
     throw new SchemaError(`${what} has tag 0x${tlv.tag.toString(16)}, not 0x${tag.toString(16)}`);
@@ -252,29 +412,32 @@ function expect(tlv: Tlv | undefined, tag: number, what: string): Tlv {
  * validity, subject, subjectPublicKeyInfo, issuerUniqueID [1] IMPLICIT OPTIONAL,
  * subjectUniqueID [2] IMPLICIT OPTIONAL, extensions [3] EXPLICIT OPTIONAL } (RFC 5280 §4.1).
  */
-function readTbs(der: Uint8Array, tbs: Tlv): TbsFields {
-  const children = readChildren(der, tbs);
+function readTbs(w: Walk, tbs: BerTlv): TbsFields {
+  const { der } = w;
+  const fields = children(w, tbs);
   let i = 0;
   let versionField = 0;
-  if (children[0]?.tag === 0xa0) {
-    const inner = readChildren(der, children[0]);
+  if (fields[0]?.tag === 0xa0) {
+    const inner = children(w, fields[0]);
     if (inner.length !== 1) throw new SchemaError("version must hold one INTEGER");
     versionField = smallInteger(der, expect(inner[0], 0x02, "version"));
+    // DER leaves a DEFAULT value out (X.690 §11.5): an explicit v1 is BER.
+    if (versionField === 0) w.faults |= BER;
     i = 1;
   }
-  const serial = integerContent(der, expect(children[i++], 0x02, "serialNumber"));
-  const signatureTlv = expect(children[i++], 0x30, "signature");
-  readAlgorithmIdentifier(der, signatureTlv);
-  const issuer = readName(der, expect(children[i++], 0x30, "issuer"));
-  const validity = readChildren(der, expect(children[i++], 0x30, "validity"));
+  const serial = integerContent(der, expect(fields[i++], 0x02, "serialNumber"));
+  const signatureTlv = expect(fields[i++], 0x30, "signature");
+  readAlgorithmIdentifier(w, signatureTlv);
+  const issuer = readName(w, expect(fields[i++], 0x30, "issuer"));
+  const validity = children(w, expect(fields[i++], 0x30, "validity"));
   if (validity.length !== 2) throw new SchemaError("validity must hold notBefore and notAfter");
-  const notBefore = readTime(der, validity[0]!);
-  const notAfter = readTime(der, validity[1]!);
-  const subject = readName(der, expect(children[i++], 0x30, "subject"));
-  const spkiTlv = expect(children[i++], 0x30, "subjectPublicKeyInfo");
-  const spkiParts = readChildren(der, spkiTlv);
+  const notBefore = validityTime(w, validity[0]!);
+  const notAfter = validityTime(w, validity[1]!);
+  const subject = readName(w, expect(fields[i++], 0x30, "subject"));
+  const spkiTlv = expect(fields[i++], 0x30, "subjectPublicKeyInfo");
+  const spkiParts = children(w, spkiTlv);
   if (spkiParts.length !== 2) throw new SchemaError("subjectPublicKeyInfo must hold two fields");
-  readAlgorithmIdentifier(der, expect(spkiParts[0], 0x30, "subjectPublicKeyInfo.algorithm"));
+  readAlgorithmIdentifier(w, expect(spkiParts[0], 0x30, "subjectPublicKeyInfo.algorithm"));
   const key = expect(spkiParts[1], 0x03, "subjectPublicKey");
   bitStringContent(der, key);
   // Every key algorithm encodes whole octets; a schema round trip would silently zero the
@@ -282,17 +445,17 @@ function readTbs(der: Uint8Array, tbs: Tlv): TbsFields {
   if (der[key.contentStart] !== 0) throw new SchemaError("subjectPublicKey has unused bits");
 
   // Optional trailing fields, each at most once and in order.
-  if (children[i]?.tag === 0x81) bitStringContent(der, children[i++]!);
-  if (children[i]?.tag === 0x82) bitStringContent(der, children[i++]!);
+  if (fields[i]?.tag === 0x81) bitStringContent(der, fields[i++]!);
+  if (fields[i]?.tag === 0x82) bitStringContent(der, fields[i++]!);
   let extensions: TbsFields["extensions"] = [];
-  const extensionsAt = children[i]?.tag === 0xa3 ? children[i]!.start : -1;
-  if (extensionsAt >= 0) extensions = readExtensions(der, children[i++]!);
-  if (i !== children.length) {
-    throw new SchemaError(`unexpected field with tag 0x${children[i]!.tag.toString(16)}`);
+  const extensionsAt = fields[i]?.tag === 0xa3 ? fields[i]!.start : -1;
+  if (extensionsAt >= 0) extensions = readExtensions(w, fields[i++]!);
+  if (i !== fields.length) {
+    throw new SchemaError(`unexpected field with tag 0x${fields[i]!.tag.toString(16)}`);
   }
   return {
     versionField,
-    signatureAlgorithm: der.subarray(signatureTlv.start, signatureTlv.end),
+    signatureAlgorithm: der.subarray(signatureTlv.start, signatureTlv.after),
     serial,
     issuer,
     subject,
@@ -305,21 +468,23 @@ function readTbs(der: Uint8Array, tbs: Tlv): TbsFields {
 }
 
 /** AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }. */
-function readAlgorithmIdentifier(der: Uint8Array, tlv: Tlv): string {
-  const parts = readChildren(der, tlv);
+function readAlgorithmIdentifier(w: Walk, tlv: BerTlv): string {
+  const parts = children(w, tlv);
   if (parts.length < 1 || parts.length > 2) {
     throw new SchemaError("AlgorithmIdentifier must hold an OID and at most one parameter");
   }
-  const oid = readOid(der, expect(parts[0], 0x06, "algorithm"));
-  if (parts[1] !== undefined) checkAny(der, parts[1]);
+  const oid = readOid(w.der, expect(parts[0], 0x06, "algorithm"));
+  if (parts[1] !== undefined) checkAny(w, parts[1]);
   return oid;
 }
 
-/** INTEGER content bytes; DER lets no INTEGER be empty. */
-function integerContent(der: Uint8Array, tlv: Tlv): Uint8Array {
+/**
+ * INTEGER content bytes; no INTEGER may be empty, and none padded: X.690 §8.3.2 (the first
+ * nine bits never all zeros or all ones) is a BER rule too, and OpenSSL refuses a padded one.
+ */
+function integerContent(der: Uint8Array, tlv: { contentStart: number; end: number }): Uint8Array {
   if (tlv.end === tlv.contentStart) throw new DerError("empty INTEGER");
   const content = der.subarray(tlv.contentStart, tlv.end);
-  // X.690 §8.3.2: the first nine bits are never all zeros or all ones (minimal encoding).
   if (content.length > 1) {
     const [first, second] = [content[0]!, content[1]!];
     if ((first === 0x00 && second < 0x80) || (first === 0xff && second >= 0x80)) {
@@ -330,7 +495,7 @@ function integerContent(der: Uint8Array, tlv: Tlv): Uint8Array {
 }
 
 /** A small INTEGER's value; anything beyond 32 bits is simply "not 0, 1 or 2". */
-function smallInteger(der: Uint8Array, tlv: Tlv): number {
+function smallInteger(der: Uint8Array, tlv: BerTlv): number {
   const content = integerContent(der, tlv);
   if (content.length > 4) return -1;
   let value = (content[0]! & 0x80) !== 0 ? -1 : 0;
@@ -339,7 +504,7 @@ function smallInteger(der: Uint8Array, tlv: Tlv): number {
 }
 
 /** BIT STRING content after the unused-bits octet (0–7; no unused bits in an empty string). */
-function bitStringContent(der: Uint8Array, tlv: Tlv): Uint8Array {
+function bitStringContent(der: Uint8Array, tlv: BerTlv): Uint8Array {
   if (tlv.end === tlv.contentStart) throw new DerError("empty BIT STRING");
   const unused = der[tlv.contentStart]!;
   if (unused > 7 || (unused > 0 && tlv.end === tlv.contentStart + 1)) {
@@ -349,24 +514,26 @@ function bitStringContent(der: Uint8Array, tlv: Tlv): Uint8Array {
 }
 
 /**
- * An ANY value: one TLV, strictly DER all the way down, and every universal type whose content
- * a BER decoder interprets (times, OIDs, strings of fixed-width characters…) well-formed, so
- * that the lazily built schema model can always decode what this walk accepted.
+ * An ANY value: one TLV, well-formed all the way down (BER lengths are a fault, not an error),
+ * and every universal type whose content a BER decoder interprets (times, OIDs, strings of
+ * fixed-width characters…) well-formed, so that the lazily built schema model can always decode
+ * what this walk accepted.
  */
-function checkAny(der: Uint8Array, tlv: Tlv): void {
+function checkAny(w: Walk, tlv: BerTlv): void {
+  const { der } = w;
   // An explicit stack, not recursion: nesting depth is attacker-controlled.
-  const pending: Tlv[] = [tlv];
+  const pending: BerTlv[] = [tlv];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { tag } = next;
     const length = next.end - next.contentStart;
-    // DER: of the universal types only SEQUENCE and SET are constructed (X.690 §10.2); a
-    // constructed NULL, INTEGER, OID or string is BER, and the schema decoder would reject it
+    // Of the universal types only SEQUENCE and SET are constructed in DER (X.690 §10.2); a
+    // constructed NULL, INTEGER or OID is not even BER, and the schema decoder would reject it
     // later, lazily, where nobody expects a parse error.
     if ((tag & 0xe0) === 0x20 && tag !== 0x30 && tag !== 0x31) {
       throw new DerError(`constructed encoding of primitive tag 0x${(tag & 0x1f).toString(16)}`);
     }
     if ((tag & 0x20) !== 0) {
-      pending.push(...readChildren(der, next));
+      pending.push(...children(w, next));
       continue;
     }
     let ok = true;
@@ -396,7 +563,7 @@ function checkAny(der: Uint8Array, tlv: Tlv): void {
         break;
       case 0x17:
       case 0x18:
-        ok = readTime(der, next) instanceof Date;
+        ok = readTime(der, next) !== null;
         break;
       case 0x1c: // UniversalString: 4-octet characters
         ok = length % 4 === 0;
@@ -410,7 +577,7 @@ function checkAny(der: Uint8Array, tlv: Tlv): void {
 }
 
 /** OBJECT IDENTIFIER in dotted form; sub-identifiers minimally encoded, exact at any size. */
-function readOid(der: Uint8Array, tlv: Tlv): string {
+function readOid(der: Uint8Array, tlv: { contentStart: number; end: number }): string {
   if (tlv.end === tlv.contentStart) throw new DerError("empty OBJECT IDENTIFIER");
   if ((der[tlv.end - 1]! & 0x80) !== 0) throw new DerError("truncated OBJECT IDENTIFIER");
   let text = "";
@@ -444,20 +611,20 @@ function readOid(der: Uint8Array, tlv: Tlv): string {
 }
 
 /** Name ::= SEQUENCE OF RelativeDistinguishedName (SET OF AttributeTypeAndValue). */
-function readName(der: Uint8Array, tlv: Tlv): Name {
+function readName(w: Walk, tlv: BerTlv): Name {
   const rdns: Attribute[][] = [];
-  for (const rdn of readChildren(der, tlv)) {
+  for (const rdn of children(w, tlv)) {
     expect(rdn, 0x31, "RelativeDistinguishedName");
     const attributes: Attribute[] = [];
-    for (const pair of readChildren(der, rdn)) {
+    for (const pair of children(w, rdn)) {
       expect(pair, 0x30, "AttributeTypeAndValue");
-      const [type, value, extra] = readChildren(der, pair);
+      const [type, value, extra] = children(w, pair);
       if (value === undefined || extra !== undefined) {
         throw new SchemaError("AttributeTypeAndValue must hold a type and a value");
       }
       attributes.push({
-        type: readOid(der, expect(type, 0x06, "attribute type")),
-        text: attributeText(der, value),
+        type: readOid(w.der, expect(type, 0x06, "attribute type")),
+        text: attributeText(w, value),
       });
     }
     rdns.push(attributes);
@@ -472,29 +639,57 @@ function latin1(bytes: Uint8Array): string {
 }
 
 /**
- * An attribute value as text. The string choices of DirectoryString (and IA5String) keep their
- * decoded text verbatim; anything else (an ANY value) is shown as hex of the whole TLV, so
- * that it can never be mistaken for a host name.
- */
-/**
  * The types a name's attribute value may have: the string types, BIT STRING and SEQUENCE, as
- * OpenSSL (and so Node's `tls`) accepts them; a value under any other tag, or a string whose
- * bytes break its type's alphabet, is not DER for a name and the certificate is refused
+ * OpenSSL (and so Node's `tls`) accepts them; a value under any other tag, or a string OpenSSL
+ * cannot read (a UTF8String that is not UTF-8, a BMPString of odd length), is refused
  * ("bad-name") rather than shown as something it is not.
  */
 const ATTRIBUTE_VALUE_TAGS = new Set([
   0x03, 0x0c, 0x12, 0x13, 0x14, 0x15, 0x16, 0x19, 0x1a, 0x1b, 0x1c, 0x1e, 0x30,
 ]);
+/** The string types decoded to text (the others are shown as hex). */
+const TEXT_TAGS = new Set([0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a, 0x1c, 0x1e]);
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 const NUMERIC = /^[0-9 ]*$/;
 
-function attributeText(der: Uint8Array, tlv: Tlv): string {
-  checkAny(der, tlv);
-  if (!ATTRIBUTE_VALUE_TAGS.has(tlv.tag)) {
+/**
+ * The content of a string value; BER lets a string be constructed from primitive segments of
+ * its type (X.690 §8.21.6), which OpenSSL reads: their concatenation, and a BER fault.
+ */
+function stringContent(w: Walk, tlv: BerTlv): Uint8Array {
+  if ((tlv.tag & 0x20) === 0) return w.der.subarray(tlv.contentStart, tlv.end);
+  w.faults |= BER;
+  const primitive = tlv.tag & ~0x20;
+  const segments: Uint8Array[] = [];
+  // Depth first, in order, with an explicit stack (nesting depth is attacker-controlled).
+  const pending: BerTlv[] = [tlv];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.tag === primitive) segments.push(w.der.subarray(next.contentStart, next.end));
+    else if (next.tag === tlv.tag) pending.push(...children(w, next).reverse());
+    else throw new DerError(`a segment with tag 0x${next.tag.toString(16)} in a string`);
+  }
+  return Buffer.concat(segments);
+}
+
+/**
+ * An attribute value as text. The string choices of DirectoryString (and IA5String) keep their
+ * decoded text verbatim; anything else (an ANY value) is shown as hex of the whole TLV, so
+ * that it can never be mistaken for a host name. A string outside its type's alphabet is read
+ * as OpenSSL reads it (byte by byte) and is a "string-alphabet" fault (A18).
+ */
+function attributeText(w: Walk, tlv: BerTlv): string {
+  const { der } = w;
+  const constructedString = (tlv.tag & 0x20) !== 0 && TEXT_TAGS.has(tlv.tag & ~0x20);
+  if (!constructedString) checkAny(w, tlv);
+  const tag = constructedString ? tlv.tag & ~0x20 : tlv.tag;
+  if (!ATTRIBUTE_VALUE_TAGS.has(tag)) {
     throw new FieldError("bad-name", `an attribute value with tag 0x${tlv.tag.toString(16)}`);
   }
-  const content = der.subarray(tlv.contentStart, tlv.end);
-  switch (tlv.tag) {
+  if (!TEXT_TAGS.has(tag)) {
+    return `#${Buffer.from(der.buffer, der.byteOffset + tlv.start, tlv.after - tlv.start).toString("hex")}`;
+  }
+  const content = stringContent(w, tlv);
+  switch (tag) {
     case 0x0c: // UTF8String
       try {
         return UTF8.decode(content);
@@ -505,16 +700,12 @@ function attributeText(der: Uint8Array, tlv: Tlv): string {
     case 0x13: {
       // PrintableString
       const text = latin1(content);
-      if (!(tlv.tag === 0x13 ? PRINTABLE : NUMERIC).test(text)) {
-        throw new FieldError("bad-name", "a character outside the string type's alphabet");
-      }
+      if (!(tag === 0x13 ? PRINTABLE : NUMERIC).test(text)) w.faults |= ALPHABET;
       return text;
     }
     case 0x16: // IA5String
     case 0x1a: // VisibleString
-      if (content.some((byte) => byte > 0x7f)) {
-        throw new FieldError("bad-name", "a non-ASCII byte in an ASCII string type");
-      }
+      if (content.some((byte) => byte > 0x7f)) w.faults |= ALPHABET;
       return latin1(content);
     case 0x14: // TeletexString
       return latin1(content);
@@ -527,9 +718,9 @@ function attributeText(der: Uint8Array, tlv: Tlv): string {
       }
       return text;
     }
-    case 0x1c: {
-      // UniversalString: UCS-4 big-endian. Every code point is kept whole: truncating one to
-      // 16 bits (as a naive decoder does) could turn U+1002E into "." inside a host name.
+    default: {
+      // 0x1c UniversalString: UCS-4 big-endian. Every code point is kept whole: truncating one
+      // to 16 bits (as a naive decoder does) could turn U+1002E into "." inside a host name.
       if (content.length % 4 !== 0) throw new FieldError("bad-name", "UniversalString length");
       let text = "";
       for (let i = 0; i < content.length; i += 4) {
@@ -544,55 +735,96 @@ function attributeText(der: Uint8Array, tlv: Tlv): string {
       }
       return text;
     }
-    default:
-      return `#${Buffer.from(der.buffer, der.byteOffset + tlv.start, tlv.end - tlv.start).toString("hex")}`;
   }
 }
 
-const UTC_TIME = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
-const GENERALIZED_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
+// UTCTime YYMMDDHHMM[SS](Z|±hhmm); GeneralizedTime YYYYMMDDHHMM[SS[.f+]](Z|±hhmm): the forms
+// OpenSSL's time reader accepts (ASN1_TIME_to_tm in its non-strict mode, which X509 uses).
+const UTC_TIME = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:(Z)|([+-])(\d{2})(\d{2}))$/;
+const GENERALIZED_TIME =
+  /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(?:(\d{2})(?:\.(\d+))?)?(?:(Z)|([+-])(\d{2})(\d{2}))$/;
+
+/** A time and whether it is in the one form RFC 5280 §4.1.2.5 allows for it. */
+interface Time {
+  readonly date: Date;
+  readonly rfc5280: boolean;
+}
 
 /**
- * Time ::= CHOICE { utcTime, generalTime } in RFC 5280 §4.1.2.5's only allowed forms:
- * YYMMDDHHMMSSZ and YYYYMMDDHHMMSSZ, every field in range. A date that does not exist (month
- * 13, 31 April) is returned as the text it was, to be reported as "bad-validity".
+ * Time ::= CHOICE { utcTime, generalTime }, read as OpenSSL reads it: seconds may be left out,
+ * GeneralizedTime may have fractional seconds (kept to the millisecond), and either may end in
+ * an offset from UTC (of at most 12:59, as OpenSSL allows) instead of Z. A time OpenSSL cannot
+ * read (no zone, a field out of range, a day the month does not have) is null.
  */
-function readTime(der: Uint8Array, tlv: Tlv): Date | string {
+function readTime(der: Uint8Array, tlv: BerTlv): Time | null {
+  const utc = tlv.tag === 0x17;
+  const text = latin1(der.subarray(tlv.contentStart, tlv.end));
+  const match = (utc ? UTC_TIME : GENERALIZED_TIME).exec(text);
+  if (match === null) return null;
+  const [, y, mo, d, h, mi, s, fraction, z, sign, oh, om] = utc
+    ? [...match.slice(0, 7), undefined, ...match.slice(7)]
+    : match;
+  const two = Number(y);
+  // RFC 5280 §4.1.2.5.1: a two-digit year of 50 or more is 19YY, otherwise 20YY.
+  const year = utc ? (two >= 50 ? 1900 + two : 2000 + two) : two;
+  const [month, day, hour, minute, second] = [mo, d, h, mi, s ?? "0"].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const millis = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, "0"));
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
+  if (year < 100) date.setUTCFullYear(year);
+  const exists =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  if (!exists) return null;
+  if (z === undefined) {
+    const [hours, minutes] = [Number(oh), Number(om)];
+    if (hours > 12 || minutes > 59) return null;
+    // ±hhmm is the local time's offset from UTC: UTC = local - offset.
+    const offset = (hours * 60 + minutes) * 60_000;
+    date.setTime(date.getTime() + (sign === "+" ? -offset : offset));
+  }
+  const rfc5280 =
+    s !== undefined && z !== undefined && fraction === undefined && (utc || year >= 2050);
+  return { date, rfc5280 };
+}
+
+/** A validity time; one in a form RFC 5280 does not allow is a "time-format" fault. */
+function validityTime(w: Walk, tlv: BerTlv): Date | null {
   if (tlv.tag !== 0x17 && tlv.tag !== 0x18) {
     throw new SchemaError(`time has tag 0x${tlv.tag.toString(16)}`);
   }
-  const text = latin1(der.subarray(tlv.contentStart, tlv.end));
-  const match = (tlv.tag === 0x17 ? UTC_TIME : GENERALIZED_TIME).exec(text);
-  if (match === null) return text;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, ...number[]];
-  // RFC 5280 §4.1.2.5.1: a two-digit year of 50 or more is 19YY, otherwise 20YY.
-  const year = tlv.tag === 0x17 ? (y! >= 50 ? 1900 + y! : 2000 + y!) : y!;
-  const date = new Date(Date.UTC(year, mo! - 1, d!, h!, mi!, s!));
-  if (year < 100) date.setUTCFullYear(year);
-  const valid =
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === mo! - 1 &&
-    date.getUTCDate() === d! &&
-    date.getUTCHours() === h! &&
-    date.getUTCMinutes() === mi! &&
-    date.getUTCSeconds() === s!;
-  return valid ? date : text;
+  const time = readTime(w.der, tlv);
+  if (time !== null && !time.rfc5280) w.faults |= TIME;
+  return time?.date ?? null;
 }
 
 /** extensions [3] EXPLICIT SEQUENCE OF Extension { extnID, critical DEFAULT FALSE, extnValue }. */
-function readExtensions(der: Uint8Array, tlv: Tlv): ExtensionField[] {
-  const inner = readChildren(der, tlv);
+function readExtensions(w: Walk, tlv: BerTlv): ExtensionField[] {
+  const { der } = w;
+  const inner = children(w, tlv);
   if (inner.length !== 1) throw new SchemaError("extensions must hold one SEQUENCE");
   const list: ExtensionField[] = [];
-  for (const extension of readChildren(der, expect(inner[0], 0x30, "extensions"))) {
-    const fields = readChildren(der, expect(extension, 0x30, "Extension"));
+  for (const extension of children(w, expect(inner[0], 0x30, "extensions"))) {
+    const fields = children(w, expect(extension, 0x30, "Extension"));
     const oid = readOid(der, expect(fields[0], 0x06, "extnID"));
     let critical = false;
     let index = 1;
     if (fields.length === 3) {
       const flag = expect(fields[1], 0x01, "critical");
       if (flag.end !== flag.contentStart + 1) throw new DerError("BOOLEAN is not one octet");
-      critical = der[flag.contentStart] !== 0;
+      const value = der[flag.contentStart]!;
+      critical = value !== 0;
+      // DER: TRUE is FF (X.690 §11.1), and the DEFAULT FALSE is left out (§11.5).
+      if (value !== 0xff) w.faults |= BER;
       index = 2;
     } else if (fields.length !== 2) {
       throw new SchemaError("Extension must hold extnID, [critical,] extnValue");
@@ -606,10 +838,11 @@ function readExtensions(der: Uint8Array, tlv: Tlv): ExtensionField[] {
 // --- From fields to the ParsedCertificate ------------------------------------------------------
 
 function checkFields(
+  w: Walk,
   der: Uint8Array,
-  parts: readonly Tlv[],
+  parts: readonly BerTlv[],
   fields: TbsFields,
-  signature: Uint8Array,
+  signatureTlv: BerTlv,
   thumbprint: Thumbprint,
 ): ParsedCertificate {
   const { versionField } = fields;
@@ -625,21 +858,24 @@ function checkFields(
   let san: Uint8Array | undefined;
   for (const extension of fields.extensions) {
     if (seen.has(extension.oid)) {
-      fail("duplicate-extension", `extension ${extension.oid} appears more than once`);
+      // A18: readable; the first occurrence is the one read (see `extensions`), and the path
+      // validator refuses the certificate.
+      w.faults |= DUPLICATE;
+      continue;
     }
     seen.add(extension.oid);
     if (extension.oid === OID_SAN) san = extension.value;
   }
 
   const { notBefore, notAfter } = fields;
-  if (typeof notBefore === "string" || typeof notAfter === "string") {
+  if (notBefore === null || notAfter === null) {
     fail("bad-validity", "validity is not a valid time");
   }
 
   let dnsNames: string[] = [];
   if (san !== undefined) {
     try {
-      dnsNames = readSanDnsNames(san);
+      dnsNames = readSanDnsNames(w, san);
     } catch (error) {
       fail("bad-extension", "subjectAltName cannot be decoded", error);
     }
@@ -660,15 +896,16 @@ function checkFields(
     dnsNames,
     notBefore,
     notAfter,
+    encodingFaults: faultList(w.faults),
     ranges: [
       tbs.start,
-      tbs.end,
+      tbs.after,
       fields.spki.start,
-      fields.spki.end,
-      signature.byteOffset - der.byteOffset,
-      signature.byteOffset - der.byteOffset + signature.length,
+      fields.spki.after,
+      signatureTlv.contentStart + 1,
+      signatureTlv.end,
       algorithm.start,
-      algorithm.end,
+      algorithm.after,
       fields.extensionsAt,
     ],
   });
@@ -676,7 +913,7 @@ function checkFields(
 
 type Eager = Omit<
   ParsedCertificate,
-  "asn" | "signatureAlgorithm" | "spki" | "tbs" | "signature" | "extensions" | "encodingFaults"
+  "asn" | "signatureAlgorithm" | "spki" | "tbs" | "signature" | "extensions"
 > & {
   /** tbs, spki, signature (start, end each), signatureAlgorithm, then the extensions' start. */
   readonly ranges: readonly [
@@ -711,7 +948,7 @@ class Certificate implements ParsedCertificate {
   readonly dnsNames: readonly string[];
   readonly notBefore: Date;
   readonly notAfter: Date;
-  readonly encodingFaults: readonly EncodingFault[] = [];
+  readonly encodingFaults: readonly EncodingFault[];
   readonly #ranges: Eager["ranges"];
   #spki: Uint8Array | undefined;
   #tbs: Uint8Array | undefined;
@@ -733,6 +970,7 @@ class Certificate implements ParsedCertificate {
     this.dnsNames = fields.dnsNames;
     this.notBefore = fields.notBefore;
     this.notAfter = fields.notAfter;
+    this.encodingFaults = fields.encodingFaults;
     this.#ranges = fields.ranges;
   }
 
@@ -756,8 +994,12 @@ class Certificate implements ParsedCertificate {
       const map = new Map<string, RawExtension>();
       const at = this.#ranges[8];
       // The walk read (and checked) this field when parsing; reading it again cannot fail.
-      const list = at < 0 ? [] : readExtensions(this.der, readTlv(this.der, at));
-      for (const { oid, critical, value } of list) map.set(oid, { critical, value });
+      const w: Walk = { der: this.der, reader: new BerReader(this.der), faults: 0, berFault: BER };
+      const list = at < 0 ? [] : readExtensions(w, w.reader.read(at));
+      // The first occurrence of a duplicated OID (see ParsedCertificate.extensions).
+      for (const { oid, critical, value } of list) {
+        if (!map.has(oid)) map.set(oid, { critical, value });
+      }
       return map;
     });
     return this.#extensions;
@@ -776,14 +1018,25 @@ class Certificate implements ParsedCertificate {
   }
 
   get asn(): asn1x509.Certificate {
-    this.#asn ??= lazily(() => AsnConvert.parse(this.der, asn1x509.Certificate));
+    this.#asn ??= lazily(() => {
+      const model = AsnConvert.parse(this.der, asn1x509.Certificate);
+      // asn1js reads only YYMMDDHHMMSSZ-like times correctly (UTCTime without seconds comes
+      // out in 1899); the model gets the walk's reading of a time in another form.
+      if (this.encodingFaults.includes("time-format")) {
+        model.tbsCertificate.validity = new asn1x509.Validity({
+          notBefore: this.notBefore,
+          notAfter: this.notAfter,
+        });
+      }
+      return model;
+    });
     return this.#asn;
   }
 }
 
 /**
- * The DER walk accepted the certificate, so the schema parse cannot fail on it; if it ever
- * did, the caller still gets this module's one error type.
+ * The walk accepted the certificate, so the schema parse cannot fail on it; if it ever did, the
+ * caller still gets this module's one error type.
  */
 function lazily<T>(parse: () => T): T {
   try {
@@ -797,18 +1050,28 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
-/** The dNSName entries of a GeneralNames SEQUENCE (RFC 5280 §4.2.1.6), every entry checked. */
-function readSanDnsNames(value: Uint8Array): string[] {
-  const outer = readTlv(value, 0);
-  if (outer.tag !== 0x30 || outer.end !== value.length) {
+/**
+ * The dNSName entries of a GeneralNames SEQUENCE (RFC 5280 §4.2.1.6), every entry checked. The
+ * extension's content is signed too: BER there is a "ber-encoding" fault, a non-ASCII dNSName a
+ * "string-alphabet" one.
+ */
+function readSanDnsNames(outerWalk: Walk, value: Uint8Array): string[] {
+  const w: Walk = { der: value, reader: new BerReader(value), faults: 0, berFault: BER };
+  const outer = w.reader.read(0);
+  if (outer.ber) w.faults |= BER;
+  if (outer.tag !== 0x30 || outer.after !== value.length) {
     throw new SchemaError("GeneralNames is not one SEQUENCE");
   }
   const names: string[] = [];
-  for (const name of readChildren(value, outer)) {
+  for (const name of children(w, outer)) {
     switch (name.tag) {
-      case 0x82: // dNSName: IA5String, kept verbatim
-        names.push(latin1(value.subarray(name.contentStart, name.end)));
+      case 0x82: {
+        // dNSName: IA5String, kept verbatim
+        const content = value.subarray(name.contentStart, name.end);
+        if (content.some((byte) => byte > 0x7f)) w.faults |= ALPHABET;
+        names.push(latin1(content));
         break;
+      }
       case 0x81: // rfc822Name
       case 0x86: // uniformResourceIdentifier
       case 0x87: // iPAddress
@@ -818,28 +1081,29 @@ function readSanDnsNames(value: Uint8Array): string[] {
         break;
       case 0xa4: {
         // directoryName [4] EXPLICIT Name
-        const inner = readChildren(value, name);
+        const inner = children(w, name);
         if (inner.length !== 1) throw new SchemaError("directoryName must hold one Name");
-        readName(value, expect(inner[0], 0x30, "directoryName"));
+        readName(w, expect(inner[0], 0x30, "directoryName"));
         break;
       }
       case 0xa0: {
         // otherName [0] IMPLICIT SEQUENCE { type-id OID, value [0] EXPLICIT ANY }
-        const [typeId, otherValue, extra] = readChildren(value, name);
+        const [typeId, otherValue, extra] = children(w, name);
         readOid(value, expect(typeId, 0x06, "otherName type"));
-        const inner = readChildren(value, expect(otherValue, 0xa0, "otherName value"));
+        const inner = children(w, expect(otherValue, 0xa0, "otherName value"));
         if (inner.length !== 1 || extra !== undefined) throw new SchemaError("bad otherName");
-        checkAny(value, inner[0]!);
+        checkAny(w, inner[0]!);
         break;
       }
       case 0xa3: // x400Address
       case 0xa5: // ediPartyName
-        checkAny(value, name);
+        checkAny(w, name);
         break;
       default:
         throw new SchemaError(`unknown GeneralName tag 0x${name.tag.toString(16)}`);
     }
   }
+  outerWalk.faults |= w.faults;
   return names;
 }
 

@@ -60,3 +60,136 @@ export function readChildren(bytes: Uint8Array, parent: Tlv): Tlv[] {
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
+
+// --- A lenient (BER) reader for certificates ------------------------------------------------
+//
+// A18: a store certificate is readable whenever OpenSSL and Node's X509Certificate read it, and
+// both accept BER lengths (the long form for a small length, leading zero length octets, the
+// indefinite form). The strict readTlv above stays the reader of everything else; the
+// certificate parser reads with a BerReader and records, per TLV, whether its header was DER,
+// so that a non-DER header can be reported as an encoding fault rather than refused.
+
+/** A TLV read leniently: `end` is where its content ends, `after` where the TLV ends. */
+export interface BerTlv extends Tlv {
+  /** Offset one past the whole TLV: `end`, or past the end-of-contents octets (indefinite form). */
+  readonly after: number;
+  /** The header is not DER: a non-minimal or indefinite length. */
+  readonly ber: boolean;
+}
+
+/** Length octets beyond the leading zeros: a length up to 2^32 - 1, as OpenSSL's `long` reads. */
+const MAX_LENGTH_OCTETS = 4;
+
+/**
+ * Reads TLVs of one buffer with BER lengths. The ends of indefinite-length TLVs are found by a
+ * scan that remembers every end it finds, so that no byte is scanned twice however deeply such
+ * TLVs nest (a quadratic rescan would let a hostile certificate stall a transport), and the
+ * scan keeps its own stack (nesting depth is attacker-controlled).
+ */
+export class BerReader {
+  readonly #ends = new Map<number, number>();
+
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** Reads one TLV at `offset` within `limit`. Throws DerError. */
+  read(offset: number, limit = this.bytes.length): BerTlv {
+    const header = this.#header(offset, limit);
+    if (header.length >= 0) {
+      const end = header.contentStart + header.length;
+      if (end > limit) throw new DerError(`content runs past its container at ${offset}`);
+      return {
+        tag: header.tag,
+        start: offset,
+        contentStart: header.contentStart,
+        end,
+        after: end,
+        ber: header.ber,
+      };
+    }
+    const after = this.#indefiniteAfter(offset, header.contentStart, limit);
+    return {
+      tag: header.tag,
+      start: offset,
+      contentStart: header.contentStart,
+      end: after - 2,
+      after,
+      ber: true,
+    };
+  }
+
+  /** The children of a constructed TLV, to its end (or its end-of-contents octets). */
+  children(parent: BerTlv): BerTlv[] {
+    const children: BerTlv[] = [];
+    let offset = parent.contentStart;
+    while (offset < parent.end) {
+      const child = this.read(offset, parent.end);
+      children.push(child);
+      offset = child.after;
+    }
+    return children;
+  }
+
+  /** Tag, content start and length (-1: indefinite) of the header at `offset`. */
+  #header(
+    offset: number,
+    limit: number,
+  ): { tag: number; contentStart: number; length: number; ber: boolean } {
+    const { bytes } = this;
+    if (offset + 2 > limit) throw new DerError(`truncated header at ${offset}`);
+    const tag = bytes[offset]!;
+    if ((tag & 0x1f) === 0x1f) throw new DerError(`high tag number at ${offset}`);
+    const first = bytes[offset + 1]!;
+    if (first < 0x80) return { tag, contentStart: offset + 2, length: first, ber: false };
+    const count = first & 0x7f;
+    if (count === 0) {
+      // X.690 §8.1.3.6: only a constructed encoding may have an indefinite length.
+      if ((tag & 0x20) === 0) throw new DerError(`indefinite length of a primitive at ${offset}`);
+      return { tag, contentStart: offset + 2, length: -1, ber: true };
+    }
+    if (count === 0x7f) throw new DerError(`reserved length octet at ${offset}`);
+    const contentStart = offset + 2 + count;
+    if (contentStart > limit) throw new DerError(`truncated length at ${offset}`);
+    let at = offset + 2;
+    while (at < contentStart && bytes[at] === 0) at++;
+    if (contentStart - at > MAX_LENGTH_OCTETS) throw new DerError(`length too long at ${offset}`);
+    let length = 0;
+    for (; at < contentStart; at++) length = length * 256 + bytes[at]!;
+    // DER: the long form only for 128 or more, in as few octets as it takes.
+    const ber = length < 0x80 || bytes[offset + 2] === 0;
+    return { tag, contentStart, length, ber };
+  }
+
+  /** Where the indefinite-length TLV at `start` ends (past its end-of-contents octets). */
+  #indefiniteAfter(start: number, contentStart: number, limit: number): number {
+    const known = this.#ends.get(start);
+    if (known !== undefined) {
+      if (known > limit) throw new DerError(`content runs past its container at ${start}`);
+      return known;
+    }
+    const { bytes } = this;
+    const open = [start];
+    let at = contentStart;
+    for (;;) {
+      if (at + 2 > limit) throw new DerError(`missing end-of-contents for ${open.at(-1)}`);
+      if (bytes[at] === 0 && bytes[at + 1] === 0) {
+        at += 2;
+        this.#ends.set(open.pop()!, at);
+        if (open.length === 0) return at;
+        continue;
+      }
+      const remembered = this.#ends.get(at);
+      if (remembered !== undefined) {
+        at = remembered;
+        continue;
+      }
+      const header = this.#header(at, limit);
+      if (header.tag === 0) throw new DerError(`malformed end-of-contents at ${at}`);
+      if (header.length < 0) {
+        open.push(at);
+        at = header.contentStart;
+      } else {
+        at = header.contentStart + header.length;
+      }
+    }
+  }
+}

@@ -188,7 +188,13 @@ function plan(algorithm: asn1x509.AlgorithmIdentifier, spki: Uint8Array): Plan {
   return { failure: "unsupported-algorithm", detail: `signature algorithm ${oid}` };
 }
 
-/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } to WebCrypto's fixed-size r || s. */
+/**
+ * ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } to WebCrypto's fixed-size r || s. Only
+ * DER is converted: each INTEGER minimal (at most one 00 octet, and only before a high bit) and
+ * positive. A padded or negative INTEGER is another encoding of the same (r, s) that a lenient
+ * conversion would verify: a twin with a new thumbprint (A6, A18). The parser already reports
+ * such a value as a "signature-encoding" fault; this is the second line.
+ */
 function ecdsaRaw(signature: Uint8Array, size: number): Uint8Array | null {
   try {
     const outer = readTlv(signature, 0);
@@ -197,9 +203,13 @@ function ecdsaRaw(signature: Uint8Array, size: number): Uint8Array | null {
     if (parts.length !== 2) return null;
     const raw = new Uint8Array(size * 2);
     for (const [i, part] of parts.entries()) {
-      if (part.tag !== 0x02) return null;
+      if (part.tag !== 0x02 || part.end === part.contentStart) return null;
       let value = signature.subarray(part.contentStart, part.end);
-      while (value.length > 1 && value[0] === 0) value = value.subarray(1);
+      if (value[0]! >= 0x80) return null; // negative
+      if (value.length > 1 && value[0] === 0) {
+        if (value[1]! < 0x80) return null; // padded
+        value = value.subarray(1);
+      }
       if (value.length > size) return null;
       raw.set(value, i * size + (size - value.length));
     }
@@ -236,6 +246,24 @@ export class SignatureVerifier {
   }
 
   async #verify(certificate: ParsedCertificate, spki: Uint8Array): Promise<SignatureCheck> {
+    // A18: the bytes outside the signed TBSCertificate are not the ones that were signed (the
+    // outer algorithm differs from the signed one) or not DER (see EncodingFault). Such a
+    // certificate never verifies, whatever the key: otherwise re-encoding those bytes would make
+    // a twin (new thumbprint, same TBS) that is self-signed or valid PKI like the original and
+    // could outrank it (A6, A11).
+    const fault = certificate.encodingFaults.find(
+      (f) => f === "signature-algorithm-mismatch" || f === "signature-encoding",
+    );
+    if (fault !== undefined) {
+      return {
+        ok: false,
+        failure: "malformed-signature",
+        detail:
+          fault === "signature-encoding"
+            ? "the signature or the bytes around it are not DER"
+            : "the outer signature algorithm differs from the signed one",
+      };
+    }
     let p: Plan;
     try {
       p = plan(certificate.signatureAlgorithm, spki);

@@ -1,8 +1,10 @@
-// The DER walk in src/lib/certificate.ts against the schema-driven parser it replaced (kept in
+// The walk in src/lib/certificate.ts against the schema-driven parser it replaced (kept in
 // reference-certificate.ts): on every fixture, every x509-limbo certificate and thousands of
-// mutated certificates, it accepts nothing the reference rejects, reads the same fields from
-// what both accept, builds the lazy asn1-schema model without error, and throws nothing but
-// InvalidCertificateError.
+// mutated certificates, it reads the same fields from every DER certificate the reference reads,
+// accepts beyond the reference only what it reports as an encoding fault (A18: readable is not
+// valid), builds the lazy asn1-schema model without error for everything it accepts, and throws
+// nothing but InvalidCertificateError. test/selector/readable-faults.test.ts compares each fault
+// with OpenSSL and Node.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -87,24 +89,50 @@ function outcome(
   }
 }
 
-/** The walk never does worse than the reference: same fields, or a rejection. */
+/**
+ * The walk never does worse than the reference: the same fields from a DER certificate, and
+ * beyond what the reference reads, only certificates with an encoding fault (A18).
+ */
 function checkAgainstReference(input: Uint8Array | string): void {
   const ours = outcome(parseCertificate, input);
   const reference = outcome(referenceParseCertificate, input);
   if (ours.ok) {
-    expect(reference).toEqual(ours);
+    const parsed = parseCertificate(input);
     // The lazy model builds for everything the walk accepts, and agrees with it.
-    const model = parseCertificate(input).asn;
+    const model = parsed.asn;
     expect(hex(new Uint8Array(model.tbsCertificate.serialNumber)).toUpperCase()).toBe(
       ours.fields.serialNumber,
     );
+    expect(model.tbsCertificate.validity.notAfter.getTime().getTime()).toBe(
+      // The model's Time keeps whole seconds.
+      Math.floor(ours.fields.notAfter / 1000) * 1000,
+    );
+    if (parsed.encodingFaults.length === 0) {
+      expect(reference).toEqual(ours);
+    } else if (reference.ok) {
+      const same = ({ fields: f }: { fields: ReturnType<typeof fields> }) => ({
+        serialNumber: f.serialNumber,
+        subject: f.subject,
+        issuer: f.issuer,
+        commonNames: f.commonNames,
+        spki: f.spki,
+        tbs: f.tbs,
+      });
+      expect(same(reference)).toEqual(same(ours));
+    }
   } else if (!reference.ok) {
     // Where both reject, the structural reasons may differ (a TLV error inside the
     // TBSCertificate is "der-malformed" here, "asn1-schema" there); the others must not.
-    // The reference never compared the outer signature algorithm with the signed one, so that
-    // check may be the first to fire here where the reference failed later, for another reason.
+    // The reference refuses what A18 makes readable (bytes after the certificate, an outer
+    // algorithm that differs, a duplicate extension) first, where this walk fails later, for
+    // another reason.
     const structural = ["der-malformed", "asn1-schema", "bad-validity", "bad-name"];
-    if (ours.reason === "signature-algorithm-mismatch") return;
+    const readableNow = [
+      "der-trailing-data",
+      "signature-algorithm-mismatch",
+      "duplicate-extension",
+    ];
+    if (readableNow.includes(reference.reason)) return;
     if (!(structural.includes(ours.reason) && structural.includes(reference.reason))) {
       expect(ours.reason).toBe(reference.reason);
     }
@@ -143,7 +171,7 @@ describe("mutated certificates", () => {
     ),
   });
 
-  it("accept nothing the reference rejects and throw only InvalidCertificateError", () => {
+  it("A18: read what the reference reads, anything more with a fault, and throw only InvalidCertificateError", () => {
     fc.assert(
       fc.property(mutation, ({ source, edits }) => {
         let bytes = [...fixtureDers[source]!];
@@ -239,19 +267,6 @@ describe("hostile input is rejected with a typed reason", () => {
 
   it.each([
     ["truncated", der.subarray(0, der.length - 10), "der-malformed"],
-    ["trailing data", Uint8Array.from([...der, 0]), "der-trailing-data"],
-    [
-      "a non-minimal length inside the TBSCertificate",
-      replaceAt(der, SERIAL, (tlv) => Uint8Array.from([0x02, 0x81, tlv[1]!, ...tlv.subarray(2)])),
-      "der-malformed",
-    ],
-    [
-      "an indefinite length inside the TBSCertificate",
-      replaceAt(der, ISSUER, (tlv) =>
-        Uint8Array.from([0x30, 0x80, ...tlv.subarray(headerLength(tlv, 0)), 0, 0]),
-      ),
-      "der-malformed",
-    ],
     [
       "a serial number that is an OCTET STRING",
       replaceAt(der, SERIAL, (tlv) => Uint8Array.from([0x04, ...tlv.subarray(1)])),
@@ -280,9 +295,38 @@ describe("hostile input is rejected with a typed reason", () => {
       "bad-validity",
     ],
     [
-      "a GeneralizedTime with fractional seconds",
+      "an indefinite length on a primitive value",
+      replaceAt(der, SERIAL, (tlv) => Uint8Array.from([0x02, 0x80, ...tlv.subarray(2), 0, 0])),
+      "der-malformed",
+    ],
+    [
+      "an indefinite length without its end-of-contents",
+      replaceAt(der, ISSUER, (tlv) => Uint8Array.from([0x30, 0x80, ...tlv.subarray(2)])),
+      "der-malformed",
+    ],
+    [
+      "a padded serial number (OpenSSL and Node refuse it too)",
+      replaceAt(der, SERIAL, (tlv) => Uint8Array.from([0x02, tlv[1]! + 1, 0, ...tlv.subarray(2)])),
+      "der-malformed",
+    ],
+    [
+      "a UTCTime without a zone (OpenSSL and Node cannot read it)",
+      replaceAt(der, [...VALIDITY, 0], () =>
+        Uint8Array.from([0x17, 12, ...Buffer.from("250101000000", "latin1")]),
+      ),
+      "bad-validity",
+    ],
+    [
+      "a UTCTime offset of 13 hours (OpenSSL allows 12)",
+      replaceAt(der, [...VALIDITY, 0], () =>
+        Uint8Array.from([0x17, 17, ...Buffer.from("250101000000+1300", "latin1")]),
+      ),
+      "bad-validity",
+    ],
+    [
+      "a GeneralizedTime with a fraction but no seconds",
       replaceAt(der, [...VALIDITY, 1], () =>
-        Uint8Array.from([0x18, 17, ...Buffer.from("20300101000000.5Z", "latin1")]),
+        Uint8Array.from([0x18, 15, ...Buffer.from("203001010000.5Z", "latin1")]),
       ),
       "bad-validity",
     ],
@@ -293,6 +337,35 @@ describe("hostile input is rejected with a typed reason", () => {
     ],
   ])("%s", (_name, input, reason) => {
     expect(reasonOf(input)).toBe(reason);
+  });
+
+  // A18: what OpenSSL and Node read past is readable, with the fault recorded (the oracle
+  // comparison is in readable-faults.test.ts; these are not re-signed).
+  it.each([
+    ["trailing data", Uint8Array.from([...der, 0]), ["trailing-data"]],
+    [
+      "a non-minimal length inside the TBSCertificate",
+      replaceAt(der, SERIAL, (tlv) => Uint8Array.from([0x02, 0x81, tlv[1]!, ...tlv.subarray(2)])),
+      ["ber-encoding"],
+    ],
+    [
+      "an indefinite length inside the TBSCertificate",
+      replaceAt(der, ISSUER, (tlv) =>
+        Uint8Array.from([0x30, 0x80, ...tlv.subarray(headerLength(tlv, 0)), 0, 0]),
+      ),
+      ["ber-encoding"],
+    ],
+    [
+      "a GeneralizedTime with fractional seconds",
+      replaceAt(der, [...VALIDITY, 1], () =>
+        Uint8Array.from([0x18, 17, ...Buffer.from("20300101000000.5Z", "latin1")]),
+      ),
+      ["time-format"],
+    ],
+  ] as const)("readable: %s", (_name, input, faults) => {
+    const parsed = parseCertificate(input);
+    expect(parsed.encodingFaults).toEqual(faults);
+    expect(parsed.asn.tbsCertificate.serialNumber.byteLength).toBeGreaterThan(0);
   });
 
   it("a certificate with 10,000 SAN names parses", async () => {
