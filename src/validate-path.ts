@@ -5,12 +5,28 @@
 
 import { type ParsedCertificate, parseCertificate } from "./lib/certificate.js";
 import type { PathFailure, PathFailureCode } from "./lib/path/failure.js";
-import { type NameSources, PathValidator, type ValidationProfile } from "./lib/path/validator.js";
+import {
+  type CertificateRevocationStatus,
+  type NameSources,
+  PathValidator,
+  type RevocationChecker,
+  type ValidationProfile,
+} from "./lib/path/validator.js";
+import {
+  createCrlRevocationChecker,
+  type IgnoredCrl,
+  prepareCrls,
+  type RevocationMode,
+} from "./lib/revocation/checker.js";
+import type { CertificateRevocationListInput } from "./lib/revocation/crl.js";
+import { SignatureVerifier } from "./lib/signature.js";
 import { X509Certificate } from "./lib/x509.js";
 import type { CertificateInput } from "./types.js";
 
 export type { PathFailureCode as PathValidationFailureCode } from "./lib/path/failure.js";
-export type { ValidationProfile } from "./lib/path/validator.js";
+export type { CertificateRevocationStatus, ValidationProfile } from "./lib/path/validator.js";
+export type { IgnoredCrl, RevocationMode } from "./lib/revocation/checker.js";
+export type { CertificateRevocationListInput, CrlParseFailure } from "./lib/revocation/crl.js";
 
 /** What a revocation hook answers. "unknown" does not make the path invalid (soft fail). */
 export type RevocationStatus = "good" | "revoked" | "unknown";
@@ -57,6 +73,19 @@ export interface ValidateCertificatePathOptions {
     certificate: X509Certificate,
     issuer: X509Certificate,
   ) => Promise<RevocationStatus>;
+  /**
+   * A21: CRLs the caller has (DER bytes, or PEM text with one or more `X509 CRL` blocks);
+   * nothing is fetched. Every certificate of the path but the trust anchor is checked against
+   * them; one listed on a usable CRL makes the path invalid ("revoked", with the reason code and
+   * revocation date). A CRL that cannot be read is ignored (see `ignoredCrls`), never thrown.
+   */
+  readonly crls?: readonly CertificateRevocationListInput[];
+  /**
+   * A21: "soft" (default) keeps a path valid when no usable CRL decides a certificate (its
+   * status is "unknown"); "hard" makes it invalid ("revocation-unknown"), as a server whose CRL
+   * endpoints are unreachable does. Setting it without `crls` checks against no CRLs.
+   */
+  readonly revocationMode?: RevocationMode;
 }
 
 /** Why a path is invalid: a stable `code`, a message, the certificate at fault, and context. */
@@ -75,6 +104,13 @@ export type PathValidation =
       readonly path: readonly X509Certificate[];
       /** A19: the user-constrained policy set (OIDs; "2.5.29.32.0" is anyPolicy). */
       readonly policies: readonly string[];
+      /**
+       * A21, when `crls` or `revocationMode` was given: each certificate's status (leaf first,
+       * the trust anchor not included) and the CRL that decided it.
+       */
+      readonly revocation?: readonly CertificateRevocationStatus[];
+      /** A21: supplied CRLs that could not be read, and why (only when there are some). */
+      readonly ignoredCrls?: readonly IgnoredCrl[];
     }
   | { readonly status: "invalid"; readonly reason: PathValidationFailure };
 
@@ -90,9 +126,17 @@ export async function validateCertificatePath(
   const leaf = parseCertificate(options.certificate);
   const trustAnchors = options.trustAnchors.map((input) => parseCertificate(input));
   const intermediates = (options.intermediates ?? []).map((input) => parseCertificate(input));
+  const verifier = new SignatureVerifier();
+  // A21: the CRLs are parsed once, before any path is built; unreadable ones are listed.
+  const revocation =
+    options.crls === undefined && options.revocationMode === undefined
+      ? undefined
+      : prepareRevocation(options, [...trustAnchors, ...intermediates], verifier);
   const validator = new PathValidator({
     trustAnchors,
     intermediates,
+    verifier,
+    ...(revocation === undefined ? {} : { revocationChecker: revocation.checker }),
     ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
     ...(options.initialPolicySet === undefined
@@ -120,7 +164,32 @@ export async function validateCertificatePath(
   });
   if (result.status === "invalid")
     return { status: "invalid", reason: publicFailure(result.reason) };
-  return { status: "valid", path: result.path.map(publicForm), policies: result.policies };
+  const ignored = revocation?.ignored ?? [];
+  return {
+    status: "valid",
+    path: result.path.map(publicForm),
+    policies: result.policies,
+    ...(result.revocation === undefined ? {} : { revocation: result.revocation }),
+    ...(ignored.length === 0 ? {} : { ignoredCrls: ignored }),
+  };
+}
+
+function prepareRevocation(
+  options: ValidateCertificatePathOptions,
+  certificates: readonly ParsedCertificate[],
+  verifier: SignatureVerifier,
+): { checker: RevocationChecker; ignored: readonly IgnoredCrl[] } {
+  const crls = options.crls ?? [];
+  if (!Array.isArray(crls)) throw new TypeError("crls must be an array of DER bytes or PEM text");
+  const mode = options.revocationMode ?? "soft";
+  if (mode !== "soft" && mode !== "hard") {
+    throw new TypeError('revocationMode must be "soft" or "hard"');
+  }
+  const set = prepareCrls(crls);
+  return {
+    checker: createCrlRevocationChecker({ crls: set, mode, certificates, verifier }),
+    ignored: set.ignored,
+  };
 }
 
 /** One X509Certificate per certificate, built on first use. */

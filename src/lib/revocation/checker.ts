@@ -403,13 +403,16 @@ class CrlEngine {
   }
 
   async #verifies(crl: ParsedCrl, signer: ParsedCertificate): Promise<boolean> {
-    // The verifier reads only these four fields; a CRL's id cannot collide with a certificate
-    // thumbprint (64 digits, not 40), so its result cache stays correct.
+    // The verifier reads only these fields of a certificate (signed bytes, algorithm, value,
+    // and the encoding faults that forbid verifying); a CRL's id cannot collide with a
+    // certificate thumbprint (64 digits, not 40), so its result cache stays correct. A CRL's
+    // outer/inner algorithm mismatch was refused when it was parsed.
     const signed = {
       thumbprint: `CRL${crl.id}`,
       signatureAlgorithm: crl.signatureAlgorithm,
       signature: crl.signature,
       tbs: crl.tbs,
+      encodingFaults: [],
     } as unknown as ParsedCertificate;
     try {
       return (await this.verifier.verify(signed, signer.spki)).ok;
