@@ -1,0 +1,188 @@
+// The README's TypeScript is what users copy first, so every ```ts block is compiled as a module
+// of a consumer project against the BUILT package (types from dist/*.d.ts through the `exports`
+// map, as `npm install` would lay it out) with strict settings, and the quick start is run as
+// written, from the repository root, on the committed fixtures.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { manifest } from "../support/fixtures.js";
+import { buildPackage, consumerProject, REPO, spawn } from "./consumer.js";
+
+interface Block {
+  /** 1-based line of the block's first code line in README.md. */
+  readonly line: number;
+  readonly code: string;
+  /** The `## ` heading the block sits under. */
+  readonly section: string;
+}
+
+function readmeBlocks(): Block[] {
+  const lines = readFileSync(join(REPO, "README.md"), "utf8").split("\n");
+  const blocks: Block[] = [];
+  let section = "";
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    if (line.startsWith("## ")) section = line.slice(3).trim();
+    if (line.trim() !== "```ts") continue;
+    const start = i + 1;
+    let end = start;
+    while (end < lines.length && lines[end]!.trim() !== "```") end += 1;
+    blocks.push({ line: start + 1, code: `${lines.slice(start, end).join("\n")}\n`, section });
+    i = end;
+  }
+  return blocks;
+}
+
+const blocks = readmeBlocks();
+const fileOf = (block: Block) => `readme-line-${block.line}.ts`;
+
+/**
+ * The consumer's compiler settings: as strict as the repository's own, and stricter in one way:
+ * the package's own .d.ts files are checked too (skipLibCheck off). "DOM" is in `lib` because
+ * the path validator's results expose @peculiar/x509's X509Certificate, whose types use the
+ * WebCrypto names (CryptoKey, BufferSource) that TypeScript declares only there.
+ */
+const tsconfig = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    lib: ["ES2022", "DOM"],
+    types: ["node"],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    exactOptionalPropertyTypes: true,
+    noImplicitOverride: true,
+    noFallthroughCasesInSwitch: true,
+    verbatimModuleSyntax: true,
+    isolatedModules: true,
+    skipLibCheck: false,
+    outDir: "out",
+    rootDir: "blocks",
+  },
+  include: ["blocks/*.ts"],
+};
+
+let packageDir = "";
+let withoutPeer = "";
+let withPeer = "";
+let consumer = "";
+let compiled: { code: number; stdout: string; stderr: string } = {
+  code: -1,
+  stdout: "",
+  stderr: "",
+};
+
+beforeAll(async () => {
+  packageDir = await buildPackage();
+  consumer = consumerProject(packageDir, ["@types/node", "undici-types", "ldapts"]);
+  mkdirSync(join(consumer, "blocks"));
+  for (const block of blocks) writeFileSync(join(consumer, "blocks", fileOf(block)), block.code);
+  writeFileSync(join(consumer, "tsconfig.json"), JSON.stringify(tsconfig, null, 2));
+  const tsc = join(REPO, "node_modules", "typescript", "bin", "tsc");
+  compiled = await spawn(process.execPath, [tsc, "-p", "tsconfig.json", "--pretty", "false"], {
+    cwd: consumer,
+  });
+}, 300_000);
+
+afterAll(() => {
+  for (const dir of [packageDir && dirname(packageDir), consumer, withoutPeer, withPeer]) {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe("README.md", () => {
+  it("has TypeScript blocks, the quick start among them", () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(5);
+    expect(blocks.some((block) => block.section === "Quick start")).toBe(true);
+  });
+
+  it("every ```ts block compiles against the built package (strict, NodeNext)", () => {
+    // tsc names each block's file after its README line, so a failure points at the block.
+    expect(`${compiled.stdout}${compiled.stderr}`.trim()).toBe("");
+    expect(compiled.code).toBe(0);
+  });
+
+  it.each(blocks.map((block) => [block.line, block.section] as const))(
+    "the block at README line %i (%s) imports what it uses from the package",
+    (line) => {
+      const block = blocks.find((b) => b.line === line)!;
+      // A block without imports only compiles by accident; copy-pasted, it would not.
+      expect(block.code).toMatch(/^import\b/m);
+      expect(block.code).toMatch(/ from "exchange-anonymous-tls(\/ldap)?";$/m);
+      expect(block.code).not.toMatch(/…/);
+    },
+  );
+
+  it("the quick start runs as written on the fixtures: self-signed is used, leaf-rsa is best, 1037 (R12, R15, A1)", async () => {
+    const quickStart = blocks.find((block) => block.section === "Quick start")!;
+    // tsc emits every block even when another one has a type error (reported above).
+    // From the repository root, where its fixture paths lead, with the wall clock as `now`:
+    // the fixtures are valid until 2055, so the answer is the one the tests get at NOW.
+    const ran = await spawn(
+      process.execPath,
+      [join(consumer, "out", fileOf(quickStart).replace(/\.ts$/, ".js"))],
+      { cwd: REPO, env: { ...process.env, NO_COLOR: "1" } },
+    );
+    expect(ran.code).toBe(0);
+    // onEvent, as the quick start wires it, writes each event to stderr.
+    expect(ran.stderr).toMatch(/^event 1037: /m);
+    const used = manifest.certificates["self-signed"]!.thumbprint;
+    const best = manifest.certificates["leaf-rsa"]!.thumbprint;
+    expect(ran.stdout).toContain(`Certificate ${used} is used`);
+    expect(ran.stdout).toContain(`the best candidate is ${best}`);
+    expect(ran.stdout).toContain("1037");
+    expect(ran.stdout).not.toContain("12015");
+  });
+});
+
+// ldapts is an optional peer dependency of `exchange-anonymous-tls/ldap`. Installed without it, the
+// entry point must say which package to install (and carry a stable code), not fail with Node's
+// bare ERR_MODULE_NOT_FOUND; the core entry point must not need it at all. Checked on the BUILT
+// package in a consumer project whose node_modules holds the package and its dependencies only.
+beforeAll(() => {
+  withoutPeer = consumerProject(packageDir, []);
+  withPeer = consumerProject(packageDir, ["ldapts"]);
+  const probe = `
+try {
+  const ldap = await import("exchange-anonymous-tls/ldap");
+  console.log(JSON.stringify({ ok: true, type: typeof ldap.LdapDirectory }));
+} catch (error) {
+  console.log(JSON.stringify({ ok: false, code: error.code, message: error.message, cause: error.cause?.code }));
+}
+const core = await import("exchange-anonymous-tls");
+console.log(JSON.stringify({ core: typeof core.selectOutboundAnonymousTlsCert }));
+`;
+  for (const dir of [withoutPeer, withPeer]) writeFileSync(join(dir, "probe.mjs"), probe);
+});
+
+async function probe(dir: string): Promise<unknown[]> {
+  const ran = await spawn(process.execPath, ["probe.mjs"], { cwd: dir });
+  expect(ran.stderr).toBe("");
+  expect(ran.code).toBe(0);
+  return ran.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as unknown);
+}
+
+describe("exchange-anonymous-tls/ldap and its optional peer ldapts", () => {
+  it("without ldapts: importing /ldap throws ERR_MISSING_PEER_DEPENDENCY naming ldapts; the core still loads", async () => {
+    const [ldap, core] = await probe(withoutPeer);
+    expect(ldap).toMatchObject({
+      ok: false,
+      code: "ERR_MISSING_PEER_DEPENDENCY",
+      cause: "ERR_MODULE_NOT_FOUND",
+    });
+    expect((ldap as { message: string }).message).toContain("npm install ldapts@8");
+    expect(core).toEqual({ core: "function" });
+  });
+
+  it("with ldapts: /ldap exports the LdapDirectory class", async () => {
+    const [ldap, core] = await probe(withPeer);
+    expect(ldap).toEqual({ ok: true, type: "function" });
+    expect(core).toEqual({ core: "function" });
+  });
+});
