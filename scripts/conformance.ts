@@ -1,6 +1,9 @@
-// npm run conformance -- [limbo.json] [--pkits=DIR] [--verbose]
+// npm run conformance -- [limbo.json] [--pkits=DIR] [--no-revocation] [--verbose]
 // Runs NIST PKITS (test/conformance/pkits) and then the x509-limbo corpus
-// (test/conformance/limbo) through the path validator. For PKITS it prints a per-section table
+// (test/conformance/limbo) through the path validator. PKITS runs with the CRL revocation
+// checker (A21) in hard mode, each test's CRLs and certificates handed to it, as PKITS assumes
+// revocation checking throughout; --no-revocation runs without one, leaving the revocation
+// tests not counted. For PKITS it prints a per-section table
 // (passed, failed, not counted) and every test that failed, accepted an invalid path, or was
 // not counted for a reason other than revocation; for limbo, per namespace, every case that did
 // not pass (and why) and every skipped case. Last comes one line "N passed, M failed, K
@@ -19,6 +22,7 @@ import {
   runPkits,
   summarizePkits,
 } from "../src/lib/path/pkits.js";
+import { createCrlRevocationChecker } from "../src/lib/revocation/checker.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DEFAULT_CORPUS = join(root, "test", "conformance", "limbo", "x509-limbo-ddc40b4.limbo.json");
@@ -101,10 +105,18 @@ async function main(): Promise<void> {
   const pkitsDir = resolve(pkitsArg?.slice("--pkits=".length) ?? DEFAULT_PKITS);
   const corpusPath = resolve(args.find((arg) => !arg.startsWith("--")) ?? DEFAULT_CORPUS);
 
-  // No revocation checker is wired yet (A21): the revocation tests are reported, not counted.
-  const pkits = await runPkits(pkitsFiles(pkitsDir));
+  const revocation = !args.includes("--no-revocation");
+  const pkits = await runPkits(
+    pkitsFiles(pkitsDir),
+    revocation
+      ? {
+          makeRevocationChecker: (crls, certificates) =>
+            createCrlRevocationChecker({ crls, certificates, mode: "hard" }),
+        }
+      : {},
+  );
   console.log(
-    `NIST PKITS: ${pkitsDir} (${PKITS_TESTS.length} tests at ${PKITS_TIME.toISOString()}, no revocation checker)`,
+    `NIST PKITS: ${pkitsDir} (${PKITS_TESTS.length} tests at ${PKITS_TIME.toISOString()}, ${revocation ? "CRL revocation checker, hard mode" : "no revocation checker"})`,
   );
   for (const line of pkitsReport(pkits, verbose)) console.log(line);
 

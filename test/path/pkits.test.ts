@@ -1,13 +1,16 @@
 // NIST PKITS (test/conformance/pkits) through the path validator: one test per PKITS test, by
 // section, asserting the PDF's expected validity and user-constrained policy set (A3, A13, A17,
-// A19, A20; RFC 5280 §6.1). Separately and strictly, the security invariant: no path PKITS calls
-// invalid is ever accepted, whatever PKITS_EXPECTED_FAILURES says.
+// A19, A20; RFC 5280 §6.1), with the CRL revocation checker in hard mode (A21: PKITS assumes
+// revocation checking throughout). Separately and strictly, the security invariant: no path
+// PKITS calls invalid is ever accepted, with the checker or without it (where the revocation
+// tests are not run), whatever PKITS_EXPECTED_FAILURES says.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { beforeAll, describe, expect, it } from "vitest";
 
+import type { ParsedCertificate } from "../../src/lib/certificate.js";
 import {
   expectedPolicies,
   needsRevocation,
@@ -29,12 +32,20 @@ import {
   UNSUPPORTED,
 } from "../../src/lib/path/pkits.js";
 import type { RevocationChecker } from "../../src/lib/path/validator.js";
+import { createCrlRevocationChecker } from "../../src/lib/revocation/checker.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "conformance", "pkits");
 const read = (path: string) => (existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined);
 const FILES: PkitsFiles = {
   certificate: (name) => read(join(DIR, "certs", `${name}.crt`)),
   crl: (name) => read(join(DIR, "crls", `${name}.crl`)),
+};
+
+const CRL_CHECKER = {
+  makeRevocationChecker: (
+    crls: readonly Uint8Array[],
+    certificates: readonly ParsedCertificate[],
+  ) => createCrlRevocationChecker({ crls, certificates, mode: "hard" }),
 };
 
 function find(key: string): PkitsTestcase {
@@ -101,22 +112,36 @@ describe("PKITS table (transcribed from Chromium's pkits_testcases-inl.h)", () =
 });
 
 let results: readonly PkitsResult[] = [];
+let pathOnly: readonly PkitsResult[] = [];
 const byKey = new Map<string, PkitsResult>();
+
+function acceptedInvalid(run: readonly PkitsResult[], label: string): string[] {
+  const accepted = run
+    .filter((result) => result.acceptedInvalid)
+    .map((result) => `${result.key} ${result.testcase.name}: ${result.detail}`);
+  if (accepted.length > 0) {
+    console.warn(`\n*** PKITS (${label}): invalid paths ACCEPTED:\n  ${accepted.join("\n  ")}\n`);
+  }
+  return accepted;
+}
 
 describe("NIST PKITS", () => {
   beforeAll(async () => {
-    results = await runPkits(FILES);
+    results = await runPkits(FILES, CRL_CHECKER);
+    pathOnly = await runPkits(FILES);
     for (const result of results) byKey.set(result.key, result);
   });
 
-  it("accepts no path that PKITS calls invalid (security invariant)", () => {
-    const accepted = results
-      .filter((result) => result.acceptedInvalid)
-      .map((result) => `${result.key} ${result.testcase.name}: ${result.detail}`);
-    if (accepted.length > 0) {
-      console.warn(`\n*** PKITS: invalid paths ACCEPTED:\n  ${accepted.join("\n  ")}\n`);
-    }
-    expect(accepted).toEqual([]);
+  it("accepts no path that PKITS calls invalid, with the CRL checker (security invariant)", () => {
+    expect(acceptedInvalid(results, "CRL checker")).toEqual([]);
+  });
+
+  it("accepts no path that PKITS calls invalid, without a checker (security invariant)", () => {
+    expect(acceptedInvalid(pathOnly, "no checker")).toEqual([]);
+    // Without a checker exactly the revocation tests are set aside, and nothing else.
+    const setAside = pathOnly.filter((r) => r.notCounted === "revocation").map((r) => r.key);
+    expect(setAside).toEqual(PKITS_TESTS.filter(needsRevocation).map(pkitsKey));
+    expect(setAside).toHaveLength(71);
   });
 
   it("prints the per-section table", () => {
@@ -135,10 +160,6 @@ describe("NIST PKITS", () => {
       for (const testcase of PKITS_TESTS.filter((t) => pkitsSection(t.id) === section)) {
         const key = pkitsKey(testcase);
         const label = `${key} ${testcase.name} (${testcase.valid ? "valid" : "invalid"})`;
-        if (needsRevocation(testcase)) {
-          it.skip(`${label}: not counted (revocation, no checker)`, () => {});
-          continue;
-        }
         const unsupported = UNSUPPORTED[testcase.id];
         if (unsupported !== undefined) {
           // Not counted, but an invalid path must still be rejected.

@@ -573,10 +573,15 @@ export interface PkitsFiles {
 
 export interface PkitsRunOptions {
   /**
-   * Builds a revocation checker from a test's CRLs (DER, in the table's order). Without it the
-   * revocation tests are not counted (REVOCATION_SECTIONS, REVOCATION_DEPENDENT).
+   * Builds a revocation checker from a test's CRLs (DER, in the table's order) and its parsed
+   * certificates (trust anchor first, then the pool: a CRL may be signed by a certificate that
+   * is not on the path). Without it the revocation tests are not counted (REVOCATION_SECTIONS,
+   * REVOCATION_DEPENDENT).
    */
-  readonly makeRevocationChecker?: (crls: readonly Uint8Array[]) => RevocationChecker;
+  readonly makeRevocationChecker?: (
+    crls: readonly Uint8Array[],
+    certificates: readonly ParsedCertificate[],
+  ) => RevocationChecker;
   /** Default "rfc5280". */
   readonly profile?: ValidationProfile;
   /** Default PKITS_TIME. */
@@ -749,7 +754,12 @@ async function evaluate(
       initialAnyPolicyInhibit: testcase.initialAnyPolicyInhibit === true,
       ...(options.makeRevocationChecker === undefined
         ? {}
-        : { revocationChecker: options.makeRevocationChecker(crls) }),
+        : {
+            revocationChecker: options.makeRevocationChecker(crls, [
+              anchor.certificate,
+              ...intermediates,
+            ]),
+          }),
     });
     // No host name and no IP address: PKITS is not TLS. SAN only: a CN is not a host name
     // outside TLS, so it must not meet dNSName constraints (RFC 5280 §4.2.1.10).
