@@ -1,9 +1,9 @@
-// npm run conformance -- [limbo.json] [--pkits=DIR] [--no-revocation] [--verbose]
+// npm run conformance -- [limbo.json] [--pkits=DIR] [--no-revocation] [--strict] [--verbose]
 // Runs NIST PKITS (test/conformance/pkits) and then the x509-limbo corpus
 // (test/conformance/limbo) through the path validator. PKITS runs with the CRL revocation
 // checker (A21) in hard mode, each test's CRLs and certificates handed to it, as PKITS assumes
 // revocation checking throughout; --no-revocation runs without one, leaving the revocation
-// tests not counted. For PKITS it prints a per-section table
+// tests not counted; --strict uses the "strict" profile for PKITS. For PKITS it prints a per-section table
 // (passed, failed, not counted) and every test that failed, accepted an invalid path, or was
 // not counted for a reason other than revocation; for limbo, per namespace, every case that did
 // not pass (and why) and every skipped case. Last comes one line "N passed, M failed, K
@@ -106,17 +106,18 @@ async function main(): Promise<void> {
   const corpusPath = resolve(args.find((arg) => !arg.startsWith("--")) ?? DEFAULT_CORPUS);
 
   const revocation = !args.includes("--no-revocation");
-  const pkits = await runPkits(
-    pkitsFiles(pkitsDir),
-    revocation
+  const profile = args.includes("--strict") ? "strict" : "rfc5280";
+  const pkits = await runPkits(pkitsFiles(pkitsDir), {
+    profile,
+    ...(revocation
       ? {
           makeRevocationChecker: (crls, certificates) =>
             createCrlRevocationChecker({ crls, certificates, mode: "hard" }),
         }
-      : {},
-  );
+      : {}),
+  });
   console.log(
-    `NIST PKITS: ${pkitsDir} (${PKITS_TESTS.length} tests at ${PKITS_TIME.toISOString()}, ${revocation ? "CRL revocation checker, hard mode" : "no revocation checker"})`,
+    `NIST PKITS: ${pkitsDir} (${PKITS_TESTS.length} tests at ${PKITS_TIME.toISOString()}, profile ${profile}, ${revocation ? "CRL revocation checker, hard mode" : "no revocation checker"})`,
   );
   for (const line of pkitsReport(pkits, verbose)) console.log(line);
 

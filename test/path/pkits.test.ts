@@ -182,6 +182,19 @@ describe("NIST PKITS", () => {
   }
 });
 
+describe("PKITS under the strict profile (A3: OpenSSL's -x509_strict encoding rules)", () => {
+  it("accepts no invalid path and rejects only the two valid tests that break DER/RFC 5280 MUSTs", async () => {
+    const strict = await runPkits(FILES, { ...CRL_CHECKER, profile: "strict" });
+    expect(acceptedInvalid(strict, "strict")).toEqual([]);
+    // 4.2.4: a GeneralizedTime notBefore before 2050 (RFC 5280 §4.1.2.5 says UTCTime);
+    // 4.6.4: a CA whose basicConstraints is not critical (RFC 5280 §4.2.1.9 MUST).
+    expect(strict.filter((r) => r.outcome === "failed").map((r) => r.key)).toEqual([
+      "4.2.4",
+      "4.6.4",
+    ]);
+  });
+});
+
 describe("PKITS harness", () => {
   it("fails a test whose validity does not match, and flags an accepted invalid path", async () => {
     const result = await runPkitsTest({ ...find("4.1.1"), valid: false }, FILES, {
