@@ -136,6 +136,8 @@ export interface ChainOptions {
   readonly critical?: boolean;
   /** The anchor's own policy extensions (never processed: RFC 5280 §6.1). */
   readonly anchor?: PolicySpec;
+  /** The leaf gets its issuer's name (a self-issued certificate n). */
+  readonly leafSelfIssued?: boolean;
 }
 
 function extensionsOf(spec: PolicySpec, critical: boolean) {
@@ -190,8 +192,10 @@ export async function policyChain(
     );
     issuer = node;
   }
-  const end = await leaf({ name: `${id.toLowerCase()}.leaf.test`, key: "p256-6" }, issuer, {
+  const leafName = options.leafSelfIssued === true ? issuer.name : `${id.toLowerCase()}.leaf.test`;
+  const end = await leaf({ name: leafName, key: "p256-6" }, issuer, {
     extraExtensions: extensionsOf(leafSpec, critical),
+    aki: true,
   });
   return {
     anchor,
@@ -245,7 +249,8 @@ export function opensslPolicyVerify(
       "verify",
       "-policy_check",
       "-policy_print",
-      ...(inputs.initialPolicySet ?? []).flatMap((policy) => ["-policy", policy]),
+      // Without -policy OpenSSL has an empty user set (not any-policy): name the default.
+      ...(inputs.initialPolicySet ?? [ANY]).flatMap((policy) => ["-policy", policy]),
       ...(inputs.initialExplicitPolicy === true ? ["-explicit_policy"] : []),
       ...(inputs.initialPolicyMappingInhibit === true ? ["-inhibit_map"] : []),
       ...(inputs.initialAnyPolicyInhibit === true ? ["-inhibit_any"] : []),
