@@ -415,6 +415,15 @@ function indexEntries(
     if (entry.tag !== 0x30) throw new CrlError("asn1-schema", "a CRL entry is not a SEQUENCE");
     const serial = expect(readTlv(der, entry.contentStart, entry.end), 0x02, "userCertificate");
     if (serial.end === serial.contentStart) throw new DerError("empty INTEGER");
+    // X.690 §8.3.2: a minimal INTEGER (as OpenSSL requires, and as a certificate's serial is
+    // written): otherwise the same number could be listed under a key no certificate has.
+    if (serial.end - serial.contentStart > 1) {
+      const first = der[serial.contentStart]!;
+      const second = der[serial.contentStart + 1]!;
+      if ((first === 0 && second < 0x80) || (first === 0xff && second >= 0x80)) {
+        throw new DerError("a serial number INTEGER is not minimally encoded");
+      }
+    }
     const date = readTlv(der, serial.end, entry.end);
     if (date.tag !== 0x17 && date.tag !== 0x18) {
       throw new CrlError("asn1-schema", "revocationDate is not a Time");
@@ -444,19 +453,22 @@ function indexEntries(
         }
       }
     }
-    const serialHex = Buffer.from(
-      der.buffer,
-      der.byteOffset + serial.contentStart,
-      serial.end - serial.contentStart,
-    )
-      .toString("hex")
-      .toUpperCase();
+    const serialHex = upperHex(der, serial.contentStart, serial.end);
     for (const issuerKey of issuerKeys) {
       const key = issuerKey === crlIssuerKey ? serialHex : `${issuerKey}|${serialHex}`;
       if (!index.has(key)) index.set(key, entry.start);
     }
   }
   return index;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, "0"));
+
+/** Upper-case hex of der[start, end): a table walk, cheaper than a Buffer per entry. */
+function upperHex(der: Uint8Array, start: number, end: number): string {
+  let text = "";
+  for (let i = start; i < end; i++) text += HEX[der[i]!];
+  return text;
 }
 
 /** The directoryName keys of a GeneralNames value (certificateIssuer). */
