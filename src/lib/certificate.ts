@@ -552,8 +552,8 @@ function checkAny(w: Walk, tlv: BerTlv): void {
       case 0x03: // BIT STRING
         bitStringContent(der, next);
         break;
-      case 0x05: // NULL
-        ok = length === 0;
+      case 0x05: // NULL; OpenSSL and Node refuse one with a BER length
+        ok = length === 0 && !next.ber;
         break;
       case 0x06: // OBJECT IDENTIFIER
         readOid(der, next);

@@ -111,13 +111,23 @@ describe("store contents: bytes that are not a certificate", () => {
     }
   });
 
-  it("parse: the DER with bytes appended is excluded (der-trailing-data)", async () => {
-    const result = await withJunk([
-      asEntry(Uint8Array.from([...D.der, 0x00])),
-      asEntry(Uint8Array.from([...D.der, ...D.der])),
-    ]);
-    expectUnreadable(verdictAt(result, 0), "der-trailing-data");
-    expectUnreadable(verdictAt(result, 1), "der-trailing-data");
+  it("A18: the DER with bytes appended is read as the certificate it holds, bytes after it ignored", async () => {
+    // OpenSSL and Node read a DER file with bytes after the certificate; the thumbprint is that
+    // of the certificate's own encoding, so these are two more copies of D (A9: duplicates).
+    const appended = [Uint8Array.from([...D.der, 0x00]), Uint8Array.from([...D.der, ...D.der])];
+    for (const der of appended) {
+      const parsed = parseCertificate(der);
+      expect(parsed.thumbprint).toBe(D.thumbprint);
+      expect(parsed.encodingFaults).toEqual(["trailing-data"]);
+      expect(Buffer.from(parsed.der)).toEqual(Buffer.from(D.der));
+    }
+    const result = await select([...appended.map(asEntry), ...goodEntries()]);
+    expect(result).toMatchObject({ outcome: "selected", thumbprint: D.thumbprint });
+    for (const index of [0, 1]) {
+      const verdict = verdictAt(result, index);
+      expect(verdict.status).not.toBe("unreadable");
+      expect(verdict.status !== "unreadable" && verdict.thumbprint).toBe(D.thumbprint);
+    }
   });
 
   it("parse: 400 seeded random byte strings (some with a SEQUENCE header) are excluded", async () => {
