@@ -389,7 +389,7 @@ async function main(): Promise<void> {
     };
   }
 
-  // The directory attribute in its three forms (SPEC "The directory attribute"), for self-signed.
+  // The directory attribute in its three forms (docs/rules.md, "Values"), for self-signed.
   const directoryCert = ders["self-signed"]!;
   const thumbprint = thumbprintOf(directoryCert);
   const pasted = `\u200e${thumbprint.toLowerCase().replace(/(..)/g, "$1 ").trim()}`;
