@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 
 import type { ParsedCertificate } from "../../src/lib/certificate.js";
+import { createCrlRevocationChecker, prepareCrls } from "../../src/lib/revocation/checker.js";
 import { parseCrl } from "../../src/lib/revocation/crl.js";
 import { validateCertificatePath } from "../../src/validate-path.js";
 import { cn, days, intermediate, leaf, NOW, root } from "../support/chains.js";
@@ -374,6 +375,27 @@ describe("A21: inputs", () => {
       [0, "der-malformed"],
       [1, "empty"],
     ]);
+  });
+
+  it("A21: a CRL is copied when read: changing the caller's buffer later changes nothing", async () => {
+    const bytes = crlOf(CA, { entries: [{ serial: leafCert.serialNumber }] });
+    const set = prepareCrls([bytes]);
+    bytes.fill(0);
+    const checker = createCrlRevocationChecker({ crls: set, certificates: [rootCert, caCert] });
+    const result = await checker([leafCert, caCert, rootCert], NOW);
+    expect(result.failure?.code).toBe("revoked");
+  });
+
+  it("A21: the first of two entries for one serial number counts", () => {
+    const parsed = parseCrl(
+      crlOf(CA, {
+        entries: [
+          { serial: "0A", reason: REASON.keyCompromise },
+          { serial: "0A", reason: REASON.superseded },
+        ],
+      }),
+    );
+    expect(parsed.ok && parsed.crl.lookup("0A", parsed.crl.issuerKey)?.reasonCode).toBe(1);
   });
 
   it("misuse: a CRL that is neither bytes nor text rejects with TypeError", async () => {

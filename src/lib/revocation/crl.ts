@@ -181,7 +181,9 @@ const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
  * file). Linear scan with indexOf. A wrong input type is misuse: TypeError.
  */
 export function parseCrlInput(input: CertificateRevocationListInput): CrlParse[] {
-  if (input instanceof Uint8Array) return [parseCrl(input)];
+  // Our own copy: entries are decoded lazily, at look-up time, from these bytes (after the
+  // signature was checked), so a caller who reuses its buffer must not change a parsed CRL.
+  if (input instanceof Uint8Array) return [parseCrl(new Uint8Array(input))];
   if (typeof input !== "string") {
     throw new TypeError("a CRL must be DER bytes (Uint8Array) or PEM text (string)");
   }
