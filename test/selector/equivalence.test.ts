@@ -2,6 +2,13 @@
 // validity boundaries to the millisecond) and store changes between sessions, the prepared
 // selector returns exactly what the plain functions return: outcome, thumbprints, events (and
 // onEvent calls), trace, certificate verdicts, chain: the whole Selection.
+//
+// Issue 18 added: concurrent sessions; stores that throw, reject, list a non-array or hang, and
+// directories that reject or hang (until the session's signal fires); leaves, intermediates and
+// anchors with inverted, equal and one-millisecond validity periods, and time walks across every
+// validity boundary of a scenario, forward and backward; onEvent handlers that throw or write
+// into their events; callers that change their options after the call and write into their
+// results. Both results must also be frozen all the way down and own their bytes.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -101,7 +108,85 @@ const FORGED: Record<string, CertSpec> = {
     key: "p384-2",
     corruptSignature: true,
   },
+  ...oddChain(),
 };
+
+/**
+ * A chain whose every level comes in four validity shapes (issue 18): a normal period, an
+ * inverted one (notBefore after notAfter), an empty one (notBefore = notAfter) and one
+ * millisecond long, with boundaries near NOW at different offsets per level, so that sessions
+ * and walks cross them. Variants of a level share its name and key, so any of them can chain.
+ */
+function oddChain(): Record<string, CertSpec> {
+  const ODD_ROOT = [
+    ["O", "Contoso Odd PKI"],
+    ["CN", "Contoso Odd Root"],
+  ] as const;
+  const ODD_CA = [
+    ["O", "Contoso Odd PKI"],
+    ["CN", "Contoso Odd Issuing CA"],
+  ] as const;
+  const CA = { basicConstraints: { ca: true }, keyUsage: ["keyCertSign", "cRLSign"] } as const;
+  const shapes = (offset: number) => ({
+    "": { notBefore: at(-200 * DAY), notAfter: at(200 * DAY) },
+    "-inverted": { notBefore: at(offset + 2 * DAY), notAfter: at(offset - 2 * DAY) },
+    "-equal": { notBefore: at(offset), notAfter: at(offset) },
+    "-1ms": { notBefore: at(offset - HOUR), notAfter: at(offset - HOUR + 1) },
+  });
+  const specs: Record<string, CertSpec> = {};
+  let serial = 0x7000;
+  for (const [suffix, window] of Object.entries(shapes(3 * HOUR))) {
+    specs[`odd-root${suffix}`] = {
+      serial: ++serial,
+      subject: ODD_ROOT,
+      key: "p384-2",
+      ...CA,
+      ...window,
+    };
+  }
+  for (const [suffix, window] of Object.entries(shapes(7 * HOUR))) {
+    specs[`odd-ca${suffix}`] = {
+      serial: ++serial,
+      subject: ODD_CA,
+      issuer: ODD_ROOT,
+      key: "rsa-6",
+      signer: "p384-2",
+      ...CA,
+      ...window,
+    };
+  }
+  for (const [suffix, window] of Object.entries(shapes(-5 * HOUR))) {
+    specs[`odd-leaf${suffix}`] = {
+      serial: ++serial,
+      subject: [["CN", "mail.contoso.com"]],
+      issuer: ODD_CA,
+      key: "p256-2",
+      signer: "rsa-6",
+      ...LEAF,
+      ...window,
+    };
+  }
+  return specs;
+}
+
+const ANCHORS = [
+  "root-rsa",
+  "root-ec",
+  "root-other",
+  "odd-root",
+  "odd-root-inverted",
+  "odd-root-equal",
+  "odd-root-1ms",
+] as const;
+const INTERMEDIATES = [
+  "inter-rsa",
+  "inter-ec",
+  "inter-expired",
+  "odd-ca",
+  "odd-ca-inverted",
+  "odd-ca-equal",
+  "odd-ca-1ms",
+] as const;
 
 let sources: Source[] = [];
 let boundaries: number[] = [];
@@ -183,6 +268,8 @@ const directorySpec = fc.oneof(
         "empty" as const,
         "garbage" as const,
         "throws" as const,
+        "rejects" as const,
+        "hangs" as const,
         "arraybuffer" as const,
       ),
       source: fc.constant(0),
@@ -251,9 +338,29 @@ const VARIED = [
   "phase",
 ] as const;
 
+/** How `list()` answers for a session (A16); a hanging one is cut short by the signal. */
+const storeModeSpec = fc.constantFrom(
+  ...Array(16).fill("lists" as const),
+  "throws" as const,
+  "rejects" as const,
+  "not-array" as const,
+  "hangs" as const,
+);
+
+/** What the session's onEvent does with each event, besides recording it. */
+const handlerSpec = fc.constantFrom(
+  ...Array(4).fill("records" as const),
+  "throws" as const,
+  "writes" as const,
+);
+
 /** Sessions pick from a small palette, so that decisions repeat and get replayed. */
 const sessionSpec = fc.record({
   change: fc.constantFrom(...Array(8).fill("same"), "copy", "new", "mutate"),
+  storeMode: storeModeSpec,
+  handler: handlerSpec,
+  /** The caller changes its options after the call and writes into its result. */
+  meddles: fc.boolean(),
   store: storeSpec,
   config: INDEX,
   directory: INDEX,
@@ -271,8 +378,10 @@ function palette<T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T[]> {
 }
 
 const scenarioSpec = fc.record({
-  anchors: fc.subarray(["root-rsa", "root-ec", "root-other"]),
-  intermediates: fc.subarray(["inter-rsa", "inter-ec", "inter-expired"]),
+  anchors: fc.subarray([...ANCHORS]),
+  intermediates: fc.subarray([...INTERMEDIATES]),
+  /** Sessions started together, before any of them is awaited. */
+  concurrency: fc.constantFrom(1, 1, 2, 4),
   detectInPlaceChanges: fc.constantFrom(false, false, false, true),
   initial: storeSpec,
   configs: fc
@@ -297,7 +406,8 @@ type TimeSpec = Scenario["times"][number];
 type EntrySpec = typeof entrySpec extends fc.Arbitrary<infer T> ? T : never;
 type DirectorySpec = typeof directorySpec extends fc.Arbitrary<infer T> ? T : never;
 
-function source(i: number): Source {
+function source(i: number | string): Source {
+  if (typeof i === "string") return sources.find((s) => s.name === i)!;
   return sources[i % sources.length]!;
 }
 
@@ -368,26 +478,57 @@ function makeDirectory(spec: DirectorySpec): Directory {
       case "garbage":
         return "not a thumbprint";
       case "throws":
+      case "rejects":
+      case "hangs":
         return undefined;
     }
   })();
   return {
-    async readInternalTransportCertificate() {
+    readInternalTransportCertificate() {
       if (spec.kind === "throws") throw new Error("LDAP server unavailable");
+      if (spec.kind === "rejects") return Promise.reject(new Error("LDAP timeout"));
+      if (spec.kind === "hangs") return new Promise<never>(() => {});
       // A directory may hand back an ArrayBuffer although the type does not say so.
-      return (value ?? null) as DirectoryValue;
+      return Promise.resolve((value ?? null) as DirectoryValue);
     },
   };
 }
 
-function sessionOptions(config: ConfigSpec, directory: DirectorySpec, now: Date) {
+/** The reason every session's signal gives when it fires (one object: causes compare equal). */
+const DEADLINE = new Error("session deadline");
+/** Longer than any read that answers takes (microtasks), short enough for hanging ones. */
+const DEADLINE_MS = 15;
+
+type Handler = Scenario["sessions"][number]["handler"];
+
+function sessionOptions(
+  config: ConfigSpec,
+  directory: DirectorySpec,
+  now: Date,
+  handler: Handler = "records",
+) {
   const events: ExchangeEvent[] = [];
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(DEADLINE), DEADLINE_MS);
   const common = {
     directory: makeDirectory(directory),
-    now,
+    // The caller's own objects (a copy of the spec's), which a meddling caller changes later.
+    now: new Date(now.getTime()),
     phase: config.phase,
-    onEvent: (event: ExchangeEvent) => events.push(event),
-    ...(config.expiryWarning === undefined ? {} : { expiryWarning: config.expiryWarning }),
+    signal: controller.signal,
+    onEvent: (event: ExchangeEvent) => {
+      events.push(event);
+      if (handler === "throws") throw new Error("event log unavailable");
+      if (handler === "writes") {
+        // Frozen, so in this (strict) module each write throws a TypeError: the selection must
+        // not notice.
+        (event as { message: string }).message = "rewritten";
+        (event.data as { thumbprint?: string }).thumbprint = "0".repeat(40);
+      }
+    },
+    ...(config.expiryWarning === undefined
+      ? {}
+      : { expiryWarning: { days: config.expiryWarning.days as number } }),
   };
   if (config.direction === "inbound") {
     return {
@@ -402,14 +543,67 @@ function sessionOptions(config: ConfigSpec, directory: DirectorySpec, now: Date)
       role: config.role,
       sendConnector: {
         smartHostAuthMechanism: config.mechanism,
-        addressSpaces: config.addressSpaces,
+        addressSpaces: [...config.addressSpaces],
       },
       ...(config.deliveryType === undefined ? {} : { deliveryType: config.deliveryType }),
-      server: config.cluster ? { ...SERVER, clusterName: CLUSTER_NAME } : SERVER,
+      server: config.cluster ? { ...SERVER, clusterName: CLUSTER_NAME } : { ...SERVER },
       wildcardNames: config.wildcardNames,
       onThumbprintMismatch: config.policy,
     },
   };
+}
+
+type Options = ReturnType<typeof sessionOptions>;
+
+/** A caller that changes everything it passed, right after the call (issue 18). */
+function meddleWithOptions(options: Options): void {
+  const common = options.inbound ?? options.outbound!;
+  common.now.setTime(0);
+  if (common.expiryWarning !== undefined) common.expiryWarning.days = 100_000;
+  if (options.outbound !== undefined) {
+    options.outbound.sendConnector.smartHostAuthMechanism = "None";
+    options.outbound.sendConnector.addressSpaces.push("SMTP:*;1");
+    options.outbound.server.fqdn = "evil.example";
+  }
+}
+
+/** Paths of everything in `value` a caller could change (bytes and `cause` excepted). */
+function writable(value: unknown, path = "result"): string[] {
+  if (typeof value !== "object" || value === null || value instanceof Uint8Array) return [];
+  if (value instanceof Date) {
+    try {
+      value.setTime(0);
+      return [`${path} (a writable Date)`];
+    } catch {
+      return [];
+    }
+  }
+  const own = Object.isFrozen(value) ? [] : [path];
+  return [
+    ...own,
+    ...Object.entries(value).flatMap(([key, child]) =>
+      key === "cause" ? [] : writable(child, `${path}.${key}`),
+    ),
+  ];
+}
+
+function bytesOf(selection: Selection): Uint8Array[] {
+  if (selection.outcome !== "selected") return [];
+  const { certificate } = selection.entry;
+  return [...selection.chain, ...(certificate instanceof Uint8Array ? [certificate] : [])];
+}
+
+/** A caller that writes into everything it was given back (issue 18). */
+function meddleWithResult(selection: Selection): void {
+  for (const bytes of bytesOf(selection))
+    for (let i = 0; i < bytes.length; i += 5) bytes[i]! ^= 0xa5;
+  for (const attempt of [
+    () => (selection.events as ExchangeEvent[]).pop(),
+    () => (selection.certificates as unknown[]).push(null),
+    () => Object.assign(selection.trace[0]?.data ?? {}, { meddled: true }),
+  ]) {
+    expect(attempt).toThrow(TypeError);
+  }
 }
 
 function edges(s: Source): number[] {
@@ -417,7 +611,7 @@ function edges(s: Source): number[] {
 }
 
 function timeOf(spec: TimeSpec, jitter: number, pool: readonly string[]): Date {
-  const poolEdges = pool.flatMap((name) => edges(sources.find((s) => s.name === name)!));
+  const poolEdges = pool.flatMap((name) => edges(source(name)));
   const t =
     spec.kind === "near"
       ? NOW.getTime() + spec.offset
@@ -427,78 +621,180 @@ function timeOf(spec: TimeSpec, jitter: number, pool: readonly string[]): Date {
   return new Date(t + jitter);
 }
 
-/** Runs both and compares; returns the prepared result. */
-async function compare(
+interface Launched {
+  readonly options: Options;
+  readonly result: Promise<Selection>;
+}
+
+/** Starts a prepared session (not awaited: sessions of a batch run concurrently). */
+function launch(
+  prepared: ReturnType<typeof createSelector>,
   config: ConfigSpec,
   directory: DirectorySpec,
   now: Date,
+  handler: Handler,
+  meddles: boolean,
+): Launched {
+  const options = sessionOptions(config, directory, now, handler);
+  const result =
+    options.inbound !== undefined
+      ? prepared.selectInbound(options.inbound)
+      : prepared.selectOutbound(options.outbound!);
+  if (meddles) meddleWithOptions(options);
+  return { options, result };
+}
+
+/** The plain function for the same session, then the comparison; returns the prepared result. */
+async function compare(
+  launched: Launched,
+  config: ConfigSpec,
+  directory: DirectorySpec,
+  now: Date,
+  handler: Handler,
+  meddles: boolean,
   store: CertStore,
-  prepared: ReturnType<typeof createSelector>,
   pool: { trustAnchors: Uint8Array[]; intermediates: Uint8Array[] },
+  listed: readonly StoreEntry[],
 ): Promise<Selection> {
-  const mine = sessionOptions(config, directory, now);
-  const theirs = sessionOptions(config, directory, now);
-  let ours: Selection;
-  let plain: Selection;
-  if (mine.inbound !== undefined && theirs.inbound !== undefined) {
-    ours = await prepared.selectInbound(mine.inbound);
-    plain = await selectInboundAnonymousTlsCert({ ...theirs.inbound, store, ...pool });
-  } else {
-    ours = await prepared.selectOutbound(mine.outbound!);
-    plain = await selectOutboundAnonymousTlsCert({ ...theirs.outbound!, store, ...pool });
-  }
+  const theirs = sessionOptions(config, directory, now, handler);
+  const pending =
+    theirs.inbound !== undefined
+      ? selectInboundAnonymousTlsCert({ ...theirs.inbound, store, ...pool })
+      : selectOutboundAnonymousTlsCert({ ...theirs.outbound!, store, ...pool });
+  if (meddles) meddleWithOptions(theirs);
+  const plain = await pending;
+  const ours = await launched.result;
   expect(ours).toEqual(plain);
-  expect(mine.events).toEqual(theirs.events);
-  expect(mine.events).toEqual([...ours.events]);
+  expect(launched.options.events).toEqual(theirs.events);
+  expect(launched.options.events).toEqual([...ours.events]);
+  // Frozen all the way down, whichever step decided, and bytes no one else holds.
+  expect(writable(ours)).toEqual([]);
+  expect(writable(plain)).toEqual([]);
+  const held = [...bytesOf(ours), ...bytesOf(plain)];
+  const theirsToo = [
+    ...listed.flatMap((e) => {
+      try {
+        // Some junk entries throw when read.
+        return e.certificate instanceof Uint8Array ? [e.certificate] : [];
+      } catch {
+        return [];
+      }
+    }),
+    ...pool.trustAnchors,
+    ...pool.intermediates,
+  ];
+  for (const bytes of held) expect(theirsToo.some((b) => b.buffer === bytes.buffer)).toBe(false);
+  // Each result's bytes are views into one buffer of its own, side by side, never overlapping.
+  for (const result of [ours, plain]) {
+    let end = -1;
+    for (const bytes of bytesOf(result).sort((a, b) => a.byteOffset - b.byteOffset)) {
+      expect(bytes.byteOffset).toBeGreaterThan(end - 1);
+      end = bytes.byteOffset + bytes.byteLength;
+    }
+  }
+  const buffers = (s: Selection) => new Set(bytesOf(s).map((b) => b.buffer));
+  for (const buffer of buffers(ours)) expect(buffers(plain).has(buffer)).toBe(false);
+  if (meddles) {
+    meddleWithResult(ours);
+    meddleWithResult(plain);
+  }
   return ours;
 }
 
+/** A store whose `list()` answers as the current mode says (A16 faults included). */
+function faultyStore(state: { listed: StoreEntry[]; mode: StoreMode }): CertStore {
+  return {
+    list(): readonly StoreEntry[] | Promise<readonly StoreEntry[]> {
+      switch (state.mode) {
+        case "lists":
+          return state.listed;
+        case "throws":
+          throw new Error("access denied to LocalMachine\\My");
+        case "rejects":
+          return Promise.reject(new Error("store timeout"));
+        case "not-array":
+          return { length: 0 } as unknown as StoreEntry[];
+        default:
+          return new Promise<never>(() => {});
+      }
+    },
+  };
+}
+
+/** "hangs" is the default branch of faultyStore. */
+type StoreMode = Scenario["sessions"][number]["storeMode"];
+
 describe("the prepared selector answers exactly as the plain functions", () => {
-  it(`for random stores, configurations, times and store changes (${RUNS} runs)`, async () => {
+  it(`for random stores, configurations, times, store changes, faults, concurrent sessions and meddling callers (${RUNS} runs)`, async () => {
     let replayed = 0;
     let sessions = 0;
     await fc.assert(
       fc.asyncProperty(scenarioSpec, async (scenario) => {
-        let listed: StoreEntry[] = scenario.initial.map(makeEntry);
-        const store: CertStore = { list: () => listed };
+        const state: { listed: StoreEntry[]; mode: StoreMode } = {
+          listed: scenario.initial.map(makeEntry),
+          mode: "lists",
+        };
+        const store = faultyStore(state);
         const pool = {
-          trustAnchors: scenario.anchors.map((name) => fixture(name).der),
-          intermediates: scenario.intermediates.map((name) => fixture(name).der),
+          trustAnchors: scenario.anchors.map((name) => source(name).der),
+          intermediates: scenario.intermediates.map((name) => source(name).der),
         };
         const prepared = createSelector({
           store,
           ...pool,
           detectInPlaceChanges: scenario.detectInPlaceChanges,
         });
-        for (const session of scenario.sessions) {
-          switch (session.change) {
+        const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
+        for (let start = 0; start < scenario.sessions.length; start += scenario.concurrency) {
+          const batch = scenario.sessions.slice(start, start + scenario.concurrency);
+          // The store changes (and fails) between batches: every session of a batch, and the
+          // plain function after it, sees the same store.
+          const first = batch[0]!;
+          switch (first.change) {
             case "copy":
-              listed = [...listed];
+              state.listed = [...state.listed];
               break;
             case "new":
-              listed = session.store.map(makeEntry);
+              state.listed = first.store.map(makeEntry);
               break;
             case "mutate":
               // In place: only a selector told to expect it may see it (its documented contract).
               if (scenario.detectInPlaceChanges) {
-                listed.splice(0, 1, ...session.store.slice(0, 2).map(makeEntry));
+                state.listed.splice(0, 1, ...first.store.slice(0, 2).map(makeEntry));
               } else {
-                listed = session.store.map(makeEntry);
+                state.listed = first.store.map(makeEntry);
               }
               break;
           }
-          const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
-          await compare(
-            pick(scenario.configs, session.config),
-            resolveDirectory(pick(scenario.directories, session.directory), scenario.initial),
-            timeOf(pick(scenario.times, session.time), session.jitter, [
+          state.mode = first.storeMode;
+          const planned = batch.map((session) => ({
+            session,
+            config: pick(scenario.configs, session.config),
+            directory: resolveDirectory(
+              pick(scenario.directories, session.directory),
+              scenario.initial,
+            ),
+            now: timeOf(pick(scenario.times, session.time), session.jitter, [
               ...scenario.anchors,
               ...scenario.intermediates,
             ]),
-            store,
-            prepared,
-            pool,
+          }));
+          const launched = planned.map((p) =>
+            launch(prepared, p.config, p.directory, p.now, p.session.handler, p.session.meddles),
           );
+          for (const [i, p] of planned.entries()) {
+            await compare(
+              launched[i]!,
+              p.config,
+              p.directory,
+              p.now,
+              p.session.handler,
+              p.session.meddles,
+              store,
+              pool,
+              state.listed,
+            );
+          }
         }
         const stats = prepared.stats();
         replayed += stats.replayed;
@@ -508,5 +804,94 @@ describe("the prepared selector answers exactly as the plain functions", () => {
     );
     // The property is only interesting if decisions were actually replayed.
     expect(replayed).toBeGreaterThan(sessions / 10);
-  }, 120_000);
+  }, 240_000);
+});
+
+/** CI runs 25 walks; SELECTOR_WALKS raises it locally. */
+const WALKS = Math.max(25, Number(process.env.SELECTOR_WALKS ?? 0));
+
+const walkSpec = fc.record({
+  anchors: fc.subarray([...ANCHORS], { minLength: 1, maxLength: 3 }),
+  intermediates: fc.subarray([...INTERMEDIATES], { minLength: 1, maxLength: 3 }),
+  store: fc.array(
+    fc.record({
+      kind: fc.constant("certificate" as const),
+      source: fc.constantFrom(
+        "odd-leaf",
+        "odd-leaf-inverted",
+        "odd-leaf-equal",
+        "odd-leaf-1ms",
+        "leaf-ec",
+        "leaf-rsa",
+        "pki-two-hours",
+        "self-signed",
+        "expired",
+        "not-yet-valid",
+      ),
+      pem: fc.boolean(),
+      hasPrivateKey: fc.constant(true),
+      services: fc.constant(["SMTP"]),
+      key: fc.constant("none"),
+    }),
+    { minLength: 1, maxLength: 4 },
+  ),
+  directory: INDEX,
+  config: fc.oneof({ weight: 3, arbitrary: outboundSpec }, { weight: 1, arbitrary: inboundSpec }),
+  backward: fc.boolean(),
+});
+
+describe("time walks across every validity boundary (issue 18)", () => {
+  it(`leaves, intermediates and anchors, forward or backward, on one selector (${WALKS} walks)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(walkSpec, async (walk) => {
+        const entries = walk.store.map((e) => ({
+          ...e,
+          source: sources.findIndex((s) => s.name === e.source),
+        }));
+        const listed = entries.map(makeEntry);
+        const store: CertStore = { list: () => listed };
+        const pool = {
+          trustAnchors: walk.anchors.map((name) => source(name).der),
+          intermediates: walk.intermediates.map((name) => source(name).der),
+        };
+        const prepared = createSelector({ store, ...pool });
+        const directory: DirectorySpec = {
+          kind: "thumbprint",
+          source: entries[walk.directory % entries.length]!.source,
+        };
+        const config: ConfigSpec = {
+          ...walk.config,
+          // Gates that pass: the walk is about trust and time.
+          ...(walk.config.direction === "outbound"
+            ? { mechanism: "ExchangeServer", deliveryType: "SmtpRelayWithinAdSiteToEdge" }
+            : { authMechanism: "ExchangeServer" }),
+        } as ConfigSpec;
+        const times = new Set<number>();
+        for (const name of [
+          ...walk.anchors,
+          ...walk.intermediates,
+          ...walk.store.map((e) => e.source),
+        ]) {
+          for (const t of edges(source(name))) times.add(t);
+        }
+        const ordered = [...times].sort((a, b) => a - b);
+        if (walk.backward) ordered.reverse();
+        for (const t of ordered) {
+          const now = new Date(t);
+          await compare(
+            launch(prepared, config, directory, now, "records", false),
+            config,
+            directory,
+            now,
+            "records",
+            false,
+            store,
+            pool,
+            listed,
+          );
+        }
+      }),
+      { numRuns: WALKS, seed: Number(process.env.SELECTOR_SEED ?? 20250615), endOnFailure: true },
+    );
+  }, 240_000);
 });

@@ -12,15 +12,16 @@
 //    caller that changed one would change every later answer. Freezing makes that a TypeError
 //    instead, exactly as on the plain path (run.ts freezes every result the same way).
 // Q: and the bytes (`entry.certificate`, `chain[*]`), which cannot be frozen?
-// A: each session gets its own copies (ownEntry, ownChain, as the plain path makes them): a
-//    caller that writes into its result's bytes changes that result only (issue 18). A copy of
-//    a chain of three certificates costs well under a microsecond; sharing read-only views
-//    would save that and leave every later session at the mercy of one careless caller.
+// A: each session gets its own copies (ownBytes, as the plain path makes them): a caller that
+//    writes into its result's bytes changes that result only (issue 18). Copying a chain of
+//    three certificates and the entry into one new buffer costs about 2 µs; JavaScript has no
+//    read-only byte array to share instead, and sharing writable ones left every later session
+//    at the mercy of one careless caller.
 import type { ExchangeEvent, Selection, TraceStep } from "../../types.js";
 import type { ParsedCertificate } from "../certificate.js";
 import type { CommonInput } from "../options.js";
 import { readonlyDate } from "../readonly-date.js";
-import { deepFreeze, deliver, freezeEvent, ownChain, ownEntry, SelectionRun } from "../run.js";
+import { deepFreeze, deliver, freezeEvent, ownBytes, SelectionRun } from "../run.js";
 import { checkExpiry } from "../steps/expiry.js";
 
 export interface Template {
@@ -88,10 +89,11 @@ export function instantiate(template: Template, input: CommonInput): Selection {
   if (input.onEvent !== undefined) for (const event of events) deliver(input.onEvent, event);
   // Spreading keeps the key order of the pipeline's result; only the values change.
   if (selection.outcome === "selected") {
+    const own = ownBytes(selection.entry, selection.chain);
     return Object.freeze({
       ...selection,
-      entry: ownEntry(selection.entry),
-      chain: ownChain(selection.chain),
+      entry: own.entry,
+      chain: own.chain,
       evaluatedAt: readonlyDate(input.now),
       events,
       trace,
