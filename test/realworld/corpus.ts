@@ -174,18 +174,21 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 
 /**
  * ASN1_TIME_print's form, which both oracles print: "Mar 11 00:00:00 2023 GMT", with optional
- * fractional seconds ("00:00:00.5") for a GeneralizedTime that has them.
+ * fractional seconds ("00:00:00.5") for a GeneralizedTime that has them, and the year without
+ * leading zeros ("Jan  1 00:00:00 1 GMT").
  */
 export function parseOpensslTime(text: string): number {
-  const m = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(\.\d+)? (\d{4}) GMT$/.exec(
+  const m = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(\.\d+)? (\d{1,4}) GMT$/.exec(
     text.trim(),
   );
   if (!m) return Number.NaN;
-  const month = MONTHS.indexOf(m[1]!);
   const fraction = m[6] === undefined ? 0 : Math.floor(Number(m[6]) * 1000);
-  return (
-    Date.UTC(Number(m[7]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])) + fraction
-  );
+  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999, and a GeneralizedTime
+  // can say year 1 (Go's x509_test.go has "00010101000000Z"), which OpenSSL prints as "1".
+  const date = new Date(0);
+  date.setUTCFullYear(Number(m[7]), MONTHS.indexOf(m[1]!), Number(m[2]));
+  date.setUTCHours(Number(m[3]), Number(m[4]), Number(m[5]), fraction);
+  return date.getTime();
 }
 
 /**
