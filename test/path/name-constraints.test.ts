@@ -136,6 +136,11 @@ describe("A20: NIST PKITS 4.13.21-4.13.38 (rfc822Name, DN, dNSName, URI constrai
 const email = (value: string) => ({ email: value });
 const uri = (value: string) => ({ uri: value });
 const dns = (value: string) => ({ dns: value });
+/** id-on-SmtpUTF8Mailbox, 1.3.6.1.5.5.7.8.9 (RFC 8398). */
+const smtpUtf8 = (value: string) => ({
+  otherName: [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x08, 0x09],
+  value,
+});
 
 interface Case {
   readonly name: string;
@@ -300,6 +305,27 @@ const CASES: readonly Case[] = [
     expected: "name-constraints",
     opensslDiffers:
       "OpenSSL's empty constraint matches no mailbox, so excluding it excludes nothing; RFC 5280 gives '' no meaning, and we fail closed",
+  },
+  // RFC 8398 SmtpUTF8Mailbox (otherName 1.3.6.1.5.5.7.8.9)
+  {
+    name: "A20/RFC 8398: an SmtpUTF8Mailbox outside the rfc822 subtree rejects",
+    constraints: permit(email("contoso.com")),
+    leaf: { san: [smtpUtf8("ceo@fabrikam.com")] },
+    expected: "name-constraints",
+  },
+  {
+    name: "A20/RFC 8398: an SmtpUTF8Mailbox under rfc822 constraints is not compared: fail closed",
+    constraints: permit(email("contoso.com")),
+    leaf: { san: [smtpUtf8("bob@contoso.com")] },
+    expected: "name-constraints",
+    opensslDiffers:
+      "OpenSSL 3.0 compares SmtpUTF8Mailbox names (RFC 8398 §6); we do not, so under rfc822Name constraints we reject",
+  },
+  {
+    name: "A20/RFC 8398: an SmtpUTF8Mailbox without rfc822 constraints is just an otherName",
+    constraints: permit(dns("contoso.com")),
+    leaf: { san: [dns("www.contoso.com"), smtpUtf8("ceo@fabrikam.com")] },
+    expected: "valid",
   },
   // the subject's emailAddress attribute
   {
@@ -645,6 +671,27 @@ describe("A20 through validateCertificatePath", () => {
     });
     expect(result.status).toBe("valid");
     if (result.status === "valid") expect(result.path).toHaveLength(4);
+  });
+
+  it("RFC 8398: the rejected SmtpUTF8Mailbox is named by its otherName type-id", async () => {
+    const chain = await buildNcChain({
+      id: "public",
+      constraints: { excluded: [{ email: "fabrikam.com" }] },
+      leaf: { san: [smtpUtf8("bob@contoso.com")] },
+    });
+    const result = await validateCertificatePath({
+      certificate: chain.leaf,
+      trustAnchors: chain.trustAnchors,
+      now: NOW,
+    });
+    expect(result).toMatchObject({
+      status: "invalid",
+      reason: {
+        code: "name-constraints",
+        name: "other:0xa0:1.3.6.1.5.5.7.8.9",
+        source: "subjectAltName",
+      },
+    });
   });
 
   it.each([

@@ -18,8 +18,8 @@ export type NameForm =
   | { readonly dn: NameSpec }
   /** registeredID, as the OID's content octets (e.g. [0x2a, 0x03, 0x04] for 1.2.3.4). */
   | { readonly registeredId: readonly number[] }
-  /** otherName with a UTF8String value (type-id as content octets). */
-  | { readonly otherName: readonly number[] };
+  /** otherName: type-id as content octets, a UTF8String value (default "other"). */
+  | { readonly otherName: readonly number[]; readonly value?: string };
 
 export interface NameConstraintSpec {
   readonly permitted?: readonly NameForm[];
@@ -103,7 +103,7 @@ export function generalName(form: NameForm): Uint8Array {
     0xa0,
     concat([
       tlv(0x06, form.otherName),
-      tlv(0xa0, tlv(0x0c, [...new TextEncoder().encode("other")])),
+      tlv(0xa0, tlv(0x0c, [...new TextEncoder().encode(form.value ?? "other")])),
     ]),
   );
 }

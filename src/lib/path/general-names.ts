@@ -15,8 +15,11 @@ export type GeneralName =
   | { readonly kind: "directory"; readonly rdns: readonly string[] }
   | { readonly kind: "email"; readonly value: string }
   | { readonly kind: "uri"; readonly value: string }
-  /** otherName, x400Address, ediPartyName, registeredID: kept by tag only. */
-  | { readonly kind: "other"; readonly tag: number };
+  /**
+   * otherName, x400Address, ediPartyName, registeredID: kept by tag only, and an otherName's
+   * type-id when it reads (so that an SmtpUTF8Mailbox can be recognised, RFC 8398).
+   */
+  | { readonly kind: "other"; readonly tag: number; readonly typeId?: string };
 
 function ia5(bytes: Uint8Array): string {
   // IA5 is 7-bit; a byte above 0x7f stays visible as a non-ASCII character, which no host-name
@@ -56,7 +59,10 @@ function generalName(tag: number, content: Uint8Array): GeneralName {
       }
       return { kind: "directory", rdns: rdnKeys(AsnConvert.parse(content, asn1x509.Name)) };
     }
-    case 0xa0:
+    case 0xa0: {
+      const typeId = otherNameTypeId(content);
+      return typeId === undefined ? { kind: "other", tag } : { kind: "other", tag, typeId };
+    }
     case 0xa3:
     case 0xa5:
     case 0x88:
@@ -64,6 +70,45 @@ function generalName(tag: number, content: Uint8Array): GeneralName {
     default:
       throw new DerError(`unknown GeneralName tag 0x${tag.toString(16)}`);
   }
+}
+
+/** id-on-SmtpUTF8Mailbox (RFC 8398 §3): an internationalized mailbox, as an otherName. */
+export const SMTP_UTF8_MAILBOX_OID = "1.3.6.1.5.5.7.8.9";
+
+/**
+ * The type-id of an otherName's content, dotted; undefined when it does not read (the value is
+ * then just an otherName of unknown type, as it was before type-ids were read).
+ */
+function otherNameTypeId(content: Uint8Array): string | undefined {
+  try {
+    const oid = readTlv(content, 0);
+    if (oid.tag !== 0x06) return undefined;
+    return decodeOid(content.subarray(oid.contentStart, oid.end));
+  } catch (error) {
+    if (error instanceof DerError) return undefined;
+    throw error;
+  }
+}
+
+/** X.690 §8.19 OBJECT IDENTIFIER content octets as dotted text; undefined when malformed. */
+function decodeOid(bytes: Uint8Array): string | undefined {
+  if (bytes.length === 0 || (bytes[bytes.length - 1]! & 0x80) !== 0) return undefined;
+  const arcs: bigint[] = [];
+  let value = 0n;
+  let start = true;
+  for (const byte of bytes) {
+    // A leading 0x80 pads an arc, which DER forbids.
+    if (start && byte === 0x80) return undefined;
+    value = (value << 7n) | BigInt(byte & 0x7f);
+    start = (byte & 0x80) === 0;
+    if (start) {
+      arcs.push(value);
+      value = 0n;
+    }
+  }
+  const first = arcs[0]!;
+  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
+  return [...head, ...arcs.slice(1)].join(".");
 }
 
 function attributeText(value: asn1x509.AttributeValue): string {

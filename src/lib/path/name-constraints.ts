@@ -43,6 +43,10 @@
 //    registeredID)?
 // A: A20: harmless while the certificate has no name of that very form (same tag); otherwise
 //    the certificate is rejected, since we cannot show the name is allowed (fail closed).
+// Q: an SmtpUTF8Mailbox otherName (RFC 8398) under rfc822Name constraints?
+// A: RFC 8398 §6 makes rfc822Name constraints apply to it. We do not compare internationalized
+//    mailboxes (OpenSSL 3.0 does), so it rejects the path; without rfc822Name constraints it is
+//    just an otherName.
 // Q: a SAN or constraint that is malformed (a dNSName that is not a host name, an iPAddress
 //    that is not 4/16 octets, a mask that is not a prefix)?
 // A: under a CA with constraints it rejects the path: a name we cannot parse cannot be shown
@@ -53,7 +57,12 @@ import type { ParsedCertificate } from "../certificate.js";
 import { type HostName, parseHostName } from "../dns-name.js";
 import { profileOf } from "./extensions.js";
 import { type PathFailure, pathFailure } from "./failure.js";
-import { emailAddressAttributes, type GeneralName, rdnKeys } from "./general-names.js";
+import {
+  emailAddressAttributes,
+  type GeneralName,
+  rdnKeys,
+  SMTP_UTF8_MAILBOX_OID,
+} from "./general-names.js";
 
 export interface ConstrainedNamesOptions {
   /** Count the subject CNs of the end-entity certificate as DNS names (A7). */
@@ -121,6 +130,7 @@ export function checkNameConstraints(
   if (constraints === undefined) return undefined;
   const permitted = constraints.permitted ?? [];
   const excluded = constraints.excluded ?? [];
+  const constrainsMail = [...permitted, ...excluded].some((subtree) => subtree.kind === "email");
   for (const { name, source } of namesOf(subject, isLeaf, options)) {
     const fail = (message: string) =>
       pathFailure("name-constraints", message, subject, {
@@ -128,6 +138,10 @@ export function checkNameConstraints(
         name: describe(name),
         source,
       });
+    // RFC 8398 §6: rfc822Name constraints apply to an SmtpUTF8Mailbox too. We do not compare
+    // internationalized mailboxes, so under such constraints one rejects (fail closed, A20).
+    if (constrainsMail && name.kind === "other" && name.typeId === SMTP_UTF8_MAILBOX_OID)
+      return fail("cannot evaluate an SmtpUTF8Mailbox under rfc822Name constraints");
     const permittedOfForm = permitted.filter((subtree) => sameForm(subtree, name));
     const excludedOfForm = excluded.filter((subtree) => sameForm(subtree, name));
     if (permittedOfForm.length === 0 && excludedOfForm.length === 0) continue;
@@ -169,7 +183,7 @@ function describe(name: GeneralName): string {
     case "directory":
       return `dn:${name.rdns.join("/")}`;
     case "other":
-      return `other:0x${name.tag.toString(16)}`;
+      return `other:0x${name.tag.toString(16)}${name.typeId === undefined ? "" : `:${name.typeId}`}`;
   }
 }
 
