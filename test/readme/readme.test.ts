@@ -135,6 +135,18 @@ describe("README.md", () => {
     expect(ran.stdout).toContain(`the best candidate is ${best}`);
     expect(ran.stdout).toContain("1037");
     expect(ran.stdout).not.toContain("12015");
+    // The output the README shows after the quick start is what it prints, line for line.
+    const readme = readFileSync(join(REPO, "README.md"), "utf8");
+    const shown = readme
+      .slice(
+        readme.indexOf("## Quick start"),
+        readme.indexOf("\n## ", readme.indexOf("## Quick start") + 1),
+      )
+      .split("```console\n")[1]
+      ?.split("```")[0];
+    expect(shown).toBeDefined();
+    const printed = ran.stdout.split("\n");
+    for (const line of shown!.trim().split("\n")) expect(printed).toContain(line);
   });
 });
 
