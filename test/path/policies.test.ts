@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 import { describe, expect, it } from "vitest";
 
-import type { ParsedCertificate } from "../../src/lib/certificate.js";
+import type { ParsedCertificate, RawExtension } from "../../src/lib/certificate.js";
 import type { PathFailureCode } from "../../src/lib/path/failure.js";
 import { PKITS_TESTS, runPkits } from "../../src/lib/path/pkits.js";
 import {
@@ -27,11 +27,20 @@ import {
 } from "../../src/lib/path/policy-extensions.js";
 import type { PolicyInputs } from "../../src/lib/path/validator.js";
 import { validateCertificatePath } from "../../src/validate-path.js";
-import { intermediate, leaf, NOW, opensslAvailable, root } from "../support/chains.js";
+import {
+  intermediate,
+  leaf,
+  NOW,
+  opensslAvailable,
+  type Rng,
+  root,
+  seededRng,
+} from "../support/chains.js";
 import {
   ANY,
   type ChainOptions,
   certificatePoliciesValue,
+  inhibitAnyPolicyValue,
   integer,
   oid,
   opensslPolicyVerify,
@@ -46,6 +55,8 @@ import {
   policyChain,
   policyConstraintsValue,
   policyMappingsValue,
+  type ReferenceCertificate,
+  referencePolicyTree,
   seq,
   tlv,
 } from "../support/policy-chains.js";
@@ -610,24 +621,34 @@ describe.skipIf(!OPENSSL)("A19: the same chains through openssl verify -policy_c
   const compared = RUNS.filter(({ run }) => run.noOpenssl === undefined);
   it.each(compared)("$testCase.name ($label)", async ({ testCase, index, run }) => {
     const chain = await chainFor(testCase, index);
-    const verdict = opensslPolicyVerify(chain, run.inputs);
     if (run.opensslDiffers !== undefined) {
+      const verdict = opensslPolicyVerify(chain, run.inputs);
       expect(verdict.ok, verdict.output).toBe(typeof run.expect === "string");
       return;
     }
-    if (typeof run.expect === "string") {
-      expect(verdict.ok, verdict.output).toBe(false);
-      expect(verdict.errors.join("\n")).toMatch(OPENSSL_ERROR[run.expect]!);
-      return;
-    }
-    expect(verdict.ok, verdict.output).toBe(true);
-    // OpenSSL prints the user set only when -policy names one; otherwise the authority set is
-    // the user set (user-initial-policy-set = any-policy).
-    const named = run.inputs.initialPolicySet?.includes(ANY) === false;
-    const printed = named ? verdict.userPolicies : verdict.authorityPolicies;
-    expect([...(printed ?? [])].sort()).toEqual([...run.expect].sort());
+    expectOpensslAgrees(chain, run.inputs, run.expect);
   });
 });
+
+/** OpenSSL reaches the same verdict, failure kind and policy set. */
+function expectOpensslAgrees(
+  chain: PolicyChain,
+  inputs: PolicyInputs,
+  expected: Run["expect"],
+): void {
+  const verdict = opensslPolicyVerify(chain, inputs);
+  if (typeof expected === "string") {
+    expect(verdict.ok, verdict.output).toBe(false);
+    expect(verdict.errors.join("\n")).toMatch(OPENSSL_ERROR[expected]!);
+    return;
+  }
+  expect(verdict.ok, verdict.output).toBe(true);
+  // -policy_print's "User Policies" is the intersection with -policy; with -policy anyPolicy
+  // OpenSSL leaves it empty and the authority set is the answer.
+  const named = inputs.initialPolicySet?.includes(ANY) === false;
+  const printed = named ? verdict.userPolicies : verdict.authorityPolicies;
+  expect([...(printed ?? [])].sort(), verdict.output).toEqual([...expected].sort());
+}
 
 // --- malformed extensions --------------------------------------------------------------------
 
@@ -1088,5 +1109,138 @@ describe("A19: validateCertificatePath passes the inputs and reports the set", (
       initialExplicitPolicy: true,
     });
     expect(onlyP1).toMatchObject({ status: "invalid", reason: { code: "no-valid-policy" } });
+  });
+});
+
+// --- random paths: the graph against a literal RFC 5280 tree, and against OpenSSL -------------
+
+const POOL = [P1, P2, P3, ANY];
+
+function pickSome(rng: Rng, items: readonly string[], max: number): string[] {
+  const count = 1 + Math.floor(rng() * max);
+  const chosen = new Set<string>();
+  for (let i = 0; i < count; i++) chosen.add(items[Math.floor(rng() * items.length)]!);
+  return [...chosen];
+}
+
+const maybe = (rng: Rng, p: number, value: () => number): number | undefined =>
+  rng() < p ? value() : undefined;
+
+/** 1-4 certificates with random policies, mappings, constraints and self-issued CAs. */
+function randomPath(
+  rng: Rng,
+  selfIssuedLeaf: boolean,
+): { certificates: ReferenceCertificate[]; inputs: PolicyInputs } {
+  const n = 1 + Math.floor(rng() * 4);
+  const certificates: ReferenceCertificate[] = [];
+  for (let i = 0; i < n; i++) {
+    const isLeaf = i === n - 1;
+    const policies = rng() < 0.15 ? undefined : pickSome(rng, POOL, 3);
+    const mappings =
+      rng() < 0.35
+        ? pickSome(rng, [P1, P2, P3], 2).map((from): [string, string] => [
+            from,
+            [P1, P2, P3][Math.floor(rng() * 3)]!,
+          ])
+        : undefined;
+    const requireExplicitPolicy = maybe(rng, 0.2, () => Math.floor(rng() * 3));
+    const inhibitPolicyMapping = maybe(rng, 0.2, () => Math.floor(rng() * 3));
+    const inhibitAnyPolicy = maybe(rng, 0.2, () => Math.floor(rng() * 3));
+    certificates.push({
+      ...(policies === undefined ? {} : { policies }),
+      ...(mappings === undefined ? {} : { mappings }),
+      ...(requireExplicitPolicy === undefined && inhibitPolicyMapping === undefined
+        ? {}
+        : {
+            ...(requireExplicitPolicy === undefined ? {} : { requireExplicitPolicy }),
+            ...(inhibitPolicyMapping === undefined ? {} : { inhibitPolicyMapping }),
+          }),
+      ...(inhibitAnyPolicy === undefined ? {} : { inhibitAnyPolicy }),
+      selfIssued: i > 0 && (isLeaf ? selfIssuedLeaf && rng() < 0.3 : rng() < 0.2),
+    });
+  }
+  const set = rng() < 0.5 ? undefined : pickSome(rng, POOL, 2);
+  return {
+    certificates,
+    inputs: {
+      ...(set === undefined ? {} : { initialPolicySet: set }),
+      initialExplicitPolicy: rng() < 0.4,
+      initialPolicyMappingInhibit: rng() < 0.2,
+      initialAnyPolicyInhibit: rng() < 0.2,
+    },
+  };
+}
+
+/**
+ * A stand-in for a parsed certificate with only what processPolicies reads: the extensions
+ * (real DER), the name keys (self-issued or not) and a thumbprint. Thousands of paths, no signing.
+ */
+function fakeCertificate(spec: ReferenceCertificate, index: number): ParsedCertificate {
+  const extensions = new Map<string, RawExtension>();
+  const put = (oid: string, value: Uint8Array) => extensions.set(oid, { critical: false, value });
+  if (spec.policies !== undefined) put(CP, certificatePoliciesValue(spec.policies));
+  if (spec.mappings !== undefined) put(PM, policyMappingsValue(spec.mappings));
+  if (spec.requireExplicitPolicy !== undefined || spec.inhibitPolicyMapping !== undefined) {
+    put(PC, policyConstraintsValue(spec));
+  }
+  if (spec.inhibitAnyPolicy !== undefined) put(IAP, inhibitAnyPolicyValue(spec.inhibitAnyPolicy));
+  const fake = {
+    thumbprint: `FAKE${index}`,
+    subjectKey: spec.selfIssued ? `name${index - 1}` : `name${index}`,
+    issuerKey: `name${index - 1}`,
+    extensions,
+  };
+  return fake as unknown as ParsedCertificate;
+}
+
+const referenceOutcome = (
+  certificates: readonly ReferenceCertificate[],
+  inputs: PolicyInputs,
+): Run["expect"] => {
+  const reference = referencePolicyTree(certificates, inputs);
+  return reference.ok ? [...reference.policies].sort() : "no-valid-policy";
+};
+
+const actualOutcome = (outcome: PolicyOutcome): Run["expect"] =>
+  outcome.ok ? [...outcome.policies].sort() : outcome.failure.code;
+
+describe("A19: the graph gives the RFC 5280 tree's answers (RFC 9618's equivalence)", () => {
+  it("3,000 random paths of 1-4 certificates with every input combination", () => {
+    const rng = seededRng(5280);
+    let failures = 0;
+    let valid = 0;
+    for (let run = 0; run < 3_000; run++) {
+      const { certificates, inputs } = randomPath(rng, true);
+      const anchor = fakeCertificate({ selfIssued: true }, -1);
+      const path = [...certificates.map((spec, i) => fakeCertificate(spec, i)).reverse(), anchor];
+      const expected = referenceOutcome(certificates, inputs);
+      const actual = actualOutcome(processPolicies(path, inputs));
+      expect(actual, JSON.stringify({ certificates, inputs })).toEqual(expected);
+      if (typeof expected === "string") failures++;
+      else valid++;
+    }
+    // The generator reaches both outcomes often enough to mean something.
+    expect(failures).toBeGreaterThan(300);
+    expect(valid).toBeGreaterThan(300);
+  });
+});
+
+describe.skipIf(!OPENSSL)("A19: random chains, the graph against openssl verify", () => {
+  // Self-issued leaves are left out: OpenSSL does not decrement explicit_policy for them (see
+  // the 4.9.8 case); an empty caller set cannot be given to openssl verify.
+  const rng = seededRng(9618);
+  const paths = Array.from({ length: 40 }, (_, i) => ({ i, ...randomPath(rng, false) })).filter(
+    ({ inputs }) => inputs.initialPolicySet === undefined || inputs.initialPolicySet.length > 0,
+  );
+  it.each(paths)("random chain $i", async ({ i, certificates, inputs }) => {
+    const cas = certificates.slice(0, -1).map(({ selfIssued, ...spec }) => ({
+      ...spec,
+      ...(selfIssued ? { selfIssued } : {}),
+    }));
+    const { selfIssued: _leafSelfIssued, ...leafSpec } = certificates[certificates.length - 1]!;
+    const chain = await policyChain(`RND${i}`, cas, leafSpec);
+    const expected = referenceOutcome(certificates, inputs);
+    expect(actualOutcome(processPolicies(chain.path, inputs))).toEqual(expected);
+    expectOpensslAgrees(chain, inputs, expected);
   });
 });

@@ -298,3 +298,170 @@ function printedPolicies(lines: readonly string[], heading: string): string[] | 
   }
   return policies;
 }
+
+// --- a literal RFC 5280 tree, as a reference ------------------------------------------------
+
+/** One certificate as the reference reads it: the decoded fields, no DER. */
+export interface ReferenceCertificate {
+  readonly policies?: readonly string[];
+  readonly mappings?: readonly (readonly [string, string])[];
+  readonly requireExplicitPolicy?: number;
+  readonly inhibitPolicyMapping?: number;
+  readonly inhibitAnyPolicy?: number;
+  readonly selfIssued: boolean;
+}
+
+interface TreeNode {
+  readonly policy: string;
+  expected: readonly string[];
+  readonly parent: TreeNode | undefined;
+  readonly children: TreeNode[];
+  readonly depth: number;
+}
+
+/**
+ * RFC 5280 §6.1.2-§6.1.5 word for word, with pointer nodes and one node per parent (the tree
+ * that can explode), for small random paths only: the property test checks the graph in
+ * policies.ts against it. Certificates are given certificate 1 first; n >= 1. Returns the
+ * verdict and the anchor-domain policy set (nodes whose parent is anyPolicy, or anyPolicy alone
+ * when it survives at depth n and the caller's set is any-policy).
+ */
+export function referencePolicyTree(
+  certificates: readonly ReferenceCertificate[],
+  inputs: OpensslPolicyInputs,
+): { readonly ok: boolean; readonly policies: readonly string[] } {
+  const n = certificates.length;
+  let root: TreeNode | null = {
+    policy: ANY,
+    expected: [ANY],
+    parent: undefined,
+    children: [],
+    depth: 0,
+  };
+  const add = (parent: TreeNode, policy: string, expected: readonly string[]) =>
+    parent.children.push({ policy, expected, parent, children: [], depth: parent.depth + 1 });
+  const all = (): TreeNode[] => {
+    const out: TreeNode[] = [];
+    const walk = (node: TreeNode) => {
+      out.push(node);
+      for (const child of node.children) walk(child);
+    };
+    if (root !== null) walk(root);
+    return out;
+  };
+  const at = (depth: number) => all().filter((node) => node.depth === depth);
+  const remove = (node: TreeNode) => {
+    if (node.parent === undefined) root = null;
+    else {
+      const index = node.parent.children.indexOf(node);
+      if (index >= 0) node.parent.children.splice(index, 1);
+    }
+  };
+  const prune = (maxDepth: number) => {
+    for (;;) {
+      const childless = all().filter(
+        (node) => node.depth <= maxDepth && node.children.length === 0,
+      );
+      if (childless.length === 0) return;
+      for (const node of childless) remove(node);
+    }
+  };
+  let explicitPolicy = inputs.initialExplicitPolicy === true ? 0 : n + 1;
+  let policyMapping = inputs.initialPolicyMappingInhibit === true ? 0 : n + 1;
+  let inhibitAnyPolicy = inputs.initialAnyPolicyInhibit === true ? 0 : n + 1;
+  for (let i = 1; i <= n; i++) {
+    const certificate = certificates[i - 1]!;
+    const policies = certificate.policies;
+    // §6.1.3 (d)
+    if (root !== null && policies !== undefined) {
+      const previous = at(i - 1);
+      for (const policy of policies) {
+        if (policy === ANY) continue;
+        const matching = previous.filter((node) => node.expected.includes(policy));
+        for (const node of matching) add(node, policy, [policy]);
+        const anyNode = previous.find((node) => node.policy === ANY);
+        if (matching.length === 0 && anyNode !== undefined) add(anyNode, policy, [policy]);
+      }
+      if (policies.includes(ANY) && (inhibitAnyPolicy > 0 || (i < n && certificate.selfIssued))) {
+        for (const node of previous) {
+          for (const expected of node.expected) {
+            if (!node.children.some((child) => child.policy === expected)) {
+              add(node, expected, [expected]);
+            }
+          }
+        }
+      }
+      prune(i - 1);
+    }
+    // (e), (f)
+    if (policies === undefined) root = null;
+    if (explicitPolicy === 0 && root === null) return { ok: false, policies: [] };
+    if (i === n) break;
+    // §6.1.4 (b)
+    if (certificate.mappings !== undefined && root !== null) {
+      const grouped = new Map<string, string[]>();
+      for (const [from, to] of certificate.mappings) {
+        const list = grouped.get(from) ?? [];
+        if (!list.includes(to)) list.push(to);
+        grouped.set(from, list);
+      }
+      for (const [from, to] of grouped) {
+        const nodes = at(i).filter((node) => node.policy === from);
+        if (policyMapping > 0) {
+          for (const node of nodes) node.expected = to;
+          const anyNode = at(i).find((node) => node.policy === ANY);
+          if (nodes.length === 0 && anyNode?.parent !== undefined) add(anyNode.parent, from, to);
+        } else {
+          for (const node of nodes) remove(node);
+          prune(i - 1);
+        }
+      }
+    }
+    // (h), (i), (j)
+    if (!certificate.selfIssued) {
+      if (explicitPolicy > 0) explicitPolicy--;
+      if (policyMapping > 0) policyMapping--;
+      if (inhibitAnyPolicy > 0) inhibitAnyPolicy--;
+    }
+    if (certificate.requireExplicitPolicy !== undefined) {
+      explicitPolicy = Math.min(explicitPolicy, certificate.requireExplicitPolicy);
+    }
+    if (certificate.inhibitPolicyMapping !== undefined) {
+      policyMapping = Math.min(policyMapping, certificate.inhibitPolicyMapping);
+    }
+    if (certificate.inhibitAnyPolicy !== undefined) {
+      inhibitAnyPolicy = Math.min(inhibitAnyPolicy, certificate.inhibitAnyPolicy);
+    }
+  }
+  // §6.1.5 (a), (b)
+  if (explicitPolicy > 0) explicitPolicy--;
+  if (certificates[n - 1]!.requireExplicitPolicy === 0) explicitPolicy = 0;
+  // (g)
+  const initial = inputs.initialPolicySet ?? [ANY];
+  const anyPolicySet = initial.includes(ANY);
+  if (root !== null && anyPolicySet && at(n).some((node) => node.policy === ANY)) {
+    return { ok: true, policies: [ANY] };
+  }
+  if (root !== null && !anyPolicySet) {
+    const nodeSet = all().filter((node) => node.parent?.policy === ANY);
+    for (const node of nodeSet) {
+      if (node.policy !== ANY && !initial.includes(node.policy)) remove(node);
+    }
+    const anyLeaf = at(n).find((node) => node.policy === ANY);
+    if (anyLeaf?.parent !== undefined) {
+      for (const policy of initial) {
+        if (!nodeSet.some((node) => node.policy === policy)) add(anyLeaf.parent, policy, [policy]);
+      }
+      remove(anyLeaf);
+    }
+    prune(n - 1);
+  }
+  const policies = [
+    ...new Set(
+      all()
+        .filter((node) => node.parent?.policy === ANY && node.policy !== ANY)
+        .map((node) => node.policy),
+    ),
+  ].sort();
+  return { ok: explicitPolicy > 0 || root !== null, policies };
+}
