@@ -4,7 +4,7 @@
 // bad signature, no nextUpdate, a million entries).
 import "reflect-metadata";
 
-import { createPrivateKey, sign } from "node:crypto";
+import { createPrivateKey, type KeyObject, sign } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import * as x from "@peculiar/asn1-x509";
 
@@ -171,6 +171,17 @@ export function entry(spec: EntrySpec, thisUpdate: Date): Uint8Array {
   );
 }
 
+const privateKeys = new Map<KeyName, KeyObject>();
+
+function privateKey(name: KeyName): KeyObject {
+  let key = privateKeys.get(name);
+  if (key === undefined) {
+    key = createPrivateKey(poolKey(name).privateKeyPem);
+    privateKeys.set(name, key);
+  }
+  return key;
+}
+
 /** Builds and signs a CRL; returns its DER. */
 export function forgeCrl(spec: CrlSpec): Uint8Array {
   const { der: algorithmDer, hash } = algorithm(spec.signer);
@@ -197,7 +208,7 @@ export function forgeCrl(spec: CrlSpec): Uint8Array {
     ...(entries === undefined ? [] : [tlv(0x30, entries)]),
     ...(spec.v1 || extensions.length === 0 ? [] : [tlv(0xa0, seq(...extensions.map(extension)))]),
   );
-  const key = createPrivateKey(poolKey(spec.signer).privateKeyPem);
+  const key = privateKey(spec.signer);
   const signature = new Uint8Array(
     sign(hash, tbs, poolKey(spec.signer).type === "ec" ? { key, dsaEncoding: "der" } : key),
   );

@@ -210,6 +210,58 @@ describe("A21: hostile shapes", () => {
     expect(await verdict([future, rootCrl])).toBe("revocation-unknown");
   });
 
+  it("A21: five hundred unusable CRLs of the issuer: linear work, a bounded message", async () => {
+    const crls = Array.from({ length: 500 }, (_, i) =>
+      forgeCrl({
+        issuer: cn(CA.name),
+        signer: "p256-4", // not the CA's key: each one fails its signature check
+        ...window(),
+        crlNumber: i + 1,
+        entries: [{ serial: leafCert.serialNumber }],
+      }),
+    );
+    const started = performance.now();
+    const validator = new PathValidator({
+      trustAnchors: [rootCert],
+      intermediates: [caCert],
+      revocationChecker: createCrlRevocationChecker({
+        crls: [...crls, rootCrl],
+        mode: "hard",
+        certificates: [rootCert, caCert],
+      }),
+    });
+    const result = await validator.validate(leafCert, NOW);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(result.status === "invalid" && result.reason.code).toBe("revocation-unknown");
+    const detail = result.status === "invalid" ? String(result.reason["detail"]) : "";
+    expect(detail).toMatch(/and 492 more$/);
+    expect(detail.length).toBeLessThan(2_000);
+  }, 60_000);
+
+  it("A21: a certificate with too many distribution points is unknown, not slow", async () => {
+    const points = seq(
+      ...Array.from({ length: 65 }, (_, i) =>
+        seq(tlv(0xa0, tlv(0xa0, tlv(0x86, Buffer.from(`http://x/${i}.crl`))))),
+      ),
+    );
+    const many = await leaf({ name: "many-dps.example", key: "p256-5" }, CA, {
+      extraExtensions: [{ oid: "2.5.29.31", critical: false, value: points }],
+    });
+    const validator = new PathValidator({
+      trustAnchors: [rootCert],
+      intermediates: [caCert],
+      revocationChecker: createCrlRevocationChecker({
+        crls: [listing, rootCrl],
+        certificates: [rootCert, caCert],
+      }),
+    });
+    const result = await validator.validate(many, NOW);
+    expect(result.status === "valid" && result.revocation?.[0]).toMatchObject({
+      status: "unknown",
+      detail: "more than 64 CRL distribution points",
+    });
+  });
+
   it("A21: the same CRL supplied twice is used once", () => {
     const set = prepareCrls([listing, listing, toCrlPem(listing)]);
     expect(set.crls.length).toBe(1);

@@ -112,6 +112,9 @@ export interface CrlRevocationOptions {
 
 /** Signer levels checked below a path certificate (a CRL signer's own CRL signer, …). */
 const MAX_SIGNER_DEPTH = 3;
+/** Distribution points of one certificate that are looked at (RFC 5280 sets no bound). */
+const MAX_POINTS = 64;
+const MAX_REASONS_SHOWN = 8;
 
 interface Decision {
   readonly status: CertificateRevocationStatus;
@@ -205,6 +208,11 @@ class CrlEngine {
     }
     const points = distributionPointsOf(certificate);
     if (typeof points === "string") return unknown(points);
+    // Work is points × CRLs of the issuer: a certificate with thousands of distribution points
+    // must not multiply it (no CA issues more than a handful).
+    if (points.length > MAX_POINTS) {
+      return unknown(`more than ${MAX_POINTS} CRL distribution points`);
+    }
     const why: string[] = [];
     let covered = 0;
     let decidedBy: { crl: ParsedCrl; delta: ParsedCrl | undefined } | undefined;
@@ -269,7 +277,10 @@ class CrlEngine {
     }
     if (covered !== 0) why.push("the usable CRLs do not cover every revocation reason");
     if (why.length === 0) why.push(`no CRL from ${certificate.issuer} was supplied`);
-    return unknown(why.join("; "));
+    // The first few reasons say enough; a thousand rejected CRLs make no better message.
+    const shown = why.slice(0, MAX_REASONS_SHOWN);
+    if (why.length > shown.length) shown.push(`and ${why.length - shown.length} more`);
+    return unknown(shown.join("; "));
   }
 
   /** Complete CRLs that may be in scope through `point`: by issuer, then by cRLIssuer. */

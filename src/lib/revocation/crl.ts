@@ -343,9 +343,12 @@ function readCrl(der: Uint8Array): ParsedCrl {
     }
   }
 
-  const entries = revoked === undefined ? new Map<string, number>() : undefined;
   const index =
-    entries ?? indexEntries(der, revoked!, issuer.key, (oid) => (unknownCritical ??= oid));
+    revoked === undefined
+      ? new Map<string, number>()
+      : indexEntries(der, revoked, issuer.key, (oid) => {
+          unknownCritical ??= oid;
+        });
 
   let signatureAlgorithm: asn1x509.AlgorithmIdentifier;
   try {
