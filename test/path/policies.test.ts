@@ -795,10 +795,10 @@ describe("A19: the decoders read what the RFC 5280 ASN.1 says", () => {
 
   it("OIDs of any size come back exact", () => {
     const big = "2.999.18446744073709551617.0.1";
-    expect(decodeCertificatePolicies(certificatePoliciesValue([big, "1.2.3"]))).toEqual([
-      big,
-      "1.2.3",
-    ]);
+    const bigFirst = "2.18446744073709551617.5";
+    expect(
+      decodeCertificatePolicies(certificatePoliciesValue([big, "1.2.3", bigFirst, "0.39.1"])),
+    ).toEqual([big, "1.2.3", bigFirst, "0.39.1"]);
   });
 
   it("policyMappings: each pair, duplicates kept as written", () => {
@@ -864,14 +864,18 @@ const everyToEvery = (policies: readonly string[]): [string, string][] =>
   policies.flatMap((from) => policies.map((to): [string, string] => [from, to]));
 
 describe("A19: the work is bounded (policy-tree-too-large)", () => {
-  it("the tree-explosion chain stays small as a graph: 8 policies × 64 mappings × 5 CAs", async () => {
+  it("the tree-explosion chain stays small as a graph: 8 policies × 64 mappings × 7 CAs", async () => {
     const policies = manyPolicies(8);
     const ca: PolicySpec = { policies, mappings: everyToEvery(policies) };
-    const chain = await policyChain("EXPLODE8", [ca, ca, ca, ca, ca], { policies: [policies[0]!] });
-    // As an RFC 5280 tree this is 8^6 = 262,144 leaves; the graph holds 8 nodes per depth.
+    const chain = await policyChain("EXPLODE8", [ca, ca, ca, ca, ca, ca, ca], {
+      policies: [policies[0]!],
+    });
+    // As an RFC 5280 tree this is 8^8 (about 16.8 million) leaves, which no machine builds in a
+    // second; the graph holds 8 nodes and 64 links per depth. (Wall-clock bounds are loose: the
+    // test machine is shared.)
     const started = performance.now();
     const outcome = processPolicies(chain.path, EXPLICIT);
-    expect(performance.now() - started).toBeLessThan(250);
+    expect(performance.now() - started).toBeLessThan(1_000);
     expect(outcome).toEqual({ ok: true, policies: [...policies].sort(compareArcs) });
   });
 
@@ -894,7 +898,8 @@ describe("A19: the work is bounded (policy-tree-too-large)", () => {
     const chain = await policyChain("EXPLODE50", [ca, ca, ca, ca], { policies });
     const started = performance.now();
     const outcome = processPolicies(chain.path, {});
-    expect(performance.now() - started).toBeLessThan(500);
+    // Most of this is decoding 10,000 mapping pairs once; the graph stops at the budget.
+    expect(performance.now() - started).toBeLessThan(2_000);
     // Depth 1: 50 nodes + 50 links; depths 2-4: 50 nodes + 2,500 links each (7,750 in all);
     // depth 5 (the leaf) would bring it to 10,300.
     expect(outcome.ok ? outcome.policies : outcome.failure).toMatchObject({

@@ -276,9 +276,10 @@ function readOid(bytes: Uint8Array, tlv: Tlv): string {
     if ((byte & 0x80) !== 0) continue;
     if (arcs.length === 0) {
       // X.690 §8.19.4: the first sub-identifier packs the first two arcs.
-      const arc = big ?? BigInt(value);
-      const top = arc < 40n ? 0n : arc < 80n ? 1n : 2n;
-      arcs.push(String(top), String(arc - top * 40n));
+      if (big === undefined) {
+        const top = value < 40 ? 0 : value < 80 ? 1 : 2;
+        arcs.push(String(top), String(value - top * 40));
+      } else arcs.push("2", String(big - 80n));
     } else arcs.push(String(big ?? value));
     value = 0;
     big = undefined;
