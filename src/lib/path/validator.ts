@@ -78,7 +78,7 @@ export interface CertificateRevocationStatus {
   /** Thumbprint of the certificate. */
   readonly certificate: string;
   readonly status: "good" | "revoked" | "unknown";
-  /** Which CRL decided it (an identifier the revocation module defines), when one did. */
+  /** Which CRL decided it, when one did: SHA-256 of its DER, 64 upper-case hex digits. */
   readonly crl?: string;
   /** Why no CRL decided it, or the CRL entry's reason code, in words. */
   readonly detail?: string;

@@ -233,9 +233,8 @@ class CrlEngine {
         const delta = await this.#delta(crl, chain, now, vouching);
         const fromDelta = delta?.lookup(certificate.serialNumber, issuerKey);
         const entry = fromDelta ?? crl.lookup(certificate.serialNumber, issuerKey);
-        if (fromDelta !== undefined && fromDelta.reasonCode === REMOVE_FROM_CRL) {
-          // RFC 5280 §5.3.1: removeFromCRL in a delta lifts the base's certificateHold.
-        } else if (entry !== undefined && entry.reasonCode !== REMOVE_FROM_CRL) {
+        // RFC 5280 §5.3.1: removeFromCRL (in a delta) lifts the base's certificateHold.
+        if (entry !== undefined && entry.reasonCode !== REMOVE_FROM_CRL) {
           const source = fromDelta !== undefined && delta !== undefined ? delta : crl;
           return {
             status: {
