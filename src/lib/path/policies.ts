@@ -5,20 +5,21 @@
 // Q: tree or graph?
 // A: graph. Where RFC 5280 gives a policy one node per parent (so the tree can grow
 //    exponentially with the depth of the path: CVE-2023-0464), RFC 9618 gives each policy one
-//    node per depth with a list of parents. It proves the outcome (valid or not, and the
+//    node per depth with a list of parents, and shows that the outcome (valid or not, and the
 //    user-constrained policy set) is the same; the graph grows linearly with the certificates'
-//    own policy and mapping entries. Each depth is a Map from valid_policy to its node.
+//    own policy and mapping entries. Each depth is a Map from valid_policy to its node. (The
+//    tests check the equivalence against a literal RFC 5280 tree on random paths.)
 // Q: what is bounded, and why 10,000?
 // A: every node and every parent link ever created counts against POLICY_GRAPH_BUDGET; the
-//    first step that would pass it stops with "policy-tree-too-large" before allocating. Real
-//    paths have a handful of policies per certificate (the NIST PKITS paths, the largest
-//    Web PKI and government bridge paths: tens of nodes at most), so 10,000 leaves two orders of
-//    magnitude of headroom while a hostile path costs at most ~10,000 small Map/Set operations
-//    (well under a millisecond). Because the graph is linear, only certificates that carry
-//    thousands of policies or mapping pairs can reach it; the classic "tree explosion" chain
-//    (k policies, each mapped to all k, at every depth) costs k² links per depth here.
+//    first step that would pass it stops with "policy-tree-too-large" before allocating. A
+//    certificate asserts a handful of policies and a cross-certificate maps a handful more (the
+//    largest NIST PKITS path needs 21 nodes and links), so 10,000 is far above any honest
+//    path, while the worst a hostile path can cost is ~10,000 small Map/Set operations (a few
+//    milliseconds). Because the graph is linear, only certificates that carry thousands of
+//    policies or mapping pairs can reach it; the classic "tree explosion" chain (k policies,
+//    each mapped to all k, at every depth) costs k nodes and k² links per depth here, not k^n.
 //    (OpenSSL caps its RFC 5280 tree at 1,000 nodes instead, so it rejects explosion chains
-//    that this graph validates.)
+//    that this graph validates; the tests show both.)
 // Q: which policies are reported?
 // A: the user_constrained_policy_set of RFC 9618 §6.1.5 (g): policies in the trust anchor's
 //    policy domain (a policy the path reaches through a mapping is reported as the policy it was
