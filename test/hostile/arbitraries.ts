@@ -145,6 +145,98 @@ const asEntry = (certificate: Uint8Array | string): StoreEntry => ({
   services: ["SMTP"],
 });
 
+/**
+ * A18: ways to re-encode the bytes of a certificate that no signature covers (the outer
+ * SEQUENCE header, the outer AlgorithmIdentifier, the signature BIT STRING's header and
+ * unused-bits octet) into bytes OpenSSL and Node still read: a "twin" with the same
+ * TBSCertificate and a new thumbprint. Each is readable, with a signature-encoding or
+ * signature-algorithm-mismatch fault, and must never verify (A6, A11).
+ */
+export const ENVELOPE_EDITS = [
+  "outer-long",
+  "outer-zero",
+  "outer-indefinite",
+  "algorithm-long",
+  "signature-zero",
+  "unused-bits",
+  "algorithm-mismatch",
+] as const;
+export type EnvelopeEdit = (typeof ENVELOPE_EDITS)[number];
+
+/** A TLV header with a BER length: four length octets ("long") or a leading zero ("zero"). */
+function berHeader(tag: number, length: number, form: "long" | "zero"): number[] {
+  const octets = [length >>> 24, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff];
+  if (form === "long") return [tag, 0x84, ...octets];
+  while (octets.length > 1 && octets[0] === 0) octets.shift();
+  return [tag, 0x80 | (octets.length + 1), 0, ...octets];
+}
+
+function derHeader(tag: number, length: number): number[] {
+  if (length < 0x80) return [tag, length];
+  const octets: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) octets.unshift(n & 0xff);
+  return [tag, 0x80 | octets.length, ...octets];
+}
+
+/** `der` (a DER certificate) with its unsigned envelope re-encoded by `edit`. */
+export function reencodeEnvelope(der: Uint8Array, edit: EnvelopeEdit, unusedBits = 1): Uint8Array {
+  const outer = readTlv(der, 0);
+  const [tbs, algorithm, signature] = readChildren(der, outer) as [Tlv, Tlv, Tlv];
+  const bytes = (tlv: Tlv) => [...der.subarray(tlv.start, tlv.end)];
+  const content = (tlv: Tlv) => [...der.subarray(tlv.contentStart, tlv.end)];
+  const wrap = (body: number[]) => Uint8Array.from([...derHeader(0x30, body.length), ...body]);
+  const body = [...der.subarray(outer.contentStart, outer.end)];
+  switch (edit) {
+    case "outer-long":
+    case "outer-zero":
+      return Uint8Array.from([
+        ...berHeader(0x30, body.length, edit === "outer-long" ? "long" : "zero"),
+        ...body,
+      ]);
+    case "outer-indefinite":
+      return Uint8Array.from([0x30, 0x80, ...body, 0, 0]);
+    case "algorithm-long":
+      return wrap([
+        ...bytes(tbs),
+        ...berHeader(0x30, algorithm.end - algorithm.contentStart, "long"),
+        ...content(algorithm),
+        ...bytes(signature),
+      ]);
+    case "signature-zero":
+      return wrap([
+        ...bytes(tbs),
+        ...bytes(algorithm),
+        ...berHeader(0x03, signature.end - signature.contentStart, "zero"),
+        ...content(signature),
+      ]);
+    case "unused-bits": {
+      const copy = new Uint8Array(der);
+      copy[signature.contentStart] = 1 + (unusedBits % 7);
+      return copy;
+    }
+    case "algorithm-mismatch": {
+      // The outer OID's last arc + 1: sha256WithRSAEncryption → sha384…, ecdsa-with-SHA256 →
+      // ecdsa-with-SHA384; DER, but not the signed algorithm.
+      const copy = new Uint8Array(der);
+      const oid = readChildren(der, algorithm)[0]!;
+      copy[oid.end - 1]! += 1;
+      return copy;
+    }
+  }
+}
+
+/** A twin of a fixture made by re-encoding its envelope, with the fixture's key. */
+export const envelopeTwinEntry: fc.Arbitrary<StoreEntry> = fc
+  .record({
+    name: fixtureName,
+    edit: fc.constantFrom(...ENVELOPE_EDITS),
+    bits: fc.nat({ max: 6 }),
+  })
+  .map(({ name, edit, bits }) => ({
+    ...asEntry(reencodeEnvelope(fixture(name).der, edit, bits)),
+    privateKey: fixture(name).keyPem,
+  }));
+
 /** Entries that are not (quite) certificates, or not entries at all. */
 export const junkEntry: fc.Arbitrary<unknown> = fc.oneof(
   fc.uint8Array({ maxLength: 300 }).map(asEntry),
@@ -167,6 +259,14 @@ export const junkEntry: fc.Arbitrary<unknown> = fc.oneof(
       const flipped = flipBit(der, offsets[pick % offsets.length]! * 8 + bit);
       return { ...asEntry(flipped), privateKey: fixture(name).keyPem };
     }),
+  // A18: readable twins (a re-encoded envelope) and copies with bytes appended.
+  envelopeTwinEntry,
+  fc
+    .record({ name: fixtureName, tail: fc.uint8Array({ minLength: 1, maxLength: 8 }) })
+    .map(({ name, tail }) => ({
+      ...asEntry(Uint8Array.from([...fixture(name).der, ...tail])),
+      privateKey: fixture(name).keyPem,
+    })),
   fc.record({ name: fixtureName, cut: fc.nat() }).map(({ name, cut }) => {
     const der = fixture(name).der;
     return asEntry(der.slice(0, cut % der.length));

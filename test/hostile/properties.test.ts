@@ -20,6 +20,7 @@ import {
   buildFixtureEntry,
   type DirectorySpec,
   directorySpec,
+  envelopeTwinEntry,
   fixtureEntrySpec,
   type OptionSet,
   optionSet,
@@ -250,6 +251,47 @@ describe("properties of the selection (fast-check)", () => {
           if (other.outcome === "selected")
             expect([other.directoryThumbprint, other.bestCandidate]).toContain(other.thumbprint);
         }),
+        params,
+      );
+    },
+    TIMEOUT,
+  );
+});
+
+describe("A18: readable twins (fast-check)", () => {
+  it(
+    "A6/A11: a certificate with a re-encoded envelope is read, never verifies, and is never the best",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          directorySpec,
+          storeEntries,
+          envelopeTwinEntry,
+          fc.nat(),
+          optionSet,
+          async (d, store, twin, at, options) => {
+            const parsed = parseCertificate(twin.certificate);
+            expect(
+              parsed.encodingFaults.filter(
+                (f) => f === "signature-encoding" || f === "signature-algorithm-mismatch",
+              ),
+            ).toHaveLength(1);
+            const position = at % (store.length + 1);
+            const bigger = [...store.slice(0, position), twin, ...store.slice(position)];
+            const result = await select(d, bigger, {
+              ...options,
+              onThumbprintMismatch: "use-best-candidate",
+            });
+            const verdict = result.certificates.find((c) => c.index === position);
+            if (verdict?.status === "eligible") {
+              expect(verdict.trust?.kind ?? "none").not.toMatch(/^(pki|self-signed)$/);
+              expect(verdict.best).toBe(false);
+            }
+            if (result.outcome === "selected") {
+              expect(result.bestCandidate).not.toBe(parsed.thumbprint);
+            }
+          },
+        ),
         params,
       );
     },
