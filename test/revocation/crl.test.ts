@@ -128,6 +128,43 @@ describe("A21: which certificates are checked", () => {
     expect(result.status === "invalid" && result.reason.certificate).toBe(leafCert.thumbprint);
   });
 
+  it("A21: revoked outranks unknown: leaf unknown, CA revoked reports the CA (hard)", async () => {
+    const result = await check(
+      [crlOf(ROOT, { entries: [{ serial: caCert.serialNumber }] })],
+      "hard",
+    );
+    expect(codeOf(result)).toBe("revoked");
+    expect(result.status === "invalid" && result.reason.certificate).toBe(caCert.thumbprint);
+  });
+
+  it("A21: a revoked CA certificate is routed around when another one for the same key is good", async () => {
+    // Two certificates for the issuing CA (same name and key, e.g. a renewal); the root revoked
+    // the newer one. Path building tries it first (later notAfter) and then the other.
+    const renewed = await intermediate(CA, ROOT, { notAfter: days(700) });
+    const result = await validateCertificatePath({
+      certificate: leafCert.der,
+      trustAnchors: [rootCert.der],
+      intermediates: [renewed.der, caCert.der],
+      now: NOW,
+      crls: [crlOf(CA), crlOf(ROOT, { entries: [{ serial: renewed.serialNumber }] })],
+      revocationMode: "hard",
+    });
+    const serialOnPath = (r: typeof result) =>
+      r.status === "valid" ? r.path[1]?.serialNumber.toUpperCase() : undefined;
+    expect(codeOf(result)).toBe("valid");
+    expect(serialOnPath(result)).toBe(caCert.serialNumber);
+    // Without the revocation, the renewed certificate is the one on the path.
+    const unrevoked = await validateCertificatePath({
+      certificate: leafCert.der,
+      trustAnchors: [rootCert.der],
+      intermediates: [renewed.der, caCert.der],
+      now: NOW,
+      crls: [crlOf(CA), crlOf(ROOT)],
+      revocationMode: "hard",
+    });
+    expect(serialOnPath(unrevoked)).toBe(renewed.serialNumber);
+  });
+
   it("A21: a revoked entry without a reason code has no reasonCode in the failure", async () => {
     const result = await check([crlOf(CA, { entries: [{ serial: leafCert.serialNumber }] })]);
     expect(codeOf(result)).toBe("revoked");
