@@ -170,6 +170,33 @@ describe.skipIf(ROOT === undefined)("PKITS 4.4, 4.14, 4.15 with caller-supplied 
     }
   });
 
+  describe("soft mode (A21 default)", () => {
+    const soft = new PathValidator({
+      trustAnchors: [pkits.anchor],
+      intermediates: pkits.intermediates,
+      verifier,
+      revocationChecker: createCrlRevocationChecker({
+        crls: pkits.crls,
+        certificates: [pkits.anchor, ...pkits.intermediates],
+        verifier,
+      }),
+    });
+    // Soft mode changes only the undecided: "revoked" stays invalid, "revocation-unknown"
+    // becomes valid with an "unknown" status, and what hard mode accepts is accepted the same.
+    it.each(TESTS)("PKITS %s %s (soft mode; hard: %s)", async (_id, stem, hard) => {
+      const result = await soft.validate(pkits.certificate(stem), NOW);
+      if (hard === "revoked") {
+        expect(result.status === "invalid" && result.reason.code).toBe("revoked");
+        return;
+      }
+      expect(result.status).toBe("valid");
+      if (result.status !== "valid") return;
+      const statuses = result.revocation?.map((status) => status.status) ?? [];
+      if (hard === "valid") expect(statuses.every((status) => status === "good")).toBe(true);
+      else expect(statuses).toContain("unknown");
+    });
+  });
+
   it("soft mode (A21 default): unknown keeps the path valid, revoked does not", async () => {
     const soft = new PathValidator({
       trustAnchors: [pkits.anchor],
