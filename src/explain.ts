@@ -3,6 +3,7 @@
 // rule that excluded it. Plain text by default; `color` adds ANSI colour for terminals.
 import type { CertificateVerdict, ExchangeEvent, Selection, TraceStep } from "./types.js";
 
+/** Options of {@link explainSelection}. */
 export interface ExplainOptions {
   /** ANSI colours (for a terminal). Default false. */
   readonly color?: boolean;

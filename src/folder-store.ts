@@ -17,6 +17,7 @@ import { extname, join, resolve } from "node:path";
 import { AnonymousTlsError } from "./errors.js";
 import type { CertStore, StoreEntry } from "./types.js";
 
+/** Options of {@link createFolderStore}. */
 export interface FolderStoreOptions {
   /** Services of a certificate the manifest does not mention. Default `["SMTP"]`. */
   readonly defaultServices?: readonly string[];

@@ -1,3 +1,12 @@
+/**
+ * Exchange Server 2007's choice of certificate for anonymous TLS (X-ANONYMOUSTLS) between
+ * transport servers, reproduced rule by rule (the ids are explained in docs/rules.md): the
+ * outbound and inbound selections and their explanation, the certification-path validator behind
+ * "valid PKI", a prepared selector for every session, a folder-backed store, and the helpers that
+ * put the selected certificate on a TLS socket.
+ *
+ * @packageDocumentation
+ */
 // The public surface: an explicit list, no `export *` (STYLE). Internals under src/lib stay out.
 
 export {

@@ -62,6 +62,9 @@ import type {
   Selection,
 } from "./types.js";
 
+/**
+ * What {@link createSelector} prepares once for every session: the store and the trust material.
+ */
 export interface SelectorOptions {
   /** The local computer's store; `list()` is still called once per session. */
   readonly store: CertStore;
@@ -86,11 +89,16 @@ export type PreparedOutboundOptions = Omit<
   OutboundSelectionOptions,
   "store" | "trustAnchors" | "intermediates" | "profile"
 >;
+/**
+ * What a session passes to `selectInbound`: the plain inbound options minus what the selector
+ * prepared.
+ */
 export type PreparedInboundOptions = Omit<
   InboundSelectionOptions,
   "store" | "trustAnchors" | "intermediates" | "profile"
 >;
 
+/** Counters of a prepared selector's work since it was created, for tests and monitoring. */
 export interface SelectorStats {
   readonly sessions: number;
   /** Sessions answered from a decision made for an earlier session. */
@@ -107,11 +115,16 @@ export interface SelectorStats {
   readonly trustEvaluations: number;
 }
 
+/**
+ * A prepared selector (see {@link createSelector}): the plain functions' answers, reusing parses,
+ * key checks, trust verdicts and whole decisions between sessions.
+ */
 export interface Selector {
   /** As selectOutboundAnonymousTlsCert, with the prepared store, trust anchors, intermediates. */
   selectOutbound(options: PreparedOutboundOptions): Promise<Selection>;
   /** As selectInboundAnonymousTlsCert, with the prepared store, trust anchors, intermediates. */
   selectInbound(options: PreparedInboundOptions): Promise<Selection>;
+  /** A snapshot of the counters. */
   stats(): SelectorStats;
 }
 

@@ -52,6 +52,9 @@ export class SmtpReplyParser {
   #code: number | null = null;
   #lines: string[] = [];
 
+  /**
+   * Feeds the next chunk of the stream; returns the replies it completed, in order (often none).
+   */
   push(chunk: Uint8Array | string): SmtpReply[] {
     // latin1 keeps one character per octet, so the length limit counts octets; reply text is
     // ASCII (RFC 5321) and a UTF-8 greeting only needs to survive as an opaque string.

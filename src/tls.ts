@@ -48,6 +48,7 @@ export const ANONYMOUS_TLS_KEYWORD = "X-ANONYMOUSTLS";
 // ---------------------------------------------------------------------------------------------
 // toTlsOptions
 
+/** Options of {@link toTlsOptions}. */
 export interface ToTlsOptionsOptions {
   /** Lowest TLS version to negotiate. Default "TLSv1.2" (Node's default, stated explicitly). */
   readonly minVersion?: SecureVersion;
@@ -151,6 +152,7 @@ export function peerCertificateChain(socket: TLSSocket): readonly PeerCertificat
 // ---------------------------------------------------------------------------------------------
 // The sending side
 
+/** Options of {@link negotiateAnonymousTls}. */
 export interface NegotiateOptions {
   /** The EHLO argument: this server's FQDN. Default `os.hostname()`. */
   readonly ehloDomain?: string;
@@ -165,6 +167,7 @@ export interface NegotiateOptions {
   readonly servername?: string;
 }
 
+/** Why {@link negotiateAnonymousTls} did not upgrade the session. */
 export type NotUsedReason =
   /** The outbound selection yielded no certificate, or none with its private key. */
   | "no-certificate"
@@ -175,6 +178,9 @@ export type NotUsedReason =
   /** The receiver answered X-ANONYMOUSTLS with something other than 220. */
   | "refused";
 
+/**
+ * The session was upgraded: X-ANONYMOUSTLS was offered and accepted, and the handshake completed.
+ */
 export interface AnonymousTlsUsed {
   readonly used: true;
   /** The session, now encrypted. RFC 3207 §4.2 applies: send EHLO again before anything else. */
@@ -190,6 +196,7 @@ export interface AnonymousTlsUsed {
   readonly protocol: string | null;
 }
 
+/** The session was not upgraded, for `reason`; it is still open in plaintext. */
 export interface AnonymousTlsNotUsed {
   readonly used: false;
   readonly reason: NotUsedReason;
@@ -206,6 +213,7 @@ export interface AnonymousTlsNotUsed {
   readonly cause?: unknown;
 }
 
+/** What {@link negotiateAnonymousTls} resolves with: check `used`. */
 export type AnonymousTlsNegotiation = AnonymousTlsUsed | AnonymousTlsNotUsed;
 
 /**
@@ -310,6 +318,7 @@ export async function negotiateAnonymousTls(
   }
 }
 
+/** Options of {@link smtpCommand}. */
 export interface SmtpCommandOptions {
   /** Milliseconds until the reply is complete. Default 30 000. */
   readonly timeout?: number;

@@ -19,6 +19,10 @@ export interface StoreEntry {
 
 /** The local computer's certificate store. `list()` is called once per selection (snapshot). */
 export interface CertStore {
+  /**
+   * The store's certificates. Called once per selection; the entries are copied before any step
+   * reads them.
+   */
   list(): readonly StoreEntry[] | Promise<readonly StoreEntry[]>;
 }
 
@@ -30,16 +34,25 @@ export type DirectoryValue = string | Uint8Array | null;
  * is "cannot be read" (R4); `null` is a null value.
  */
 export interface Directory {
+  /**
+   * The value of `msExchServerInternalTLSCert` (R3): a thumbprint, the DER certificate or a
+   * serialized-certificate blob, or null when unset. Throwing or rejecting means "cannot be read"
+   * (R4).
+   */
   readInternalTransportCertificate(options?: {
     readonly signal?: AbortSignal;
   }): Promise<DirectoryValue>;
 }
 
+/** The transport role of the server that runs the outbound selection (R1, R2). */
 export type Role = "HubTransport" | "EdgeTransport";
 
 /** When the lookup runs: at transport service start-up (R5 logs 12012) or in an SMTP session. */
 export type Phase = "session" | "startup";
 
+/**
+ * The settings of the Send connector the session is bound to that the gate reads (R1a, R2a, R2b).
+ */
 export interface SendConnector {
   /** Exactly one of None, BasicAuth, BasicAuthRequireTLS, ExchangeServer, ExternalAuthoritative. */
   readonly smartHostAuthMechanism: string;
@@ -47,6 +60,7 @@ export interface SendConnector {
   readonly addressSpaces: readonly string[];
 }
 
+/** The setting of the Receive connector that the inbound gate reads (I1). */
 export interface ReceiveConnector {
   /** A flags set: "Tls, Integrated, ExchangeServer" or ["Tls", "ExchangeServer"] (I1). */
   readonly authMechanism: string | readonly string[];
@@ -91,6 +105,10 @@ export interface CommonSelectionOptions {
   readonly profile?: ValidationProfile;
 }
 
+/**
+ * Which certificate is used when the best candidate is not the directory's (A1): the directory's by
+ * default, or the best candidate on request.
+ */
 export type ThumbprintMismatchPolicy = "keep-directory-certificate" | "use-best-candidate";
 
 export interface OutboundSelectionOptions extends CommonSelectionOptions {
@@ -155,6 +173,10 @@ interface EventBase {
   readonly message: string;
 }
 
+/**
+ * 12012: the directory attribute could not be read or was empty at transport start-up (R5, I2); no
+ * X-ANONYMOUSTLS.
+ */
 export interface Event12012 extends EventBase {
   readonly id: 12012;
   readonly name: "InternalTransportCertificateMissingInAD";
@@ -166,6 +188,10 @@ export interface Event12012 extends EventBase {
   };
 }
 
+/**
+ * 12013: the directory's certificate is not in the store, or not with its private key (R6, A9, A16,
+ * I3); no X-ANONYMOUSTLS.
+ */
 export interface Event12013 extends EventBase {
   readonly id: 12013;
   readonly name: "CannotLoadInternalTransportCertificateFromStore";
@@ -177,6 +203,7 @@ export interface Event12013 extends EventBase {
   };
 }
 
+/** 12015: the directory's certificate has expired (R7, I4); selection goes on with it. */
 export interface Event12015 extends EventBase {
   readonly id: 12015;
   readonly name: "InternalTransportCertificateExpired";
@@ -185,6 +212,10 @@ export interface Event12015 extends EventBase {
   readonly data: { readonly thumbprint: string; readonly notAfter: Date };
 }
 
+/**
+ * 12017: the directory's certificate expires within the `expiryWarning` window; only on request,
+ * never beside 12015.
+ */
 export interface Event12017 extends EventBase {
   readonly id: 12017;
   readonly name: "InternalTransportCertificateExpiresSoon";
@@ -197,6 +228,10 @@ export interface Event12017 extends EventBase {
   };
 }
 
+/**
+ * 1037: the best candidate is not the directory's certificate, or there is none (R15, A8);
+ * X-ANONYMOUSTLS still works. The name and message text are ours: Exchange documents none.
+ */
 export interface Event1037 extends EventBase {
   readonly id: 1037;
   readonly name: "InternalTransportCertificateValidationProblem";
@@ -210,7 +245,9 @@ export interface Event1037 extends EventBase {
   };
 }
 
+/** Every event a selection can log, discriminated by `id`. */
 export type ExchangeEvent = Event12012 | Event12013 | Event12015 | Event12017 | Event1037;
+/** The id of an {@link ExchangeEvent}. */
 export type EventId = ExchangeEvent["id"];
 
 // ---------------------------------------------------------------------------------------------
@@ -238,6 +275,7 @@ export type TrustVerdict =
       readonly message: string;
     };
 
+/** A certificate's dates against the evaluation time (A4: both ends inclusive). */
 export type TimeStatus = "valid" | "expired" | "not-yet-valid";
 
 /** Facts about one store entry, as far as the steps that ran needed them. */
@@ -260,6 +298,11 @@ export interface CertificateFacts {
   readonly isDirectoryCertificate: boolean;
 }
 
+/**
+ * What the selection concluded about one store entry: its facts, then `unreadable`, `not-evaluated`
+ * (the process stopped before eligibility), `excluded` with the rule, or `eligible` with rank, name
+ * match and trust.
+ */
 export type CertificateVerdict = CertificateFacts &
   (
     | { readonly status: "unreadable"; readonly exclusion: Exclusion }
@@ -280,6 +323,7 @@ export type CertificateVerdict = CertificateFacts &
 // ---------------------------------------------------------------------------------------------
 // Trace
 
+/** The steps of the trace, in the order they can run. */
 export type StepName =
   | "role-gate"
   | "receive-connector-gate"
@@ -308,6 +352,10 @@ export interface TraceStep {
 /** A gate condition that did not hold (R1a/R1b on a Hub, R2a/R2b on an Edge, I1 inbound). */
 export type GateCondition = "R1a" | "R1b" | "R2a" | "R2b" | "I1";
 
+/**
+ * Why no certificate was loaded: the attribute could not be read (R4) or was empty (A15), or the
+ * store lacks the certificate (R6) or its private key (A9).
+ */
 export type NoCertificateReason =
   | "directory-unreadable"
   | "directory-empty"
@@ -324,12 +372,19 @@ interface SelectionBase {
   readonly certificates: readonly CertificateVerdict[];
 }
 
+/**
+ * The gate failed (R1, R2 or I1): anonymous TLS is not used and no certificate is loaded. `failed`
+ * lists every condition that did not hold.
+ */
 export interface NotAttempted extends SelectionBase {
   readonly outcome: "not-attempted";
   readonly advertiseAnonymousTls: false;
   readonly failed: readonly GateCondition[];
 }
 
+/**
+ * The gate passed but no certificate could be loaded (R4, R6, A9, A16): X-ANONYMOUSTLS is not used.
+ */
 export interface NoCertificate extends SelectionBase {
   readonly outcome: "no-certificate";
   readonly advertiseAnonymousTls: false;
@@ -340,6 +395,7 @@ export interface NoCertificate extends SelectionBase {
   readonly cause?: unknown;
 }
 
+/** A certificate is used for X-ANONYMOUSTLS (with 1037 when the best candidate differs, A1). */
 export interface Selected extends SelectionBase {
   readonly outcome: "selected";
   readonly advertiseAnonymousTls: true;
@@ -359,5 +415,9 @@ export interface Selected extends SelectionBase {
   readonly chain: readonly Uint8Array[];
 }
 
+/**
+ * The result of a selection, discriminated by `outcome`. Outcomes are values: only misuse rejects.
+ */
 export type Selection = NotAttempted | NoCertificate | Selected;
+/** The `outcome` of a {@link Selection}. */
 export type Outcome = Selection["outcome"];

@@ -34,6 +34,7 @@ export type RevocationStatus = "good" | "revoked" | "unknown";
 /** Which leaf names `dnsName` is matched against: A7 (default) or SAN only (RFC 9525). */
 export type PathNameSources = NameSources;
 
+/** Options of {@link validateCertificatePath}. */
 export interface ValidateCertificatePathOptions {
   /** The end-entity certificate, DER or PEM. */
   readonly certificate: CertificateInput;
@@ -97,6 +98,10 @@ export interface PathValidationFailure {
   readonly [key: string]: unknown;
 }
 
+/**
+ * The answer of {@link validateCertificatePath}: `valid` with the path, or `invalid` with the most
+ * informative failure.
+ */
 export type PathValidation =
   | {
       readonly status: "valid";

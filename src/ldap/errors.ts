@@ -28,6 +28,11 @@ export type LdapErrorCode =
 /** Where the read was when it failed. */
 export type LdapPhase = "connect" | "starttls" | "bind" | "discover" | "search";
 
+/**
+ * Why an `LdapDirectory` read failed: a stable `code`, the `phase` it failed in, the LDAP result
+ * code when the server sent one, and the underlying error as `cause`. A selection reports it as
+ * "cannot be read" (R4) and keeps it as its `cause`.
+ */
 export class LdapDirectoryError extends Error {
   readonly code: LdapErrorCode;
   readonly phase: LdapPhase;

@@ -1,3 +1,9 @@
+/**
+ * `exchange-anonymous-tls/ldap`: a `Directory` that reads `msExchServerInternalTLSCert` over LDAP
+ * (Active Directory on a Hub, AD LDS on an Edge). Needs the optional peer dependency `ldapts`.
+ *
+ * @packageDocumentation
+ */
 // The `<package>/ldap` entry point: an LDAP-backed `Directory` (R3) for Active Directory on a Hub
 // and AD LDS on an Edge. It imports ldapts (an optional peer dependency); the core never imports
 // this module, so users who bring their own Directory never load ldapts.

@@ -29,6 +29,7 @@ export type ServerObjectLookup =
       readonly nameAttribute?: string;
     };
 
+/** How to reach and bind to the directory (AD on a Hub, AD LDS on an Edge). */
 export interface LdapConnectionOptions {
   /** `ldap://host[:port]` or `ldaps://host[:port]`; nothing after the port. */
   readonly url: string;
@@ -55,11 +56,17 @@ export interface LdapConnectionOptions {
   readonly missingAttribute?: "null" | "error";
 }
 
+/**
+ * Everything an `LdapDirectory` is constructed with: the connection, and exactly one way to find
+ * the server object.
+ */
 export type LdapDirectoryOptions = LdapConnectionOptions & ServerObjectLookup;
 
 /** The attribute, as AD's schema spells its lDAPDisplayName (R3). */
 export const INTERNAL_TLS_CERT_ATTRIBUTE = "msExchServerInternalTLSCert";
+/** The object class searched for with `serverName`: Exchange's server objects. */
 export const DEFAULT_SERVER_OBJECT_CLASS = "msExchExchangeServer";
+/** The attribute that holds the server's name, searched for with `serverName`. */
 export const DEFAULT_NAME_ATTRIBUTE = "cn";
 const DEFAULT_TIMEOUT_MS = 10_000;
 

@@ -76,6 +76,9 @@ export interface CertificateName {
   readonly source: NameSource;
 }
 
+/**
+ * Which of a certificate's names matched which domain-list entry (A7), as the trace reports it.
+ */
 export interface NameMatch {
   /** The certificate's name as written in the certificate. */
   readonly certificateName: string;

@@ -3,6 +3,10 @@
 // misuse (InvalidSettingError), not an outcome.
 import { InvalidSettingError } from "../errors.js";
 
+/**
+ * The values a Send connector's `SmartHostAuthMechanism` takes: exactly one of them, not a set of
+ * flags (R1a, R2a).
+ */
 export const SMART_HOST_AUTH_MECHANISMS = [
   "None",
   "BasicAuth",
@@ -10,8 +14,13 @@ export const SMART_HOST_AUTH_MECHANISMS = [
   "ExchangeServer",
   "ExternalAuthoritative",
 ] as const;
+/** One of {@link SMART_HOST_AUTH_MECHANISMS}. */
 export type SmartHostAuthMechanism = (typeof SMART_HOST_AUTH_MECHANISMS)[number];
 
+/**
+ * Exchange 2007's message `DeliveryType` values (R1b needs `SmtpRelayWithinAdSiteToEdge`); names
+ * compare case-insensitively.
+ */
 export const DELIVERY_TYPES = [
   "Undefined",
   "DnsConnectorDelivery",
@@ -24,8 +33,10 @@ export const DELIVERY_TYPES = [
   "SmtpRelayWithinAdSiteToEdge",
   "Unreachable",
 ] as const;
+/** One of {@link DELIVERY_TYPES}. */
 export type DeliveryType = (typeof DELIVERY_TYPES)[number];
 
+/** The flags a Receive connector's `AuthMechanism` combines (I1 needs `ExchangeServer`). */
 export const AUTH_MECHANISMS = [
   "None",
   "Tls",
@@ -35,6 +46,7 @@ export const AUTH_MECHANISMS = [
   "ExchangeServer",
   "ExternalAuthoritative",
 ] as const;
+/** One of {@link AUTH_MECHANISMS}. */
 export type AuthMechanism = (typeof AUTH_MECHANISMS)[number];
 
 function canonical<T extends string>(allowed: readonly T[], value: string): T | undefined {
