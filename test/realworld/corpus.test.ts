@@ -7,13 +7,19 @@
 // - A3, A13, A17 (trust anchors are a name and a key): every self-signed CA certificate of the
 //   corpora, given as its own trust anchor, is a valid one-certificate path wherever
 //   `openssl verify -attime T -CAfile root.pem root.pem` accepts it.
+// - A3 (a stricter profile as an option): with `profile: "strict"`, the same roots get the
+//   verdict of `openssl verify -x509_strict`, or a difference explained below.
 //
 // Q: which differences are explained, and so do not fail the test?
 // A: - A18: the thumbprint is the SHA-1 of the certificate's own encoding as stored; both oracles
-//      hash their DER re-encoding, which differs when the stored encoding is not DER.
+//      hash their DER re-encoding, which differs when the stored encoding is not DER. A time
+//      OpenSSL prints as "Bad time value" has nothing to compare with, if we record time-format.
 //    - A13: the path validator checks the leaf for TLS server use; a root whose extended key
 //      usage allows neither serverAuth nor anyExtendedKeyUsage (an e-mail-only root) fails as a
 //      one-certificate path with `leaf-eku`, which `openssl verify` without -purpose ignores.
+//    - Key types outside the README's list (DSA, Ed448, RSASSA-PSS keys): `unsupported-key`.
+//    - Strict profile only: a serial that is not positive (RFC 5280 §4.1.2.2; OpenSSL 3.0 checks
+//      none) and the A18 encoding faults the strict profile refuses (-x509_strict reads them).
 //    Everything else fails the test, with the certificate's file and both verdicts.
 // Q: what does a missing corpus do?
 // A: outside CI it skips loudly with the apt command that installs it; in CI (CI=true) it is a
@@ -152,6 +158,29 @@ function isSelfIssuedCa(parsed: ParsedCertificate): boolean {
   if (parsed.subjectKey !== parsed.issuerKey) return false;
   if (parsed.version < 3) return true;
   return extension(parsed, "2.5.29.19", asn1x509.BasicConstraints)?.cA === true;
+}
+
+/**
+ * Which of the A17 shapes a root has (the shapes shapes.test.ts generates), for the census the
+ * test prints: these are the real-world cases the generated ones stand for.
+ */
+function anchorShapes(parsed: ParsedCertificate): string[] {
+  const shapes: string[] = [];
+  if (/^0+$/.test(parsed.serialNumber)) shapes.push("serial-zero");
+  if (/^[89A-F]/.test(parsed.serialNumber)) shapes.push("negative-serial");
+  if (parsed.version < 3) shapes.push(`version-${parsed.version}`);
+  const aki = extension(parsed, "2.5.29.35", asn1x509.AuthorityKeyIdentifier);
+  if (aki?.authorityCertIssuer !== undefined || aki?.authorityCertSerialNumber !== undefined) {
+    shapes.push("aki-issuer-serial");
+  }
+  if (parsed.version === 3) {
+    if (!parsed.extensions.has("2.5.29.14")) shapes.push("no-ski");
+    const bc = parsed.extensions.get("2.5.29.19");
+    if (bc === undefined) shapes.push("no-basic-constraints");
+    else if (!bc.critical) shapes.push("bc-not-critical");
+    if (!parsed.extensions.has("2.5.29.15")) shapes.push("no-key-usage");
+  }
+  return shapes;
 }
 
 /** The subjectPublicKeyInfo algorithm OID. */
@@ -344,6 +373,16 @@ for (const corpus of corpora) {
         roots.push({ row, parsed, at: evaluationTime(parsed), pem: pemOf(parsed.der) });
       }
       verifyRootsWithOpenssl(roots, false);
+      const census = new Map<string, number>();
+      for (const root of roots) {
+        for (const shape of anchorShapes(root.parsed))
+          census.set(shape, (census.get(shape) ?? 0) + 1);
+      }
+      console.log(
+        `[realworld] ${summaryName(corpus)} root shapes (A17): ${
+          [...census].map(([shape, n]) => `${shape} ${n}`).join(", ") || "none"
+        }`,
+      );
       const wrong: string[] = [];
       for (const root of roots) {
         root.ours = await validateCertificatePath({
