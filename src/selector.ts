@@ -5,7 +5,8 @@
 //
 // Q: what is kept between sessions?
 // A: parsed certificates (by content: SHA-1 of the DER, or the PEM text), private-key verdicts,
-//    trust verdicts per (certificate, time slot), decoded directory values, and, per store
+//    trust verdicts per (certificate, pool time slot, the certificate's own two time facts:
+//    before notBefore, after notAfter), decoded directory values, and, per store
 //    listing, decision templates: the pipeline's whole result per (directory value,
 //    configuration, time slot), frozen.
 // Q: what does every session still do?
@@ -30,8 +31,16 @@
 // A: no template: the pipeline runs (cheaply: nothing is parsed) on what this session read.
 // Q: what does a caller get?
 // A: a Selection equal to the plain function's (test/selector/equivalence.test.ts), frozen all
-//    the way down, since sessions with the same decision share its verdicts and trace; byte
-//    arrays (chain, entry.certificate) cannot be frozen and are shared too: read-only.
+//    the way down as the plain function's is (run.ts), whichever step decided it; sessions with
+//    the same decision share its frozen verdicts and trace. Byte arrays (chain,
+//    entry.certificate) cannot be frozen, so each session gets its own copies (issue 18).
+// Q: and onEvent?
+// A: the events of a replayed decision are delivered when the session's result is made, frozen;
+//    what a handler throws is dropped, as on the plain path. A decision is made without any
+//    session's handler, so no handler can change what later sessions get.
+// Q: the validation profile (A3)?
+// A: one per selector (createSelector's `profile`): it changes trust verdicts, which the trust
+//    cache keeps, so a session cannot pass its own.
 import { InvalidCertificateError } from "./errors.js";
 import type { ParsedCertificate } from "./lib/certificate.js";
 import type { CommonInput, InboundInput, OutboundInput } from "./lib/options.js";

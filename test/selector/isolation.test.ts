@@ -336,6 +336,45 @@ describe("every result frozen the same way, whichever step decided it (issue 18,
   }
 });
 
+describe("freezing a result never freezes what the caller owns", () => {
+  it("thrown errors, store entries, services and connector settings stay the caller's", async () => {
+    const directoryError = new Error("LDAP down");
+    const storeError = new Error("access denied");
+    const services = ["SMTP"];
+    const stored = { ...entry("self-signed"), services };
+    const options = edgeSession(fixture("self-signed").thumbprint, NOW);
+    const failing = { ...options, directory: rejectingDirectory(directoryError) };
+    const broken: CertStore = {
+      list() {
+        throw storeError;
+      },
+    };
+    const store = memoryStore([stored]);
+    const results = [
+      await selectOutboundAnonymousTlsCert({ ...failing, store }),
+      await selectOutboundAnonymousTlsCert({ ...options, store: broken }),
+      await selectOutboundAnonymousTlsCert({ ...options, store }),
+      await createSelector({ store }).selectOutbound(failing),
+      await createSelector({ store: broken }).selectOutbound(options),
+      await createSelector({ store }).selectOutbound(options),
+    ];
+    expect(results.map((r) => r.outcome)).toEqual([
+      "no-certificate",
+      "no-certificate",
+      "selected",
+      "no-certificate",
+      "no-certificate",
+      "selected",
+    ]);
+    // `cause` is handed back as it was thrown, not frozen.
+    expect((results[0] as { cause?: unknown }).cause).toBe(directoryError);
+    for (const mine of [directoryError, storeError, stored, services, options.sendConnector]) {
+      expect(Object.isFrozen(mine)).toBe(false);
+    }
+    expect(Object.isFrozen(options.sendConnector.addressSpaces)).toBe(false);
+  });
+});
+
 describe("onEvent can break nothing (issue 18)", () => {
   const store = () => memoryStore([entry("expired"), entry("self-signed")]);
   const handlers: Record<string, (seen: ExchangeEvent[]) => (event: ExchangeEvent) => void> = {
@@ -429,8 +468,20 @@ describe("A3: the validation profile (`profile`)", () => {
     );
     const strict = await selectOutboundAnonymousTlsCert({ ...options, profile: "strict" });
     expect(trustOf(strict)).toBe("untrusted");
+    const verdict = strict.certificates[0]!;
+    expect(verdict.status === "eligible" && verdict.trust).toMatchObject({
+      code: "basic-constraints-not-critical",
+    });
     if (strict.outcome !== "selected") throw new Error("expected a selection");
     expect(strict.chain).toHaveLength(1);
+    // Control: the same chain with a critical basicConstraints is valid PKI under strict too.
+    const strictCa = await issuingCa(VALID, true);
+    const control = await selectOutboundAnonymousTlsCert({
+      ...options,
+      intermediates: [strictCa],
+      profile: "strict",
+    });
+    expect(trustOf(control)).toBe("pki");
   });
 
   it("inbound: the chain sent is the validated path by default, the leaf alone with strict", async () => {
