@@ -1066,7 +1066,7 @@ describe("A19: validateCertificatePath passes the inputs and reports the set", (
     });
   });
 
-  it("critical policy extensions, as RFC 5280 wants policyConstraints and inhibitAnyPolicy (needs checks.ts to list the policy OIDs as processed)", async () => {
+  it("critical policy extensions are processed, not rejected as unknown (RFC 5280 §4.2; checks.ts lists them)", async () => {
     const chain = await policyChain(
       "API6",
       [{ policies: [P1], requireExplicitPolicy: 0, inhibitPolicyMapping: 0, inhibitAnyPolicy: 0 }],
@@ -1180,7 +1180,11 @@ function randomPath(
  * A stand-in for a parsed certificate with only what processPolicies reads: the extensions
  * (real DER), the name keys (self-issued or not) and a thumbprint. Thousands of paths, no signing.
  */
-function fakeCertificate(spec: ReferenceCertificate, index: number): ParsedCertificate {
+function fakeCertificate(
+  spec: ReferenceCertificate,
+  index: number,
+  raw: Readonly<Record<string, Uint8Array>> = {},
+): ParsedCertificate {
   const extensions = new Map<string, RawExtension>();
   const put = (oid: string, value: Uint8Array) => extensions.set(oid, { critical: false, value });
   if (spec.policies !== undefined) put(CP, certificatePoliciesValue(spec.policies));
@@ -1189,6 +1193,7 @@ function fakeCertificate(spec: ReferenceCertificate, index: number): ParsedCerti
     put(PC, policyConstraintsValue(spec));
   }
   if (spec.inhibitAnyPolicy !== undefined) put(IAP, inhibitAnyPolicyValue(spec.inhibitAnyPolicy));
+  for (const [oid, value] of Object.entries(raw)) put(oid, value);
   const fake = {
     thumbprint: `FAKE${index}`,
     subjectKey: spec.selfIssued ? `name${index - 1}` : `name${index}`,
@@ -1247,5 +1252,54 @@ describe.skipIf(!OPENSSL)("A19: random chains, the graph against openssl verify"
     const expected = referenceOutcome(certificates, inputs);
     expect(actualOutcome(processPolicies(chain.path, inputs))).toEqual(expected);
     expectOpensslAgrees(chain, inputs, expected);
+  });
+});
+
+describe("A19: hostile extension bytes never throw", () => {
+  it("5,000 random and mutated values for the four extensions: a value, never an exception", () => {
+    const rng = seededRng(32);
+    const valid: Record<string, Uint8Array> = {
+      [CP]: certificatePoliciesValue([P1, [P2, "https://cps.test"], ANY]),
+      [PM]: policyMappingsValue([
+        [P1, P2],
+        [P3, P4],
+      ]),
+      [PC]: policyConstraintsValue({ requireExplicitPolicy: 1, inhibitPolicyMapping: 2 }),
+      [IAP]: inhibitAnyPolicyValue(3),
+    };
+    const oids = [CP, PM, PC, IAP];
+    const codes = new Set<string>();
+    for (let run = 0; run < 5_000; run++) {
+      const target = oids[run % oids.length]!;
+      let value: Uint8Array;
+      if (rng() < 0.3) {
+        value = Uint8Array.from({ length: Math.floor(rng() * 40) }, () => Math.floor(rng() * 256));
+      } else {
+        // Flip, drop or insert a few bytes of a valid encoding (lengths included).
+        const bytes = [...valid[target]!];
+        for (let edits = 1 + Math.floor(rng() * 3); edits > 0; edits--) {
+          const at = Math.floor(rng() * (bytes.length + 1));
+          const kind = rng();
+          if (kind < 0.5 && at < bytes.length) bytes[at] = Math.floor(rng() * 256);
+          else if (kind < 0.75) bytes.splice(at, 1);
+          else bytes.splice(at, 0, Math.floor(rng() * 256));
+        }
+        value = Uint8Array.from(bytes);
+      }
+      const path = [
+        fakeCertificate({ policies: [ANY], selfIssued: false }, 0, { [target]: value }),
+        fakeCertificate({ selfIssued: true }, -1),
+      ];
+      let outcome: PolicyOutcome | undefined;
+      expect(() => {
+        outcome = processPolicies(path, { initialExplicitPolicy: rng() < 0.5 });
+      }).not.toThrow();
+      codes.add(outcome!.ok ? "ok" : outcome!.failure.code);
+    }
+    // Both accepted and rejected shapes were reached, and nothing but these outcomes.
+    expect([...codes].sort()).toEqual(expect.arrayContaining(["bad-extension", "ok"]));
+    for (const code of codes) {
+      expect(["ok", "bad-extension", "bad-policy-mapping", "no-valid-policy"]).toContain(code);
+    }
   });
 });
