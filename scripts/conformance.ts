@@ -22,7 +22,7 @@ import {
   runPkits,
   summarizePkits,
 } from "../src/lib/path/pkits.js";
-import { createCrlRevocationChecker } from "../src/lib/revocation/checker.js";
+import { createCrlRevocationChecker } from "../src/lib/revocation/index.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DEFAULT_CORPUS = join(root, "test", "conformance", "limbo", "x509-limbo-ddc40b4.limbo.json");

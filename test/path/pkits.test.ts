@@ -32,7 +32,7 @@ import {
   UNSUPPORTED,
 } from "../../src/lib/path/pkits.js";
 import type { RevocationChecker } from "../../src/lib/path/validator.js";
-import { createCrlRevocationChecker } from "../../src/lib/revocation/checker.js";
+import { createCrlRevocationChecker } from "../../src/lib/revocation/index.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "conformance", "pkits");
 const read = (path: string) => (existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined);

@@ -49,12 +49,15 @@ export const PKITS_POLICY_OIDS = {
   "NIST-test-policy-6": "2.16.840.1.101.3.2.1.48.6",
 } as const;
 
+/** A policy name as PKITS writes it. */
 export type PkitsPolicyName = keyof typeof PKITS_POLICY_OIDS;
 
 /** The validation time of every test (Chromium's; all PKITS data is valid 2010–2030). */
 export const PKITS_TIME = new Date("2011-04-15T00:00:00Z");
 
+/** The file stem of the one trust anchor every PKITS test uses. */
 export const PKITS_TRUST_ANCHOR = "TrustAnchorRootCertificate";
+/** The trust anchor's CRL, first in every test's CRL list. */
 export const PKITS_TRUST_ANCHOR_CRL = "TrustAnchorRootCRL";
 
 /** The PKITS §4 inputs other than the certificates, with the expected outputs. */
@@ -99,6 +102,7 @@ export function pkitsSection(id: string): string {
   return id.split(".").slice(0, 2).join(".");
 }
 
+/** The PKITS §4 sections, by id, with their titles. */
 export const PKITS_SECTIONS: Readonly<Record<string, string>> = {
   "4.1": "Signature Verification",
   "4.2": "Validity Periods",
@@ -571,6 +575,7 @@ export interface PkitsFiles {
   crl(name: string): Uint8Array | undefined;
 }
 
+/** How runPkits runs the suite. */
 export interface PkitsRunOptions {
   /**
    * Builds a revocation checker from a test's CRLs (DER, in the table's order) and its parsed
@@ -590,8 +595,10 @@ export interface PkitsRunOptions {
   readonly expectedFailures?: Readonly<Record<string, string>>;
 }
 
+/** Why a test is not counted: no revocation checker, or a key type we cannot use. */
 export type PkitsNotCounted = "revocation" | "unsupported";
 
+/** One test's verdict. */
 export interface PkitsResult {
   readonly testcase: PkitsTestcase;
   /** pkitsKey(testcase). */
@@ -779,6 +786,7 @@ async function evaluate(
   };
 }
 
+/** One row of the per-section table. */
 export interface PkitsSectionSummary {
   readonly section: string;
   readonly title: string;
