@@ -90,8 +90,9 @@ export interface CommonSelectionOptions {
   /** A4: the evaluation time. Default: the wall clock, read once. */
   readonly now?: Date;
   /**
-   * Called with each event (frozen), in the order of `events`. What it throws is caught and
-   * dropped: the later events are still delivered and the selection is unchanged.
+   * Called with each event (frozen), in the order of `events`. What it throws (or an async
+   * handler's promise rejects with) is dropped: the later events are still delivered and the
+   * selection is unchanged. The selection does not wait for an async handler.
    */
   readonly onEvent?: (event: ExchangeEvent) => void;
   /** Aborting makes a pending directory read or store listing count as "cannot be read". */

@@ -13,8 +13,9 @@
 // Q: and `onEvent`?
 // A: it gets each event frozen (the same object `events` holds). A handler is the caller's
 //    code, not the selection's: whatever it throws (including the TypeError a strict-mode handler
-//    gets for writing into its event) is caught and dropped, the later events are still
-//    delivered, and the selection resolves exactly as it would without the handler. So a
+//    gets for writing into its event), or the promise an async handler returns rejects with,
+//    is dropped; the later events are still delivered, and the selection resolves exactly as
+//    it would without the handler. The selection does not wait for an async handler. So a
 //    logging handler that fails cannot turn a selection into a rejection or change it.
 import type {
   CertificateVerdict,
@@ -118,7 +119,13 @@ export function deliver(
 ): void {
   if (onEvent === undefined) return;
   try {
-    onEvent(event);
+    const returned: unknown = onEvent(event);
+    // An async handler fails by rejecting: that is dropped too (it would otherwise be an
+    // unhandled rejection, which ends a Node process by default).
+    if (typeof returned === "object" && returned !== null && "then" in returned) {
+      const then = (returned as PromiseLike<unknown>).then;
+      if (typeof then === "function") then.call(returned, undefined, () => undefined);
+    }
   } catch {
     // The handler's own failure, not the selection's.
   }

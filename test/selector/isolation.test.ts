@@ -391,6 +391,12 @@ describe("onEvent can break nothing (issue 18)", () => {
       (event as { message: string }).message = "rewritten";
       (event.data as { thumbprint?: string }).thumbprint = "0".repeat(40);
     },
+    "is async and rejects": (seen) => (event) => {
+      seen.push(event);
+      // Returned to a `void` signature, as a TypeScript caller may: the rejection is dropped
+      // (unhandled, it would fail this test run).
+      return Promise.reject(new Error("async logger down")) as unknown as undefined;
+    },
     "writes into its event's date": (seen) => (event) => {
       seen.push(event);
       if ("notAfter" in event.data) event.data.notAfter.setTime(0);
