@@ -25,6 +25,7 @@
 // A: outside CI it skips loudly with the apt command that installs it; in CI (CI=true) it is a
 //    failure, because .ci/run installs the packages.
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -332,6 +333,19 @@ for (const corpus of corpora) {
       const files = new Set(rows.map((r) => r.cert.label.replace(/#\d+$/, "")));
       expect(files.size).toBe(corpus.files.length);
       expect(rows.length).toBeGreaterThanOrEqual(MINIMUM_CERTIFICATES[corpus.id]);
+    });
+
+    it("a PEM file holding one certificate reads as its block does, text around it and all (RFC 7468 §2)", () => {
+      const wrong: string[] = [];
+      for (const row of rows) {
+        if (typeof row.cert.input !== "string" || row.cert.label.includes("#")) continue;
+        if (row.cert.label.endsWith(".go")) continue; // Go source is not a PEM file
+        const whole = parseHere(readFileSync(row.cert.file, "latin1"));
+        const block = "parsed" in row.ours ? row.ours.parsed.thumbprint : row.ours.refused;
+        const file = "parsed" in whole ? whole.parsed.thumbprint : whole.refused;
+        if (block !== file) wrong.push(`${row.cert.label}: block ${block}, whole file ${file}`);
+      }
+      expect(wrong).toEqual([]);
     });
 
     it("A18: readable here exactly when both OpenSSL and Node's X509Certificate read it", () => {

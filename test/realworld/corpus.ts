@@ -32,6 +32,8 @@ export interface CorpusCertificate {
   readonly corpus: CorpusId;
   /** `file` relative to the corpus root, plus `#n` for the n-th PEM block of a multi-block file. */
   readonly label: string;
+  /** The file it came from (absolute). */
+  readonly file: string;
   /** What the parser and both oracles are given: PEM text of this one block, or DER bytes. */
   readonly input: string | Uint8Array;
 }
@@ -124,9 +126,9 @@ export function findCorpora(): readonly Corpus[] {
 }
 
 const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
-// "X509 CERTIFICATE" is the pre-RFC 7468 label (cryptography.io.old_header.pem); OpenSSL reads
-// it, our PEM reader and Node's only take "CERTIFICATE", so the block is relabelled: the test is
-// about the certificate, not the label.
+// "X509 CERTIFICATE" is the pre-RFC 7468 label (cryptography.io.old_header.pem). Each block is
+// given to all three readers as "CERTIFICATE", so that they are compared on the certificate; the
+// label itself is covered by corpus.test.ts reading single-certificate files whole.
 const PEM_BLOCK = /-----BEGIN (X509 )?CERTIFICATE-----([\s\S]*?)-----END (X509 )?CERTIFICATE-----/g;
 const PEM_BLOCK_START = /-----BEGIN (X509 )?CERTIFICATE-----/;
 const BASE64_LINES = /^[A-Za-z0-9+/=\s]*$/;
@@ -137,7 +139,7 @@ export function certificatesOf(corpus: Corpus, file: string): CorpusCertificate[
   const bytes = readFileSync(file);
   const text = bytes.toString("latin1");
   if (!text.includes("-----BEGIN ")) {
-    return [{ corpus: corpus.id, label: name, input: new Uint8Array(bytes) }];
+    return [{ corpus: corpus.id, label: name, file, input: new Uint8Array(bytes) }];
   }
   const blocks: string[] = [];
   for (const match of text.matchAll(PEM_BLOCK)) {
@@ -150,6 +152,7 @@ export function certificatesOf(corpus: Corpus, file: string): CorpusCertificate[
   return blocks.map((input, index) => ({
     corpus: corpus.id,
     label: blocks.length === 1 ? name : `${name}#${index + 1}`,
+    file,
     input,
   }));
 }
