@@ -28,10 +28,18 @@ interface Chain {
   readonly root: ParsedCertificate;
   readonly ca: ParsedCertificate;
   readonly leaf: ParsedCertificate;
-  readonly names: { readonly root: string; readonly ca: string };
+  /** The indirect CRL issuer's certificate (issued by the CA), for `indirect` cases. */
+  readonly crlIssuer?: ParsedCertificate;
+  readonly names: { readonly root: string; readonly ca: string; readonly crlIssuer: string };
 }
 
-const KEYS = { root: "p256-1", ca: "p256-2", leaf: "p256-3", other: "p256-4" } as const;
+const KEYS = {
+  root: "p256-1",
+  ca: "p256-2",
+  leaf: "p256-3",
+  other: "p256-4",
+  crlIssuer: "p256-5",
+} as const;
 
 /** What one case supplies: CRLs built against its chain, and whether deltas are in use. */
 interface Case {
@@ -40,6 +48,11 @@ interface Case {
   readonly ca?: Parameters<typeof intermediate>[2];
   readonly crls: (chain: Chain) => readonly Uint8Array[];
   readonly deltas?: boolean;
+  /**
+   * The leaf names an indirect CRL issuer in its cRLDistributionPoints (RFC 5280 §6.3.3
+   * (b)(1)); that issuer's certificate is issued by the CA. OpenSSL needs -extended_crl.
+   */
+  readonly indirect?: boolean;
   /** A deliberate difference from OpenSSL: our verdict, and why. */
   readonly divergence?: { readonly ours: string; readonly why: string };
 }
@@ -59,6 +72,20 @@ function crl(issuer: string, signer: KeyName, extra: Partial<CrlSpec> = {}): Uin
 }
 const rootCrl = (c: Chain, extra: Partial<CrlSpec> = {}) => crl(c.names.root, KEYS.root, extra);
 const caCrl = (c: Chain, extra: Partial<CrlSpec> = {}) => crl(c.names.ca, KEYS.ca, extra);
+/**
+ * The CA's CRL in indirect cases: scoped (issuingDistributionPoint) to the point the indirect
+ * issuer's certificate names, so that only the indirect CRL can decide the leaf. (OpenSSL would
+ * otherwise decide the leaf with a CA CRL of full scope, although the leaf's only distribution
+ * point names another CRL issuer; RFC 5280 §6.3.3 (b)(1) and we do not.)
+ */
+const CA_POINT = "http://crl.example/ca.crl";
+const caScoped = (c: Chain, extra: Partial<CrlSpec> = {}) =>
+  caCrl(c, { idp: idp({ uri: CA_POINT }), ...extra });
+const indirectCrl = (c: Chain, entries: CrlSpec["entries"]) =>
+  crl(c.names.crlIssuer, KEYS.crlIssuer, {
+    idp: idp({ indirect: true }),
+    ...(entries === undefined ? {} : { entries }),
+  });
 const listing = (certificate: ParsedCertificate, reason?: number, date?: Date) => ({
   entries: [
     {
@@ -151,6 +178,59 @@ const CASES: readonly Case[] = [
     crls: (c) => [rootCrl(c), caCrl(c)],
   },
   {
+    id: "indirect-good",
+    indirect: true,
+    crls: (c) => [rootCrl(c), caScoped(c), indirectCrl(c, [])],
+  },
+  {
+    id: "indirect-revoked",
+    indirect: true,
+    crls: (c) => [
+      rootCrl(c),
+      caScoped(c),
+      indirectCrl(c, [
+        {
+          serial: c.leaf.serialNumber,
+          reason: REASON.keyCompromise,
+          certificateIssuer: cn(c.names.ca),
+        },
+      ]),
+    ],
+  },
+  {
+    id: "indirect-entry-of-another-issuer",
+    indirect: true,
+    // Without certificateIssuer the entry is for the CRL issuer's own certificates.
+    crls: (c) => [rootCrl(c), caScoped(c), indirectCrl(c, [{ serial: c.leaf.serialNumber }])],
+  },
+  {
+    id: "indirect-crl-not-marked-indirect",
+    indirect: true,
+    crls: (c) => [
+      rootCrl(c),
+      caScoped(c),
+      crl(c.names.crlIssuer, KEYS.crlIssuer, {
+        entries: [{ serial: c.leaf.serialNumber, certificateIssuer: cn(c.names.ca) }],
+      }),
+    ],
+  },
+  {
+    id: "indirect-leaf-with-only-the-ca-full-crl",
+    indirect: true,
+    crls: (c) => [rootCrl(c), caCrl(c)],
+    divergence: {
+      ours: "revocation-unknown",
+      why:
+        "RFC 5280 §6.3.3 (b)(1): the leaf's only distribution point names another CRL issuer; " +
+        "OpenSSL also accepts any full-scope CRL of the certificate's issuer",
+    },
+  },
+  {
+    id: "indirect-issuer-revoked",
+    indirect: true,
+    crls: (c) => [rootCrl(c), caScoped(c, listing(c.crlIssuer!)), indirectCrl(c, [])],
+  },
+  {
     id: "delta-revokes",
     deltas: true,
     crls: (c) => [
@@ -229,11 +309,19 @@ interface Outcome {
   readonly openssl: { readonly ok: boolean; readonly errors: readonly string[] };
 }
 
-function opensslVerify(chain: Chain, crls: readonly Uint8Array[], deltas: boolean) {
+function opensslVerify(
+  chain: Chain,
+  crls: readonly Uint8Array[],
+  options: { readonly deltas: boolean; readonly extended: boolean },
+) {
+  const { deltas } = options;
   const dir = mkdtempSync(join(tmpdir(), "crl-diff-"));
   try {
     writeFileSync(join(dir, "root.pem"), toPem(chain.root.der));
-    writeFileSync(join(dir, "ca.pem"), toPem(chain.ca.der));
+    writeFileSync(
+      join(dir, "ca.pem"),
+      [chain.ca, ...(chain.crlIssuer ? [chain.crlIssuer] : [])].map((c) => toPem(c.der)).join("\n"),
+    );
     writeFileSync(join(dir, "leaf.pem"), toPem(chain.leaf.der));
     writeFileSync(join(dir, "crls.pem"), crls.map(toCrlPem).join(""));
     const run = spawnSync(
@@ -244,7 +332,7 @@ function opensslVerify(chain: Chain, crls: readonly Uint8Array[], deltas: boolea
         "sslserver",
         "-crl_check_all",
         // Deltas need both flags: without -extended_crl OpenSSL skips delta processing.
-        ...(deltas ? ["-extended_crl", "-use_deltas"] : []),
+        ...(deltas ? ["-extended_crl", "-use_deltas"] : options.extended ? ["-extended_crl"] : []),
         "-attime",
         String(Math.floor(NOW.getTime() / 1000)),
         "-CAfile",
@@ -274,27 +362,57 @@ describe.skipIf(!hasOpenssl)(
 
     beforeAll(async () => {
       for (const testCase of CASES) {
-        const names = { root: `CRL Diff Root ${testCase.id}`, ca: `CRL Diff CA ${testCase.id}` };
+        const names = {
+          root: `CRL Diff Root ${testCase.id}`,
+          ca: `CRL Diff CA ${testCase.id}`,
+          crlIssuer: `CRL Diff Indirect Issuer ${testCase.id}`,
+        };
         const rootNode = { name: names.root, key: KEYS.root };
         const caNode = { name: names.ca, key: KEYS.ca };
+        const dp = crlDistributionPoints({ crlIssuer: cn(names.crlIssuer) });
         const chain: Chain = {
           root: await root(rootNode),
           ca: await intermediate(caNode, rootNode, testCase.ca ?? {}),
-          leaf: await leaf({ name: `${testCase.id}.crl-diff.example`, key: KEYS.leaf }, caNode),
+          leaf: await leaf(
+            { name: `${testCase.id}.crl-diff.example`, key: KEYS.leaf },
+            caNode,
+            testCase.indirect
+              ? { extraExtensions: [{ oid: "2.5.29.31", critical: false, value: dp }] }
+              : {},
+          ),
+          ...(testCase.indirect
+            ? {
+                crlIssuer: await leaf({ name: names.crlIssuer, key: KEYS.crlIssuer }, caNode, {
+                  keyUsage: ["cRLSign"],
+                  eku: undefined,
+                  san: undefined,
+                  extraExtensions: [
+                    {
+                      oid: "2.5.29.31",
+                      critical: false,
+                      value: crlDistributionPoints({ uri: CA_POINT }),
+                    },
+                  ],
+                }),
+              }
+            : {}),
           names,
         };
         const crls = testCase.crls(chain);
         const result = await validateCertificatePath({
           certificate: chain.leaf.der,
           trustAnchors: [chain.root.der],
-          intermediates: [chain.ca.der],
+          intermediates: [chain.ca.der, ...(chain.crlIssuer ? [chain.crlIssuer.der] : [])],
           now: NOW,
           crls,
           revocationMode: "hard",
         });
         outcomes.set(testCase.id, {
           ours: result.status === "valid" ? "valid" : result.reason.code,
-          openssl: opensslVerify(chain, crls, testCase.deltas === true),
+          openssl: opensslVerify(chain, crls, {
+            deltas: testCase.deltas === true,
+            extended: testCase.indirect === true,
+          }),
         });
       }
     });
