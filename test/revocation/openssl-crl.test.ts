@@ -221,8 +221,8 @@ const CASES: readonly Case[] = [
     divergence: {
       ours: "revocation-unknown",
       why:
-        "RFC 5280 §6.3.3 (b)(1): the leaf's only distribution point names another CRL issuer; " +
-        "OpenSSL also accepts any full-scope CRL of the certificate's issuer",
+        "RFC 5280 §6.3.3 (b)(1) and PKITS 4.14.27: the leaf's only distribution point names " +
+        "another CRL issuer; OpenSSL also accepts any full-scope CRL of the certificate's issuer",
     },
   },
   {
