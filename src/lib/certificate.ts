@@ -759,21 +759,19 @@ interface Time {
 function readTime(der: Uint8Array, tlv: BerTlv): Time | null {
   const utc = tlv.tag === 0x17;
   const text = latin1(der.subarray(tlv.contentStart, tlv.end));
-  const match = (utc ? UTC_TIME : GENERALIZED_TIME).exec(text);
-  if (match === null) return null;
-  const [, y, mo, d, h, mi, s, fraction, z, sign, oh, om] = utc
-    ? [...match.slice(0, 7), undefined, ...match.slice(7)]
-    : match;
-  const two = Number(y);
+  const m = (utc ? UTC_TIME : GENERALIZED_TIME).exec(text);
+  if (m === null) return null;
+  // UTC_TIME has no fraction group: the zone groups come one earlier.
+  const z = utc ? 7 : 8;
+  const [seconds, fraction, zulu] = [m[6], utc ? undefined : m[7], m[z]];
+  const two = Number(m[1]);
   // RFC 5280 §4.1.2.5.1: a two-digit year of 50 or more is 19YY, otherwise 20YY.
   const year = utc ? (two >= 50 ? 1900 + two : 2000 + two) : two;
-  const [month, day, hour, minute, second] = [mo, d, h, mi, s ?? "0"].map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = seconds === undefined ? 0 : Number(seconds);
   const millis = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, "0"));
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
   if (year < 100) date.setUTCFullYear(year);
@@ -785,15 +783,16 @@ function readTime(der: Uint8Array, tlv: BerTlv): Time | null {
     date.getUTCMinutes() === minute &&
     date.getUTCSeconds() === second;
   if (!exists) return null;
-  if (z === undefined) {
-    const [hours, minutes] = [Number(oh), Number(om)];
+  if (zulu === undefined) {
+    const hours = Number(m[z + 2]);
+    const minutes = Number(m[z + 3]);
     if (hours > 12 || minutes > 59) return null;
     // ±hhmm is the local time's offset from UTC: UTC = local - offset.
     const offset = (hours * 60 + minutes) * 60_000;
-    date.setTime(date.getTime() + (sign === "+" ? -offset : offset));
+    date.setTime(date.getTime() + (m[z + 1] === "+" ? -offset : offset));
   }
   const rfc5280 =
-    s !== undefined && z !== undefined && fraction === undefined && (utc || year >= 2050);
+    seconds !== undefined && zulu !== undefined && fraction === undefined && (utc || year >= 2050);
   return { date, rfc5280 };
 }
 

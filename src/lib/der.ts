@@ -93,28 +93,27 @@ export class BerReader {
 
   /** Reads one TLV at `offset` within `limit`. Throws DerError. */
   read(offset: number, limit = this.bytes.length): BerTlv {
-    const header = this.#header(offset, limit);
-    if (header.length >= 0) {
-      const end = header.contentStart + header.length;
-      if (end > limit) throw new DerError(`content runs past its container at ${offset}`);
-      return {
-        tag: header.tag,
-        start: offset,
-        contentStart: header.contentStart,
-        end,
-        after: end,
-        ber: header.ber,
-      };
+    const { bytes } = this;
+    if (offset + 2 > limit) throw new DerError(`truncated header at ${offset}`);
+    const tag = bytes[offset]!;
+    if ((tag & 0x1f) === 0x1f) throw new DerError(`high tag number at ${offset}`);
+    const first = bytes[offset + 1]!;
+    let contentStart = offset + 2;
+    let length = first;
+    let ber = false;
+    if (first >= 0x80) {
+      length = this.#longLength(offset, limit);
+      contentStart += first & 0x7f;
+      // DER: the long form only for 128 or more, in as few octets as it takes; never indefinite.
+      ber = length < 0x80 || bytes[offset + 2] === 0;
     }
-    const after = this.#indefiniteAfter(offset, header.contentStart, limit);
-    return {
-      tag: header.tag,
-      start: offset,
-      contentStart: header.contentStart,
-      end: after - 2,
-      after,
-      ber: true,
-    };
+    if (length >= 0) {
+      const end = contentStart + length;
+      if (end > limit) throw new DerError(`content runs past its container at ${offset}`);
+      return { tag, start: offset, contentStart, end, after: end, ber };
+    }
+    const after = this.#indefiniteAfter(offset, contentStart, limit);
+    return { tag, start: offset, contentStart, end: after - 2, after, ber: true };
   }
 
   /** The children of a constructed TLV, to its end (or its end-of-contents octets). */
@@ -129,22 +128,19 @@ export class BerReader {
     return children;
   }
 
-  /** Tag, content start and length (-1: indefinite) of the header at `offset`. */
-  #header(
-    offset: number,
-    limit: number,
-  ): { tag: number; contentStart: number; length: number; ber: boolean } {
+  /**
+   * The length in the long (or indefinite) form at `offset` (its first length octet has the
+   * high bit set): the value, or -1 for the indefinite form.
+   */
+  #longLength(offset: number, limit: number): number {
     const { bytes } = this;
-    if (offset + 2 > limit) throw new DerError(`truncated header at ${offset}`);
-    const tag = bytes[offset]!;
-    if ((tag & 0x1f) === 0x1f) throw new DerError(`high tag number at ${offset}`);
-    const first = bytes[offset + 1]!;
-    if (first < 0x80) return { tag, contentStart: offset + 2, length: first, ber: false };
-    const count = first & 0x7f;
+    const count = bytes[offset + 1]! & 0x7f;
     if (count === 0) {
       // X.690 §8.1.3.6: only a constructed encoding may have an indefinite length.
-      if ((tag & 0x20) === 0) throw new DerError(`indefinite length of a primitive at ${offset}`);
-      return { tag, contentStart: offset + 2, length: -1, ber: true };
+      if ((bytes[offset]! & 0x20) === 0) {
+        throw new DerError(`indefinite length of a primitive at ${offset}`);
+      }
+      return -1;
     }
     if (count === 0x7f) throw new DerError(`reserved length octet at ${offset}`);
     const contentStart = offset + 2 + count;
@@ -154,9 +150,7 @@ export class BerReader {
     if (contentStart - at > MAX_LENGTH_OCTETS) throw new DerError(`length too long at ${offset}`);
     let length = 0;
     for (; at < contentStart; at++) length = length * 256 + bytes[at]!;
-    // DER: the long form only for 128 or more, in as few octets as it takes.
-    const ber = length < 0x80 || bytes[offset + 2] === 0;
-    return { tag, contentStart, length, ber };
+    return length;
   }
 
   /** Where the indefinite-length TLV at `start` ends (past its end-of-contents octets). */
@@ -182,13 +176,20 @@ export class BerReader {
         at = remembered;
         continue;
       }
-      const header = this.#header(at, limit);
-      if (header.tag === 0) throw new DerError(`malformed end-of-contents at ${at}`);
-      if (header.length < 0) {
+      const tag = bytes[at]!;
+      if (tag === 0) throw new DerError(`malformed end-of-contents at ${at}`);
+      if ((tag & 0x1f) === 0x1f) throw new DerError(`high tag number at ${at}`);
+      const first = bytes[at + 1]!;
+      if (first < 0x80) {
+        at += 2 + first;
+        continue;
+      }
+      const length = this.#longLength(at, limit);
+      if (length < 0) {
         open.push(at);
-        at = header.contentStart;
+        at += 2;
       } else {
-        at = header.contentStart + header.length;
+        at += 2 + (first & 0x7f) + length;
       }
     }
   }
