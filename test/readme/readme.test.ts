@@ -2,7 +2,7 @@
 // of a consumer project against the BUILT package (types from dist/*.d.ts through the `exports`
 // map, as `npm install` would lay it out) with strict settings, and the quick start is run as
 // written, from the repository root, on the committed fixtures.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -196,5 +196,31 @@ describe("exchange-anonymous-tls/ldap and its optional peer ldapts", () => {
     const [ldap, core] = await probe(withPeer);
     expect(ldap).toEqual({ ok: true, type: "function" });
     expect(core).toEqual({ core: "function" });
+  });
+});
+
+describe("the package's contents", () => {
+  it("ships no source or declaration maps (they would point at src/, which is not shipped)", () => {
+    const files = readdirSync(packageDir, { recursive: true, encoding: "utf8" });
+    expect(files.filter((file) => file.endsWith(".map"))).toEqual([]);
+    const js = files.filter((file) => file.endsWith(".js") || file.endsWith(".d.ts"));
+    expect(js.length).toBeGreaterThan(20);
+    for (const file of js) {
+      expect(readFileSync(join(packageDir, file), "utf8")).not.toContain("sourceMappingURL");
+    }
+  });
+
+  it("every target of the exports map and the bin exists", () => {
+    const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as {
+      exports: Record<string, string | Record<string, string>>;
+      bin: Record<string, string>;
+    };
+    const targets = [
+      ...Object.values(manifest.exports).flatMap((target) =>
+        typeof target === "string" ? [target] : Object.values(target),
+      ),
+      ...Object.values(manifest.bin),
+    ];
+    for (const target of targets) expect(existsSync(join(packageDir, target)), target).toBe(true);
   });
 });
