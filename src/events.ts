@@ -1,4 +1,4 @@
-// The Application-log events of SPEC "Events", pinned to their Exchange 2007/2010 meaning. Each
+// The Application-log events of docs/rules.md "Events", pinned to their Exchange 2007/2010 meaning. Each
 // builder fills in the text Exchange logs; 1037 has no known verbatim text, so its message is the
 // documented description followed by the two thumbprints.
 import type { Event1037, Event12012, Event12013, Event12015, Event12017 } from "./types.js";

@@ -1,4 +1,4 @@
-// The sending server's selection for outbound anonymous TLS, top to bottom as SPEC.md numbers
+// The sending server's selection for outbound anonymous TLS, top to bottom as docs/rules.md numbers
 // it. Each step is a small module under lib/steps; this file only runs them in order and stops
 // where the spec stops.
 import type { ParsedCertificate } from "./lib/certificate.js";

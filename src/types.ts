@@ -1,5 +1,5 @@
 // Public types: inputs (injected Directory and CertStore, connector settings) and outputs (the
-// Selection union, events, trace, per-certificate verdicts). Vocabulary follows SPEC.md.
+// Selection union, events, trace, per-certificate verdicts). Vocabulary follows docs/rules.md.
 import type { NameMatch } from "./lib/dns-name.js";
 import type { ValidationProfile } from "./lib/path/validator.js";
 
@@ -26,7 +26,7 @@ export interface CertStore {
   list(): readonly StoreEntry[] | Promise<readonly StoreEntry[]>;
 }
 
-/** What a `Directory` may return for `msExchServerInternalTLSCert` (see SPEC, "The directory attribute"). */
+/** What a `Directory` may return for `msExchServerInternalTLSCert` (docs/rules.md, "Values"). */
 export type DirectoryValue = string | Uint8Array | null;
 
 /**
@@ -138,7 +138,7 @@ export interface InboundSelectionOptions extends CommonSelectionOptions {
 // ---------------------------------------------------------------------------------------------
 // Events
 
-/** Rule ids as SPEC.md numbers them. */
+/** Rule ids as docs/rules.md numbers them. */
 export type RuleId =
   | "R1"
   | "R1a"

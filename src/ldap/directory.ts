@@ -20,8 +20,8 @@
 //    `*`, `(`, `)` and `\` in a name are plain characters of the value sent to the server.
 // Q: what comes back?
 // A: the attribute's bytes, exactly (always requested through `explicitBufferAttributes`, so
-//    ldapts never decodes them as UTF-8). The selection recognizes the three forms (SPEC "The
-//    directory attribute"); zero bytes are its A15 null.
+//    ldapts never decodes them as UTF-8). The selection recognizes the three forms
+//    (docs/rules.md, "Values"); zero bytes are its A15 null.
 import { connect as netConnect, type Socket } from "node:net";
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
 import {

@@ -1,4 +1,4 @@
-// The value of msExchServerInternalTLSCert in its three forms (SPEC "The directory attribute"):
+// The value of msExchServerInternalTLSCert in its three forms (docs/rules.md, "Values"):
 // a thumbprint string (as the topic describes it), a DER certificate, or the blob Windows'
 // X509Certificate2.Export(SerializedCert) writes (as a real directory holds it). A value that
 // is none of these is "cannot be read" (R4), with the reason kept as the cause.

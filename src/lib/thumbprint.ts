@@ -1,4 +1,4 @@
-// Thumbprints: SHA-1 of the DER certificate, written as 40 hex digits (SPEC "Thumbprints").
+// Thumbprints: SHA-1 of the DER certificate, written as 40 hex digits (docs/rules.md, "Values").
 // Q: what do administrators paste?  A: "AB CD …", "ab:cd:…", lower case, and from the Windows
 //    certificate dialog a U+200E left-to-right mark in front. All of these are the same value.
 // Q: what is not a thumbprint?  A: anything else: other lengths, non-hex digits, hyphens, empty.
@@ -13,7 +13,7 @@ export type Thumbprint = string & { readonly [thumbprintBrand]: true };
 // Separators people paste: ASCII white space (space, tab, CR, LF), colons, and the invisible
 // bidirectional marks U+200E / U+200F that Windows dialogs copy, plus a stray BOM (U+FEFF) that
 // text files saved by Windows tools start with. Nothing else: other Unicode spaces (no-break,
-// ideographic, line separator) are "anything else" in SPEC's words, so not a thumbprint.
+// ideographic, line separator) are "anything else" in docs/rules.md, so not a thumbprint.
 const SEPARATORS = /[ \t\r\n:\u200e\u200f\ufeff]/g;
 // ASCII hex digits only, checked *before* upper-casing: String#toUpperCase maps some non-ASCII
 // letters to ASCII ones ("\ufb00", the "ff" ligature, becomes "FF"), and those are not digits.

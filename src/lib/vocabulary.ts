@@ -1,4 +1,4 @@
-// Exchange's value sets (SPEC "Vocabulary and value sets"). Names compare case-insensitively, as
+// Exchange's value sets (docs/rules.md, "Values"). Names compare case-insensitively, as
 // Exchange's own parsers do; an unknown name is a configuration Exchange would refuse, so it is
 // misuse (InvalidSettingError), not an outcome.
 import { InvalidSettingError } from "../errors.js";
@@ -54,7 +54,7 @@ function canonical<T extends string>(allowed: readonly T[], value: string): T | 
   return allowed.find((name) => name.toLowerCase() === folded);
 }
 
-/** SmartHostAuthMechanism is a single value, not a flags set (SPEC vocabulary). */
+/** SmartHostAuthMechanism is a single value, not a flags set (docs/rules.md, "Values"). */
 export function parseSmartHostAuthMechanism(value: unknown): SmartHostAuthMechanism {
   const name = typeof value === "string" ? canonical(SMART_HOST_AUTH_MECHANISMS, value) : undefined;
   if (name === undefined) {

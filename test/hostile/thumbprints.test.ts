@@ -1,4 +1,4 @@
-// Thumbprints (SPEC "Thumbprints", R3, R4, A15): every spelling people paste is accepted and
+// Thumbprints (docs/rules.md "Values", R3, R4, A15): every spelling people paste is accepted and
 // means the same 40 hex digits; anything else is not a thumbprint. A direct call throws
 // InvalidThumbprintError (ERR_INVALID_THUMBPRINT); the same value from the directory is
 // "cannot be read" (R4) with the error kept as the cause.

@@ -69,7 +69,7 @@ export const dnOf = (name: string, parent = SERVERS): string =>
   `CN=${escapeDnValue(name)},${parent}`;
 
 /**
- * What Windows' X509Certificate2.Export(SerializedCert) writes (SPEC "The directory attribute"):
+ * What Windows' X509Certificate2.Export(SerializedCert) writes (docs/rules.md, "Values"):
  * little-endian records { u32 property id, u32 reserved = 1, u32 length, bytes }. As Windows
  * does, properties come first (SHA-1 hash = 3, friendly name = 11, key identifier = 20) and the
  * certificate (property 32) last.

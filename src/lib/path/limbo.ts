@@ -62,7 +62,7 @@ export type LimboResult = LimboVerdict & {
   readonly expected: "SUCCESS" | "FAILURE";
 };
 
-/** Features whose cases are skipped, and why: each is a policy choice SPEC.md makes otherwise. */
+/** Features whose cases are skipped, and why: each is a policy choice docs/rules.md makes otherwise. */
 export const SKIPPED_FEATURES: Readonly<Record<string, string>> = {
   "pedantic-webpki-eku":
     "A13: an EKU is optional, may be critical, may be anyExtendedKeyUsage, and a CA's EKU only has to allow serverAuth (CABF's stricter EKU profile is not ours)",

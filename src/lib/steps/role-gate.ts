@@ -1,6 +1,6 @@
 // Steps 1–2: the load gate (R1 on a Hub Transport server, R2 on an Edge Transport server).
 // Both conditions must hold on either role; on the Edge the text's "…and…" failure sentence is
-// read as "both must be met" like R1 (SPEC, R2). Every condition is evaluated, so the decision
+// read as "both must be met" like R1 (docs/rules.md, R2). Every condition is evaluated, so the decision
 // records each one that failed, not just the first.
 import type { GateCondition, Role, TraceStep } from "../../types.js";
 import type { AddressSpace, DeliveryType, SmartHostAuthMechanism } from "../vocabulary.js";
