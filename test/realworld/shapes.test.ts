@@ -18,25 +18,19 @@ if (!HAS_OPENSSL) console.warn("\n*** openssl not found: real-world root shapes 
  * Shapes where our strict profile and `openssl verify -x509_strict` (OpenSSL 3.0) disagree on
  * purpose: our verdict, and why. Anything else that differs fails.
  */
+const SERIAL_RULE =
+  "strict adds RFC 5280 §4.1.2.2 (serial positive, at most 20 octets; README), for the anchor too; OpenSSL 3.0 -x509_strict checks no serial";
+const ANCHOR_AKI_RULE =
+  "strict holds a self-issued anchor's AKI to CABF BR 7.1.2.1.3 (key id only); OpenSSL -x509_strict only wants a key id in the AKI of certificates below the anchor";
 const STRICT_DIFFERENCES: Readonly<
   Record<string, { readonly ours: string; readonly why: string }>
 > = {
-  "serial-zero": {
-    ours: "bad-serial",
-    why: "strict adds RFC 5280 §4.1.2.2 (serial positive, at most 20 octets; README), for the anchor too; OpenSSL 3.0 -x509_strict checks no serial",
-  },
-  "negative-serial": {
-    ours: "bad-serial",
-    why: "strict adds RFC 5280 §4.1.2.2 (serial positive; README), for the anchor too; OpenSSL 3.0 -x509_strict checks no serial",
-  },
-  "aki-issuer-serial": {
-    ours: "bad-extension",
-    why: "strict holds a self-issued anchor's AKI to CABF BR 7.1.2.1.3 (key id only); OpenSSL -x509_strict only wants a key id in the AKI of certificates below the anchor",
-  },
-  "aki-issuer-serial-only": {
-    ours: "bad-extension",
-    why: "strict holds a self-issued anchor's AKI to CABF BR 7.1.2.1.3 (key id only); OpenSSL -x509_strict only wants a key id in the AKI of certificates below the anchor",
-  },
+  "serial-zero": { ours: "bad-serial", why: SERIAL_RULE },
+  "negative-serial": { ours: "bad-serial", why: SERIAL_RULE },
+  "serial-zero-linked": { ours: "bad-serial", why: SERIAL_RULE },
+  "negative-serial-linked": { ours: "bad-serial", why: SERIAL_RULE },
+  "aki-issuer-serial": { ours: "bad-extension", why: ANCHOR_AKI_RULE },
+  "aki-issuer-serial-only": { ours: "bad-extension", why: ANCHOR_AKI_RULE },
   "no-key-usage": {
     ours: "valid",
     why: "A13: a CA needs keyCertSign only when it has a keyUsage; OpenSSL -x509_strict requires the keyUsage itself (error 92)",

@@ -94,11 +94,24 @@ function subjectKeyId(tbs: asn1x509.TBSCertificate): ArrayBuffer | undefined {
   return AsnConvert.parse(ski.extnValue.buffer, asn1x509.SubjectKeyIdentifier).buffer;
 }
 
+function authorityKeyId(tbs: asn1x509.TBSCertificate): ArrayBuffer | undefined {
+  const aki = tbs.extensions?.find((e) => e.extnID === AKI);
+  if (aki === undefined) return undefined;
+  return AsnConvert.parse(aki.extnValue.buffer, asn1x509.AuthorityKeyIdentifier).keyIdentifier
+    ?.buffer;
+}
+
 export interface Shape {
   readonly id: string;
   /** What is unusual about the root, and which real roots have it. */
   readonly description: string;
   readonly root: () => Promise<Uint8Array>;
+  /**
+   * The intermediate's authority key identifier also names the root's issuer and serial, as
+   * the intermediates under Go Daddy Class 2 do (DirName + serial:00): path building must match
+   * the root by that serial, whatever its form.
+   */
+  readonly linkByIssuerAndSerial?: "root-serial" | "wrong-serial";
 }
 
 export const SHAPES: readonly Shape[] = [
@@ -188,6 +201,28 @@ export const SHAPES: readonly Shape[] = [
     },
   },
   {
+    id: "serial-zero-linked",
+    description: "serial 0, and the intermediate's AKI names the root's issuer and serial 0",
+    root: () => forgeCertificate({ ...modernRoot("serial-zero-linked"), serial: "00" }),
+    linkByIssuerAndSerial: "root-serial",
+  },
+  {
+    id: "negative-serial-linked",
+    description: "negative serial, and the intermediate's AKI names the root's issuer and serial",
+    root: async () =>
+      resign(await forgeCertificate(modernRoot("negative-serial-linked")), ROOT_KEY, (tbs) => {
+        tbs.serialNumber = new Uint8Array([0x85, 0x21, 0x7a, 0x0b]).buffer;
+      }),
+    linkByIssuerAndSerial: "root-serial",
+  },
+  {
+    id: "wrong-serial-linked",
+    description:
+      "control: the intermediate's AKI names the root's issuer with a serial the root does not have",
+    root: () => forgeCertificate(modernRoot("wrong-serial-linked")),
+    linkByIssuerAndSerial: "wrong-serial",
+  },
+  {
     id: "sha1-signed",
     description: "self-signature with SHA-1 (an anchor's own signature is not checked)",
     root: () => forgeCertificate({ ...modernRoot("sha1-signed"), hash: "SHA-1" }),
@@ -205,7 +240,7 @@ export interface ShapeChain {
 /** root -> intermediate -> leaf (serverAuth, a DNS SAN), everything else as a CA issues today. */
 export async function buildChain(shape: Shape): Promise<ShapeChain> {
   const root = await shape.root();
-  const intermediate = await forgeCertificate({
+  let intermediate = await forgeCertificate({
     serial: "0a11",
     subject: name(shape.id, "Intermediate"),
     issuer: name(shape.id, "Root"),
@@ -216,6 +251,30 @@ export async function buildChain(shape: Shape): Promise<ShapeChain> {
     basicConstraints: { ca: true, pathLen: 0 },
     keyUsage: ["keyCertSign", "cRLSign"],
   });
+  if (shape.linkByIssuerAndSerial !== undefined) {
+    const rootTbs = AsnConvert.parse(root, asn1x509.Certificate).tbsCertificate;
+    intermediate = resign(intermediate, ROOT_KEY, (tbs) => {
+      const keyId = subjectKeyId(rootTbs) ?? authorityKeyId(tbs);
+      const aki = new asn1x509.AuthorityKeyIdentifier({
+        ...(keyId === undefined ? {} : { keyIdentifier: new asn1x509.KeyIdentifier(keyId) }),
+        authorityCertIssuer: new asn1x509.GeneralNames([
+          new asn1x509.GeneralName({ directoryName: rootTbs.issuer }),
+        ]),
+        authorityCertSerialNumber:
+          shape.linkByIssuerAndSerial === "root-serial"
+            ? rootTbs.serialNumber
+            : new Uint8Array([0x7e, 0x57]).buffer,
+      });
+      tbs.extensions = new asn1x509.Extensions([
+        ...tbs.extensions!.filter((e) => e.extnID !== AKI),
+        new asn1x509.Extension({
+          extnID: AKI,
+          critical: false,
+          extnValue: new OctetString(AsnConvert.serialize(aki)),
+        }),
+      ]);
+    });
+  }
   const leaf = await forgeCertificate({
     serial: "1eaf",
     subject: name(shape.id, "Leaf"),
