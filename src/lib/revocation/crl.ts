@@ -13,10 +13,10 @@
 //    cannot be used anyway; OpenSSL reads the same CRLs (the PKITS CRLs, `openssl ca -gencrl`
 //    output).
 // Q: how long does a hostile CRL take?
-// A: linear in its size. Each entry is visited once; only its serial number is decoded (to a
-//    Map key) and its extensions' OIDs and criticality are checked. Dates and reason codes of an
-//    entry are decoded only when a certificate is found on the list. Nothing recurses on
-//    attacker-controlled nesting.
+// A: linear in its size. Each entry is visited once: its serial number's place goes into a
+//    hash table over the CRL's own bytes (serial-index.ts), and its extensions' OIDs and
+//    criticality are checked. Dates and reason codes of an entry are decoded only when a
+//    certificate is found on the list. Nothing recurses on attacker-controlled nesting.
 // Q: a CRL with two entries for the same serial number?
 // A: the first one counts (OpenSSL's lookup also stops at the first match after its sort).
 import { createHash } from "node:crypto";
@@ -25,6 +25,7 @@ import { DerError, readChildren, readTlv, sameBytes, type Tlv } from "../der.js"
 import { readGeneralNames } from "../path/general-names.js";
 import { AsnConvert, asn1x509 } from "../x509.js";
 import { nameKeyOfDer, type ScopeNames } from "./names.js";
+import { SerialIndex } from "./serial-index.js";
 
 /** DER bytes, or PEM text with one or more `X509 CRL` blocks. */
 export type CertificateRevocationListInput = Uint8Array | string;
@@ -345,7 +346,7 @@ function readCrl(der: Uint8Array): ParsedCrl {
 
   const index =
     revoked === undefined
-      ? new Map<string, number>()
+      ? new SerialIndex(der).seal()
       : indexEntries(der, revoked, issuer.key, (oid) => {
           unknownCritical ??= oid;
         });
@@ -361,11 +362,7 @@ function readCrl(der: Uint8Array): ParsedCrl {
   }
 
   const lookup = (serialNumber: string, certificateIssuerKey: string): CrlEntry | undefined => {
-    const key =
-      certificateIssuerKey === issuer.key
-        ? serialNumber
-        : `${certificateIssuerKey}|${serialNumber}`;
-    const at = index.get(key);
+    const at = index.find(serialNumber, certificateIssuerKey);
     return at === undefined ? undefined : readEntry(der, at);
   };
   return {
@@ -409,10 +406,10 @@ function indexEntries(
   list: Tlv,
   crlIssuerKey: string,
   onUnknownCritical: (oid: string) => void,
-): Map<string, number> {
-  const index = new Map<string, number>();
-  let issuerKeys: readonly string[] = [crlIssuerKey];
-  const issuerCache = new Map<string, readonly string[]>();
+): SerialIndex {
+  const index = new SerialIndex(der);
+  let group = index.addGroup([crlIssuerKey]);
+  const groupCache = new Map<string, number>();
   let offset = list.contentStart;
   while (offset < list.end) {
     const entry = readTlv(der, offset, list.end);
@@ -449,31 +446,19 @@ function indexEntries(
         } else if (extension.oid === CRL_OID.certificateIssuer) {
           const bytes = der.subarray(extension.value.contentStart, extension.value.end);
           const cacheKey = Buffer.from(bytes).toString("base64");
-          let keys = issuerCache.get(cacheKey);
-          if (keys === undefined) {
-            keys = decodeExtension(extension.oid, () => directoryNameKeys(bytes));
-            issuerCache.set(cacheKey, keys);
+          let known = groupCache.get(cacheKey);
+          if (known === undefined) {
+            const keys = decodeExtension(extension.oid, () => directoryNameKeys(bytes));
+            known = index.addGroup(keys);
+            groupCache.set(cacheKey, known);
           }
-          issuerKeys = keys;
+          group = known;
         }
       }
     }
-    const serialHex = upperHex(der, serial.contentStart, serial.end);
-    for (const issuerKey of issuerKeys) {
-      const key = issuerKey === crlIssuerKey ? serialHex : `${issuerKey}|${serialHex}`;
-      if (!index.has(key)) index.set(key, entry.start);
-    }
+    index.add(entry.start, serial.contentStart, serial.end, group);
   }
-  return index;
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, "0"));
-
-/** Upper-case hex of der[start, end): a table walk, cheaper than a Buffer per entry. */
-function upperHex(der: Uint8Array, start: number, end: number): string {
-  let text = "";
-  for (let i = start; i < end; i++) text += HEX[der[i]!];
-  return text;
+  return index.seal();
 }
 
 /** The directoryName keys of a GeneralNames value (certificateIssuer). */
