@@ -83,6 +83,8 @@ interface Case {
 
 const EXPLICIT = { initialExplicitPolicy: true } as const;
 
+// A leading number names the NIST PKITS test whose pattern the case reproduces in miniature (the
+// PKITS data itself runs further down); a leading § names the RFC 5280 step a case isolates.
 const CASES: readonly Case[] = [
   // --- PKITS 4.8: certificate policies --------------------------------------------------------
   {
@@ -447,7 +449,7 @@ const CASES: readonly Case[] = [
     runs: [{ inputs: EXPLICIT, expect: [P1] }],
   },
   {
-    name: "4.11.x mapping under anyPolicy, allowed: the leaf's P2 is P1 for the anchor",
+    name: "§6.1.4 (b): mapping under anyPolicy, allowed: the leaf's P2 is P1 for the anchor",
     cas: [{ policies: [ANY] }, { policies: [ANY], mappings: [[P1, P2]] }],
     leaf: { policies: [P2] },
     runs: [
