@@ -12,7 +12,15 @@ import { type OpensslVerdict, opensslAvailable, opensslVerify } from "./corpus.j
 import { buildChain, NOW, SHAPES, type ShapeChain } from "./shapes.js";
 
 const HAS_OPENSSL = opensslAvailable();
+const IN_CI = process.env["CI"] === "true";
 if (!HAS_OPENSSL) console.warn("\n*** openssl not found: real-world root shapes SKIPPED ***\n");
+
+// .ci/run installs openssl: in CI its absence is a failure, not a skip.
+describe.runIf(IN_CI && !HAS_OPENSSL)("real-world root shapes (CI)", () => {
+  it("has openssl", () => {
+    expect.fail("openssl is missing in CI");
+  });
+});
 
 /**
  * Shapes where our strict profile and `openssl verify -x509_strict` (OpenSSL 3.0) disagree on
