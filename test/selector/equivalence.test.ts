@@ -155,6 +155,12 @@ function oddChain(): Record<string, CertSpec> {
       ...window,
     };
   }
+  // Valid PKI under "rfc5280" only: "strict" wants a CA's basicConstraints critical (A3).
+  specs["odd-ca-lax"] = {
+    ...specs["odd-ca"]!,
+    serial: ++serial,
+    basicConstraints: { ca: true, critical: false },
+  };
   for (const [suffix, window] of Object.entries(shapes(-5 * HOUR))) {
     specs[`odd-leaf${suffix}`] = {
       serial: ++serial,
@@ -168,6 +174,8 @@ function oddChain(): Record<string, CertSpec> {
   }
   return specs;
 }
+
+const ODD_LEAVES = ["odd-leaf", "odd-leaf-inverted", "odd-leaf-equal", "odd-leaf-1ms"] as const;
 
 const ANCHORS = [
   "root-rsa",
@@ -186,6 +194,7 @@ const INTERMEDIATES = [
   "odd-ca-inverted",
   "odd-ca-equal",
   "odd-ca-1ms",
+  "odd-ca-lax",
 ] as const;
 
 let sources: Source[] = [];
@@ -232,6 +241,18 @@ const entrySpec = fc.oneof(
       hasPrivateKey: fc.constantFrom(true, true, true, true, false),
       services: fc.constantFrom(["SMTP"], ["SMTP"], ["IIS", "SMTP"], [" smtp "], ["IIS"], []),
       key: fc.constantFrom("none", "none", "none", "none", "own", "wrong"),
+    }),
+  },
+  // Leaves of the odd chain, often: their trust is what the odd pool and the profile change.
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("certificate" as const),
+      source: fc.constantFrom(...ODD_LEAVES.map((_, i) => -1 - i)),
+      pem: fc.boolean(),
+      hasPrivateKey: fc.constant(true),
+      services: fc.constant(["SMTP"]),
+      key: fc.constant("none"),
     }),
   },
   {
@@ -351,6 +372,7 @@ const storeModeSpec = fc.constantFrom(
 const handlerSpec = fc.constantFrom(
   ...Array(4).fill("records" as const),
   "throws" as const,
+  "rejects" as const,
   "writes" as const,
 );
 
@@ -382,6 +404,8 @@ const scenarioSpec = fc.record({
   intermediates: fc.subarray([...INTERMEDIATES]),
   /** Sessions started together, before any of them is awaited. */
   concurrency: fc.constantFrom(1, 1, 2, 4),
+  /** A3: the validation profile, per selector; the plain function gets the same. */
+  profile: fc.constantFrom(undefined, undefined, "rfc5280" as const, "strict" as const),
   detectInPlaceChanges: fc.constantFrom(false, false, false, true),
   initial: storeSpec,
   configs: fc
@@ -406,8 +430,10 @@ type TimeSpec = Scenario["times"][number];
 type EntrySpec = typeof entrySpec extends fc.Arbitrary<infer T> ? T : never;
 type DirectorySpec = typeof directorySpec extends fc.Arbitrary<infer T> ? T : never;
 
+/** A source by name, by index, or (negative) one of the odd chain's leaves. */
 function source(i: number | string): Source {
   if (typeof i === "string") return sources.find((s) => s.name === i)!;
+  if (i < 0) return source(ODD_LEAVES[(-1 - i) % ODD_LEAVES.length]!);
   return sources[i % sources.length]!;
 }
 
@@ -519,6 +545,8 @@ function sessionOptions(
     onEvent: (event: ExchangeEvent) => {
       events.push(event);
       if (handler === "throws") throw new Error("event log unavailable");
+      // An async handler whose promise rejects (returned through a `void` signature).
+      if (handler === "rejects") return Promise.reject(new Error("event log unavailable")) as never;
       if (handler === "writes") {
         // Frozen, so in this (strict) module each write throws a TypeError: the selection must
         // not notice.
@@ -653,7 +681,11 @@ async function compare(
   handler: Handler,
   meddles: boolean,
   store: CertStore,
-  pool: { trustAnchors: Uint8Array[]; intermediates: Uint8Array[] },
+  pool: {
+    trustAnchors: Uint8Array[];
+    intermediates: Uint8Array[];
+    profile?: "rfc5280" | "strict";
+  },
   listed: readonly StoreEntry[],
 ): Promise<Selection> {
   const theirs = sessionOptions(config, directory, now, handler);
@@ -738,6 +770,7 @@ describe("the prepared selector answers exactly as the plain functions", () => {
         const pool = {
           trustAnchors: scenario.anchors.map((name) => source(name).der),
           intermediates: scenario.intermediates.map((name) => source(name).der),
+          ...(scenario.profile === undefined ? {} : { profile: scenario.profile }),
         };
         const prepared = createSelector({
           store,
@@ -838,6 +871,7 @@ const walkSpec = fc.record({
   directory: INDEX,
   config: fc.oneof({ weight: 3, arbitrary: outboundSpec }, { weight: 1, arbitrary: inboundSpec }),
   backward: fc.boolean(),
+  profile: fc.constantFrom(undefined, "rfc5280" as const, "strict" as const),
 });
 
 describe("time walks across every validity boundary (issue 18)", () => {
@@ -853,6 +887,7 @@ describe("time walks across every validity boundary (issue 18)", () => {
         const pool = {
           trustAnchors: walk.anchors.map((name) => source(name).der),
           intermediates: walk.intermediates.map((name) => source(name).der),
+          ...(walk.profile === undefined ? {} : { profile: walk.profile }),
         };
         const prepared = createSelector({ store, ...pool });
         const directory: DirectorySpec = {
