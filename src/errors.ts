@@ -27,7 +27,9 @@ export type SmtpSessionErrorCode =
 
 /** Base class: a stable `code`, `name` set to the subclass, and the original `cause`. */
 export abstract class AnonymousTlsError extends Error {
+  /** Stable identifier of the failure: match on this, never on the message. */
   abstract readonly code: ErrorCode;
+  /** `cause` is kept as the standard `Error#cause`. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -54,10 +56,15 @@ const settingCodes = {
  * The code names the field; `value` is what was given.
  */
 export class InvalidSettingError extends AnonymousTlsError {
+  /** One code per field, e.g. `ERR_INVALID_DELIVERY_TYPE`. */
   readonly code: (typeof settingCodes)[SettingField];
+  /** Built by the selection functions when they check the connector settings. */
   constructor(
+    /** The option that holds the setting. */
     readonly field: SettingField,
+    /** The value given. */
     readonly value: unknown,
+    /** The names Exchange accepts there (for an address space: the accepted form). */
     readonly allowed: readonly string[],
   ) {
     super(`${field}: ${JSON.stringify(value)} is not one of ${allowed.join(", ")}`);
@@ -67,9 +74,12 @@ export class InvalidSettingError extends AnonymousTlsError {
 
 /** A string that is not a thumbprint: 40 hexadecimal digits once separators are removed. */
 export class InvalidThumbprintError extends AnonymousTlsError {
+  /** Always `ERR_INVALID_THUMBPRINT`. */
   readonly code = "ERR_INVALID_THUMBPRINT" as const;
+  /** Built by `parseThumbprint`. */
   constructor(
     message: string,
+    /** The text given. */
     readonly value: string,
   ) {
     super(message);
@@ -100,8 +110,11 @@ export type CertificateParseFailure =
 
 /** A certificate (DER or PEM) that does not parse. `reason` says which check failed. */
 export class InvalidCertificateError extends AnonymousTlsError {
+  /** Always `ERR_INVALID_CERTIFICATE`. */
   readonly code = "ERR_INVALID_CERTIFICATE" as const;
+  /** Built by the certificate parser; `cause` is the decoder's own error, when there is one. */
   constructor(
+    /** Which check failed. */
     readonly reason: CertificateParseFailure,
     message: string,
     options?: { cause?: unknown },
@@ -112,11 +125,13 @@ export class InvalidCertificateError extends AnonymousTlsError {
 
 /** `toTlsOptions` was given a selection that did not select a certificate. */
 export class NotSelectedError extends AnonymousTlsError {
+  /** Always `ERR_NOT_SELECTED`. */
   readonly code = "ERR_NOT_SELECTED" as const;
 }
 
 /** `toTlsOptions` was given a selection whose store entry carries no private key material. */
 export class NoPrivateKeyError extends AnonymousTlsError {
+  /** Always `ERR_NO_PRIVATE_KEY`. */
   readonly code = "ERR_NO_PRIVATE_KEY" as const;
 }
 
@@ -124,7 +139,9 @@ export class NoPrivateKeyError extends AnonymousTlsError {
 export class SmtpSessionError extends AnonymousTlsError {
   /** The reply that ended the session (ERR_SMTP_GREETING), when there was one. */
   declare readonly reply?: SmtpReply;
+  /** Built by the SMTP helpers; the socket is destroyed before it is thrown. */
   constructor(
+    /** Why the session ended: timeout, close, protocol, greeting or TLS handshake. */
     readonly code: SmtpSessionErrorCode,
     message: string,
     options: { cause?: unknown; reply?: SmtpReply } = {},

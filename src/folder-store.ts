@@ -43,9 +43,12 @@ export interface FolderStore extends CertStore {
 /** The folder or its manifest cannot be read; `path` is the file at fault (and `field`, if any). */
 export class FolderStoreError extends AnonymousTlsError {
   readonly code = "ERR_FOLDER_STORE" as const;
+  /** Thrown by the folder store's `list()`; `cause` is the file-system or parse error. */
   constructor(
     message: string,
+    /** The file at fault. */
     readonly path: string,
+    /** The manifest field at fault, when the manifest is. */
     readonly field?: string,
     options?: { cause?: unknown },
   ) {

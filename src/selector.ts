@@ -109,6 +109,7 @@ export type PreparedInboundOptions = Omit<
 
 /** Counters of a prepared selector's work since it was created, for tests and monitoring. */
 export interface SelectorStats {
+  /** Sessions answered (both directions). */
   readonly sessions: number;
   /** Sessions answered from a decision made for an earlier session. */
   readonly replayed: number;
@@ -152,12 +153,13 @@ export function createSelector(options: SelectorOptions): Selector {
   if (detectInPlaceChanges !== undefined && typeof detectInPlaceChanges !== "boolean") {
     throw new TypeError("detectInPlaceChanges must be a boolean");
   }
+  const profile = checkProfile(options.profile);
   return new PreparedSelector(
     store,
     parseCertificates("trustAnchors", options.trustAnchors),
     parseCertificates("intermediates", options.intermediates),
     detectInPlaceChanges === true,
-    checkProfile(options.profile),
+    profile,
   );
 }
 

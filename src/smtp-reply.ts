@@ -12,7 +12,9 @@
 
 /** One SMTP reply: its code and the text of each line (without the code and separator). */
 export interface SmtpReply {
+  /** The three-digit reply code, e.g. 250. */
   readonly code: number;
+  /** The text of each line, in order. */
   readonly lines: readonly string[];
 }
 
@@ -26,8 +28,10 @@ export interface EhloReply {
 
 /** A reply that no SMTP server may send; `line` is the offending text (truncated). */
 export class SmtpReplySyntaxError extends Error {
+  /** Thrown by {@link SmtpReplyParser}. */
   constructor(
     message: string,
+    /** The offending line (truncated). */
     readonly line: string,
   ) {
     super(message);

@@ -60,6 +60,7 @@ export interface SelectionTlsOptions {
   readonly cert: string;
   /** The private key, PEM. */
   readonly key: string;
+  /** The lowest TLS version to negotiate. */
   readonly minVersion: SecureVersion;
 }
 
@@ -125,6 +126,7 @@ function derToPem(der: Uint8Array): string {
 export interface PeerCertificate {
   /** 40 upper-case hex digits (SHA-1 of the DER), comparable with `Selected.thumbprint`. */
   readonly thumbprint: string;
+  /** The certificate, DER. */
   readonly der: Uint8Array;
 }
 
@@ -160,6 +162,7 @@ export interface NegotiateOptions {
   readonly readGreeting?: boolean;
   /** Milliseconds for the whole negotiation, greeting to handshake. Default 30 000. */
   readonly timeout?: number;
+  /** Aborts the negotiation: the socket is destroyed and the promise rejects with the reason. */
   readonly signal?: AbortSignal;
   /** Passed to {@link toTlsOptions}. */
   readonly minVersion?: SecureVersion;
@@ -182,9 +185,11 @@ export type NotUsedReason =
  * The session was upgraded: X-ANONYMOUSTLS was offered and accepted, and the handshake completed.
  */
 export interface AnonymousTlsUsed {
+  /** The discriminant: the session is now encrypted. */
   readonly used: true;
   /** The session, now encrypted. RFC 3207 §4.2 applies: send EHLO again before anything else. */
   readonly tlsSocket: TLSSocket;
+  /** The receiver's EHLO reply before the upgrade (it listed X-ANONYMOUSTLS). */
   readonly ehlo: EhloReply;
   /** The certificate we presented (the outbound selection's). */
   readonly thumbprint: string;
@@ -198,8 +203,11 @@ export interface AnonymousTlsUsed {
 
 /** The session was not upgraded, for `reason`; it is still open in plaintext. */
 export interface AnonymousTlsNotUsed {
+  /** The discriminant: the session is still in plaintext. */
   readonly used: false;
+  /** Why the session was not upgraded. */
   readonly reason: NotUsedReason;
+  /** A sentence for people; not stable. */
   readonly detail: string;
   /** The same socket, still in plaintext after EHLO: the session goes on (STARTTLS, MAIL, QUIT). */
   readonly socket: Socket;
@@ -322,6 +330,7 @@ export async function negotiateAnonymousTls(
 export interface SmtpCommandOptions {
   /** Milliseconds until the reply is complete. Default 30 000. */
   readonly timeout?: number;
+  /** Aborts the command: the socket is destroyed and the promise rejects with the reason. */
   readonly signal?: AbortSignal;
 }
 

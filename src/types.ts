@@ -8,6 +8,7 @@ export type CertificateInput = Uint8Array | string;
 
 /** One certificate in the local computer's store, as `Get-ExchangeCertificate` would show it. */
 export interface StoreEntry {
+  /** The certificate, DER bytes or PEM text. */
   readonly certificate: CertificateInput;
   /** Whether the store associates a private key with the certificate (R10b, A9). */
   readonly hasPrivateKey: boolean;
@@ -68,9 +69,13 @@ export interface ReceiveConnector {
 
 /** The computer's names that build the domain list (R8, R9). */
 export interface ServerNames {
+  /** The server's FQDN (R8's first entry), e.g. `mail.contoso.com`. */
   readonly fqdn: string;
+  /** The server's host name, e.g. `EDGE01`. */
   readonly hostName: string;
+  /** The computer's own FQDN, e.g. `edge01.contoso.com`. */
   readonly physicalFqdn: string;
+  /** The computer's own host name. */
   readonly physicalHostName: string;
   /** The NLB/cluster name; when present it replaces the FQDN entry (R9, A10). */
   readonly clusterName?: string;
@@ -78,12 +83,15 @@ export interface ServerNames {
 
 /** Warn (event 12017) when the directory's certificate expires within this many days. */
 export interface ExpiryWarning {
+  /** The window, in days before notAfter (a positive number). */
   readonly days: number;
 }
 
 /** Options both directions share. */
 export interface CommonSelectionOptions {
+  /** Where `msExchServerInternalTLSCert` is read (R3). */
   readonly directory: Directory;
+  /** The local computer's certificate store (R6, R10). */
   readonly store: CertStore;
   /** R5: 12012 is logged only at start-up. Default "session". */
   readonly phase?: Phase;
@@ -113,10 +121,13 @@ export interface CommonSelectionOptions {
 export type ThumbprintMismatchPolicy = "keep-directory-certificate" | "use-best-candidate";
 
 export interface OutboundSelectionOptions extends CommonSelectionOptions {
+  /** The server's role: decides which gate applies (R1 or R2). */
   readonly role: Role;
+  /** The Send connector the session is bound to (R1a, R2a, R2b). */
   readonly sendConnector: SendConnector;
   /** The message's DeliveryType (R1b). Required for R1 to pass on a Hub. */
   readonly deliveryType?: string;
+  /** The names that build the domain list (R8, R9). */
   readonly server: ServerNames;
   /** Roots that make a chain "valid PKI" (A3). Without them no certificate is valid PKI. */
   readonly trustAnchors?: readonly CertificateInput[];
@@ -129,9 +140,11 @@ export interface OutboundSelectionOptions extends CommonSelectionOptions {
 }
 
 export interface InboundSelectionOptions extends CommonSelectionOptions {
+  /** The Receive connector the session arrived on (I1). */
   readonly receiveConnector: ReceiveConnector;
   /** Only used to send the validated chain (intermediates) with the certificate. */
   readonly trustAnchors?: readonly CertificateInput[];
+  /** Extra CA certificates for building that chain. */
   readonly intermediates?: readonly CertificateInput[];
 }
 
@@ -169,6 +182,7 @@ export type RuleId =
   | "I4";
 
 interface EventBase {
+  /** The Application-log source of every event here. */
   readonly source: "MSExchangeTransport";
   /** The text Exchange logs, with its parameters filled in. */
   readonly message: string;
@@ -179,12 +193,19 @@ interface EventBase {
  * X-ANONYMOUSTLS.
  */
 export interface Event12012 extends EventBase {
+  /** The event id. */
   readonly id: 12012;
+  /** Exchange's symbolic name for the event. */
   readonly name: "InternalTransportCertificateMissingInAD";
+  /** The level Exchange logs it at. */
   readonly level: "Error";
+  /** The rule that raised it: R5 outbound, I2 inbound. */
   readonly rule: "R5" | "I2";
+  /** The event's parameters. */
   readonly data: {
+    /** Unreadable (R4) or empty (A15). */
     readonly reason: "directory-unreadable" | "directory-empty";
+    /** A description of what the directory threw, when it threw. */
     readonly cause?: string;
   };
 }
@@ -194,22 +215,34 @@ export interface Event12012 extends EventBase {
  * I3); no X-ANONYMOUSTLS.
  */
 export interface Event12013 extends EventBase {
+  /** The event id. */
   readonly id: 12013;
+  /** Exchange's symbolic name for the event. */
   readonly name: "CannotLoadInternalTransportCertificateFromStore";
+  /** The level Exchange logs it at. */
   readonly level: "Error";
+  /** The rule that raised it: R6 outbound, I3 inbound. */
   readonly rule: "R6" | "I3";
+  /** The event's parameters. */
   readonly data: {
+    /** The directory's thumbprint (Exchange's %1). */
     readonly thumbprint: string;
+    /** Absent from the store, or present without its private key (A9). */
     readonly reason: "not-in-store" | "no-private-key";
   };
 }
 
 /** 12015: the directory's certificate has expired (R7, I4); selection goes on with it. */
 export interface Event12015 extends EventBase {
+  /** The event id. */
   readonly id: 12015;
+  /** Exchange's symbolic name for the event. */
   readonly name: "InternalTransportCertificateExpired";
+  /** The level Exchange logs it at. */
   readonly level: "Warning";
+  /** The rule that raised it: R7 outbound, I4 inbound. */
   readonly rule: "R7" | "I4";
+  /** The event's parameters: the certificate's thumbprint and its notAfter. */
   readonly data: { readonly thumbprint: string; readonly notAfter: Date };
 }
 
@@ -218,13 +251,21 @@ export interface Event12015 extends EventBase {
  * never beside 12015.
  */
 export interface Event12017 extends EventBase {
+  /** The event id. */
   readonly id: 12017;
+  /** Exchange's symbolic name for the event (later versions log it). */
   readonly name: "InternalTransportCertificateExpiresSoon";
+  /** The level Exchange logs it at. */
   readonly level: "Warning";
+  /** The expiry step that raised it: R7 outbound, I4 inbound. */
   readonly rule: "R7" | "I4";
+  /** The event's parameters. */
   readonly data: {
+    /** The directory's certificate. */
     readonly thumbprint: string;
+    /** When it expires. */
     readonly notAfter: Date;
+    /** Whole hours from the evaluation time to notAfter (Exchange's %2). */
     readonly hoursRemaining: number;
   };
 }
@@ -234,10 +275,15 @@ export interface Event12017 extends EventBase {
  * X-ANONYMOUSTLS still works. The name and message text are ours: Exchange documents none.
  */
 export interface Event1037 extends EventBase {
+  /** The event id. */
   readonly id: 1037;
+  /** Our name for the event: Exchange documents none. */
   readonly name: "InternalTransportCertificateValidationProblem";
+  /** The level Exchange logs it at. */
   readonly level: "Warning";
+  /** The rule that raised it. */
   readonly rule: "R15";
+  /** The event's parameters. */
   readonly data: {
     /** The directory's certificate. */
     readonly thumbprint: string;
@@ -260,19 +306,26 @@ export interface Exclusion {
   readonly rule: "parse" | "R10a" | "R10b" | "R10c" | "R10d";
   /** Stable code, e.g. "der-malformed", "version-1", "no-private-key", "no-matching-name", "smtp-not-enabled". */
   readonly code: string;
+  /** A sentence for people; not stable, do not match on it. */
   readonly message: string;
   /** What was required, and what the certificate had. */
   readonly expected?: string;
+  /** What the certificate had, when `expected` is given. */
   readonly actual?: string;
 }
 
 /** Why a certificate is or is not "valid PKI" (A3) or self-signed (A6). */
 export type TrustVerdict =
+  /** Valid PKI (A3): `path` holds the thumbprints from the certificate to the trust anchor. */
   | { readonly kind: "pki"; readonly path: readonly string[] }
+  /** Self-signed (A6). */
   | { readonly kind: "self-signed" }
   | {
+      /** Neither: skipped by R12 and R13. */
       readonly kind: "untrusted";
+      /** The path validator's failure code, e.g. "no-trust-anchors" or "expired". */
       readonly code: string;
+      /** A sentence for people; not stable. */
       readonly message: string;
     };
 
@@ -283,17 +336,25 @@ export type TimeStatus = "valid" | "expired" | "not-yet-valid";
 export interface CertificateFacts {
   /** Position in the store's list (0-based). */
   readonly index: number;
+  /** 40 upper-case hex digits; null when the entry is not a certificate. */
   readonly thumbprint: string | null;
+  /** The subject name, as text (RFC 4514 order). */
   readonly subject: string | null;
+  /** The issuer name, as text. */
   readonly issuer: string | null;
   /** CN and SAN DNS names, as written. */
   readonly names: readonly string[];
+  /** The X.509 version, 1 to 3 (R10a). */
   readonly version: number | null;
+  /** *Valid from*: the ranking's key (R11). */
   readonly notBefore: Date | null;
+  /** *Valid to* (R7). */
   readonly notAfter: Date | null;
   /** A4/A14: where `now` falls in the validity period. */
   readonly time: TimeStatus | null;
+  /** As the store entry says; R10b also checks a given key fits. */
   readonly hasPrivateKey: boolean;
+  /** The services enabled on it, as given (R10d). */
   readonly services: readonly string[];
   /** This is the certificate the directory names. */
   readonly isDirectoryCertificate: boolean;
@@ -310,7 +371,9 @@ export type CertificateVerdict = CertificateFacts &
     | { readonly status: "not-evaluated" }
     | { readonly status: "excluded"; readonly exclusion: Exclusion }
     | {
+        /** Eligible (R10): ranked, with its name match and trust. */
         readonly status: "eligible";
+        /** Which of its names matched which domain-list entry (A7). */
         readonly match: NameMatch;
         /** 1-based position in the R11 order. */
         readonly rank: number;
@@ -338,10 +401,13 @@ export type StepName =
 
 /** One step of the process as it ran: which rules, whether it let the process go on, and why. */
 export interface TraceStep {
+  /** Which step. */
   readonly step: StepName;
+  /** The rules it applied. */
   readonly rules: readonly RuleId[];
   /** passed: go on; failed: the process stops here; warning: an event, but go on. */
   readonly status: "passed" | "failed" | "warning";
+  /** A sentence for people; not stable. */
   readonly summary: string;
   /** Step-specific facts (JSON-friendly: strings, numbers, booleans, arrays, dates). */
   readonly data: Readonly<Record<string, unknown>>;
@@ -364,10 +430,13 @@ export type NoCertificateReason =
   | "no-private-key";
 
 interface SelectionBase {
+  /** Which side ran: the sending server (outbound) or the receiving one (inbound). */
   readonly direction: "outbound" | "inbound";
   /** The `now` the whole decision used (A4). */
   readonly evaluatedAt: Date;
+  /** The events logged, in order (also passed to `onEvent`). */
   readonly events: readonly ExchangeEvent[];
+  /** One entry per step that ran, in order. */
   readonly trace: readonly TraceStep[];
   /** Every store certificate, in store order; empty when the store was not read. */
   readonly certificates: readonly CertificateVerdict[];
@@ -378,8 +447,11 @@ interface SelectionBase {
  * lists every condition that did not hold.
  */
 export interface NotAttempted extends SelectionBase {
+  /** The discriminant. */
   readonly outcome: "not-attempted";
+  /** X-ANONYMOUSTLS is not used. */
   readonly advertiseAnonymousTls: false;
+  /** Every gate condition that did not hold. */
   readonly failed: readonly GateCondition[];
 }
 
@@ -387,8 +459,11 @@ export interface NotAttempted extends SelectionBase {
  * The gate passed but no certificate could be loaded (R4, R6, A9, A16): X-ANONYMOUSTLS is not used.
  */
 export interface NoCertificate extends SelectionBase {
+  /** The discriminant. */
   readonly outcome: "no-certificate";
+  /** X-ANONYMOUSTLS is not used. */
   readonly advertiseAnonymousTls: false;
+  /** Why no certificate was loaded. */
   readonly reason: NoCertificateReason;
   /** The directory's thumbprint, when it was read (not-in-store, no-private-key). */
   readonly directoryThumbprint: string | null;
@@ -398,10 +473,13 @@ export interface NoCertificate extends SelectionBase {
 
 /** A certificate is used for X-ANONYMOUSTLS (with 1037 when the best candidate differs, A1). */
 export interface Selected extends SelectionBase {
+  /** The discriminant. */
   readonly outcome: "selected";
+  /** X-ANONYMOUSTLS is used. */
   readonly advertiseAnonymousTls: true;
   /** The certificate used for X-AnonymousTLS: 40 upper-case hex digits. */
   readonly thumbprint: string;
+  /** The store entry of the certificate used (a copy), with its private key when given. */
   readonly entry: StoreEntry;
   /** The directory's thumbprint (R3). */
   readonly directoryThumbprint: string;

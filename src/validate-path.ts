@@ -91,7 +91,9 @@ export interface ValidateCertificatePathOptions {
 
 /** Why a path is invalid: a stable `code`, a message, the certificate at fault, and context. */
 export interface PathValidationFailure {
+  /** Stable identifier of the failure: match on this, never on the message. */
   readonly code: PathFailureCode;
+  /** A sentence for people; not stable. */
   readonly message: string;
   /** Thumbprint (40 upper-case hex digits) of the certificate at fault. */
   readonly certificate?: string;
@@ -104,6 +106,7 @@ export interface PathValidationFailure {
  */
 export type PathValidation =
   | {
+      /** A path to a trust anchor passed every check. */
       readonly status: "valid";
       /** Leaf first, trust anchor last. */
       readonly path: readonly X509Certificate[];

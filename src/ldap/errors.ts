@@ -34,11 +34,14 @@ export type LdapPhase = "connect" | "starttls" | "bind" | "discover" | "search";
  * "cannot be read" (R4) and keeps it as its `cause`.
  */
 export class LdapDirectoryError extends Error {
+  /** Stable identifier of the failure: match on this, never on the message. */
   readonly code: LdapErrorCode;
+  /** Where the read was when it failed. */
   readonly phase: LdapPhase;
   /** The LDAP result code (RFC 4511 §4.1.9) when the server answered with one, e.g. 49. */
   readonly resultCode: number | undefined;
 
+  /** Built by `LdapDirectory`; `cause` is ldapts' or the socket's own error. */
   constructor(
     code: LdapErrorCode,
     phase: LdapPhase,

@@ -9,12 +9,14 @@ export type ServerObjectLookup =
   | {
       /** The server object's distinguished name, read with a base-scope search. */
       readonly serverDN: string;
+      /** Not with `serverDN`. */
       readonly serverName?: never;
       readonly baseDN?: never;
       readonly serverObjectClass?: never;
       readonly nameAttribute?: never;
     }
   | {
+      /** Not with `serverName`. */
       readonly serverDN?: never;
       /** The server's name (the `cn` of its object in Exchange), e.g. `EDGE01`. Matched exactly. */
       readonly serverName: string;
@@ -41,6 +43,7 @@ export interface LdapConnectionOptions {
   readonly tlsOptions?: ConnectionOptions;
   /** Simple bind DN (AD also accepts a UPN such as `svc-tls@contoso.com`). Default: anonymous. */
   readonly bindDN?: string;
+  /** The password for `bindDN`. */
   readonly password?: string;
   /** Milliseconds to establish the connection (TCP, and TLS for ldaps://). Default 10 000. */
   readonly connectTimeout?: number;

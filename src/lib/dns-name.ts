@@ -82,9 +82,11 @@ export interface CertificateName {
 export interface NameMatch {
   /** The certificate's name as written in the certificate. */
   readonly certificateName: string;
+  /** Where the certificate carries the name: a Subject CN or a SAN DNS name (A7). */
   readonly source: NameSource;
   /** The domain-list entry it matched (normalized). */
   readonly domainListEntry: HostName;
+  /** It matched through a wildcard (A5, only with `wildcardNames`). */
   readonly wildcard: boolean;
 }
 
