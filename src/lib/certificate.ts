@@ -311,22 +311,22 @@ export function parseDer(der: Uint8Array, thumbprint?: Thumbprint): ParsedCertif
     fields = readTbs(w, parts[0]!);
     // signatureAlgorithm AlgorithmIdentifier, signatureValue BIT STRING.
     w.berFault = SIGNATURE;
-    const before = w.faults;
     const outerAlgorithm = expect(parts[1]!, 0x30, "signatureAlgorithm");
     const algorithm = readAlgorithmIdentifier(w, outerAlgorithm);
-    const outerIsDer = !parts[1]!.ber && (w.faults & SIGNATURE) === (before & SIGNATURE);
     // RFC 5280 §4.1.1.2: the outer algorithm MUST equal the signed one. The outer copy and the
     // BIT STRING's unused-bits octet are not covered by the signature, so a certificate whose
     // bytes there differ from the signed ones must not verify (A6, A11): a twin made by
-    // changing them has a new thumbprint and must never outrank the original. A BER outer copy
-    // is already a signature-encoding fault; a DER one that differs is a mismatch.
+    // changing them has a new thumbprint and must never outrank the original. Two encodings of
+    // the same value are no mismatch: a BER outer copy is a signature-encoding fault already
+    // (and a BER inner one a ber-encoding fault), and OpenSSL compares values too.
     if (
       !sameBytes(
         der.subarray(outerAlgorithm.start, outerAlgorithm.after),
         fields.signatureAlgorithm,
-      )
+      ) &&
+      !sameValue(w.reader, outerAlgorithm, fields.signatureAlgorithmTlv)
     ) {
-      w.faults |= outerIsDer ? MISMATCH : SIGNATURE;
+      w.faults |= MISMATCH;
     }
     const signatureTlv = expect(parts[2]!, 0x03, "signatureValue");
     const signature = bitStringContent(der, signatureTlv);
@@ -344,6 +344,45 @@ export function parseDer(der: Uint8Array, thumbprint?: Thumbprint): ParsedCertif
     // SchemaError, and anything unforeseen: never let a foreign error type escape.
     fail("asn1-schema", `not an X.509 certificate: ${(error as Error).message}`, error);
   }
+}
+
+/**
+ * Do two TLVs (already walked) hold the same value, however their lengths are encoded? The same
+ * tags in the same tree, the same primitive contents. Both are walked side by side with an
+ * explicit stack (nesting depth is attacker-controlled), each node once.
+ */
+function sameValue(reader: BerReader, a: BerTlv, b: BerTlv): boolean {
+  const left: (BerTlv | null)[] = [a];
+  const right: (BerTlv | null)[] = [b];
+  while (left.length > 0) {
+    // null marks the end of a constructed value's children.
+    const x = left.pop()!;
+    const y = right.pop();
+    if (x === null || y === null || y === undefined) {
+      if (x !== y) return false;
+      continue;
+    }
+    if (x.tag !== y.tag) return false;
+    if ((x.tag & 0x20) !== 0) {
+      const xs = reader.children(x);
+      const ys = reader.children(y);
+      if (xs.length !== ys.length) return false;
+      left.push(null);
+      right.push(null);
+      for (let i = xs.length - 1; i >= 0; i--) {
+        left.push(xs[i]!);
+        right.push(ys[i]!);
+      }
+    } else if (
+      !sameBytes(
+        reader.bytes.subarray(x.contentStart, x.end),
+        reader.bytes.subarray(y.contentStart, y.end),
+      )
+    ) {
+      return false;
+    }
+  }
+  return right.length === 0;
 }
 
 /**
@@ -382,6 +421,7 @@ interface TbsFields {
   readonly versionField: number;
   /** The TBSCertificate's own copy of the signature algorithm, as encoded. */
   readonly signatureAlgorithm: Uint8Array;
+  readonly signatureAlgorithmTlv: BerTlv;
   readonly serial: Uint8Array;
   readonly issuer: Name;
   readonly subject: Name;
@@ -456,6 +496,7 @@ function readTbs(w: Walk, tbs: BerTlv): TbsFields {
   return {
     versionField,
     signatureAlgorithm: der.subarray(signatureTlv.start, signatureTlv.after),
+    signatureAlgorithmTlv: signatureTlv,
     serial,
     issuer,
     subject,
@@ -533,7 +574,8 @@ function checkAny(w: Walk, tlv: BerTlv): void {
       throw new DerError(`constructed encoding of primitive tag 0x${(tag & 0x1f).toString(16)}`);
     }
     if ((tag & 0x20) !== 0) {
-      pending.push(...children(w, next));
+      // A loop, not push(...list): a value may have more children than a call has arguments.
+      for (const c of children(w, next)) pending.push(c);
       continue;
     }
     let ok = true;
@@ -665,8 +707,10 @@ function stringContent(w: Walk, tlv: BerTlv): Uint8Array {
   const pending: BerTlv[] = [tlv];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (next.tag === primitive) segments.push(w.der.subarray(next.contentStart, next.end));
-    else if (next.tag === tlv.tag) pending.push(...children(w, next).reverse());
-    else throw new DerError(`a segment with tag 0x${next.tag.toString(16)} in a string`);
+    else if (next.tag === tlv.tag) {
+      const parts = children(w, next);
+      for (let i = parts.length - 1; i >= 0; i--) pending.push(parts[i]!);
+    } else throw new DerError(`a segment with tag 0x${next.tag.toString(16)} in a string`);
   }
   return Buffer.concat(segments);
 }
@@ -789,7 +833,13 @@ function readTime(der: Uint8Array, tlv: BerTlv): Time | null {
     if (hours > 12 || minutes > 59) return null;
     // ±hhmm is the local time's offset from UTC: UTC = local - offset.
     const offset = (hours * 60 + minutes) * 60_000;
-    date.setTime(date.getTime() + (m[z + 1] === "+" ? -offset : offset));
+    if (offset !== 0) {
+      date.setTime(date.getTime() + (m[z + 1] === "+" ? -offset : offset));
+      // OpenSSL applies an offset with OPENSSL_gmtime_adj, which refuses a result outside
+      // the years 1900 to 9999.
+      const adjusted = date.getUTCFullYear();
+      if (adjusted < 1900 || adjusted > 9999) return null;
+    }
   }
   const rfc5280 =
     seconds !== undefined && zulu !== undefined && fraction === undefined && (utc || year >= 2050);

@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { InvalidCertificateError } from "../../src/errors.js";
 import type { StoreEntry } from "../../src/index.js";
@@ -78,6 +79,8 @@ function encode(node: Node): Uint8Array {
   for (let n = body.length; octets.length === 0 || n > 0; n = Math.floor(n / 256)) {
     octets.unshift(n & 0xff);
   }
+  // "long": four length octets, never the minimal form below 2^24.
+  while (node.length === "long" && octets.length < 4) octets.unshift(0);
   const length =
     node.length === "long"
       ? [0x80 | octets.length, ...octets]
@@ -159,15 +162,16 @@ function nodeTime(value: string): number | null {
   const m = /^(\w{3}) +(\d+) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? (\d+) GMT$/.exec(value);
   if (m === null) return null;
   const [, month, day, hour, minute, second, fraction, year] = m;
-  return Date.UTC(
-    Number(year),
-    MONTHS.indexOf(month!),
-    Number(day),
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: that reads the years 0 to 99 as 1900 to 1999.
+  date.setUTCFullYear(Number(year), MONTHS.indexOf(month!), Number(day));
+  date.setUTCHours(
     Number(hour),
     Number(minute),
     Number(second),
     Number((fraction ?? "").slice(0, 3).padEnd(3, "0")),
   );
+  return date.getTime();
 }
 
 interface NodeView extends OracleView {
@@ -312,6 +316,11 @@ const CASES: Case[] = [
     "ber-encoding",
   ]),
   inTbs("an indefinite length (the TBSCertificate)", (r) => (tbs(r).length = "indefinite"), [
+    "ber-encoding",
+  ]),
+  // The signed copy of the algorithm in BER, the outer one in DER: the same value, no mismatch
+  // (OpenSSL compares values too), and the signature verifies.
+  inTbs("a BER length in the signed AlgorithmIdentifier", (r) => (tbs(r, 2, 0).length = "zero"), [
     "ber-encoding",
   ]),
   inTbs(
@@ -881,3 +890,134 @@ describe("A18 hardening", () => {
     expect(ours(toPem(fixture(EC).der))).toMatchObject({ ok: true });
   });
 });
+
+// --- Properties: any BER header, any time, against the oracles ---------------------------------
+
+/** Every node of the tree in depth-first order, with where it is. */
+function flatten(root: Node): { node: Node; signed: boolean }[] {
+  const out: { node: Node; signed: boolean }[] = [{ node: root, signed: false }];
+  const pending: { node: Node; signed: boolean }[] = root.children!.map((n, i) => ({
+    node: n,
+    signed: i === 0,
+  }));
+  for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+    out.push(next);
+    for (const c of next.node.children ?? []) pending.push({ node: c, signed: next.signed });
+  }
+  return out;
+}
+
+describe("A18 properties (fast-check, against OpenSSL and Node)", () => {
+  const SOURCES = [RSA, EC, "leaf-rsa", "leaf-ec", "v1", "wildcard"] as const;
+  const FORMS = ["long", "zero", "indefinite"] as const;
+
+  it("a BER length on any TLV: readable exactly where both oracles read it, the same certificate", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...SOURCES),
+        fc.array(fc.record({ pick: fc.nat(), form: fc.constantFrom(...FORMS) }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        (source, edits) => {
+          const [root] = decode(fixture(source).der);
+          const nodes = flatten(root);
+          const faults = new Set<EncodingFault>();
+          for (const { pick, form } of edits) {
+            const { node: target, signed } = nodes[pick % nodes.length]!;
+            // The indefinite form exists only for constructed values.
+            target.length = form === "indefinite" && (target.tag & 0x20) === 0 ? "long" : form;
+            faults.add(signed ? "ber-encoding" : "signature-encoding");
+          }
+          const der = encode(root);
+          const result = ours(der);
+          const both = openssl(der).accepted && node(der).accepted;
+          expect(result.ok).toBe(both);
+          if (!result.ok) {
+            // What the oracles refuse here: a NULL whose length is not DER.
+            expect(result.reason).toBe("der-malformed");
+            return;
+          }
+          const { parsed } = result;
+          expect(parsed.encodingFaults).toEqual(
+            ["ber-encoding", "signature-encoding"].filter((f) => faults.has(f as EncodingFault)),
+          );
+          expect(parsed.thumbprint).toBe(sha1(der));
+          const original = parseCertificate(fixture(source).der);
+          for (const field of [
+            "serialNumber",
+            "subject",
+            "issuer",
+            "subjectKey",
+            "commonNames",
+            "dnsNames",
+            "notBefore",
+            "notAfter",
+          ] as const) {
+            expect(parsed[field]).toEqual(original[field]);
+          }
+          expect([...parsed.extensions.keys()]).toEqual([...original.extensions.keys()]);
+          expect(parsed.asn.tbsCertificate.subject).toEqual(original.asn.tbsCertificate.subject);
+        },
+      ),
+      { numRuns: 150, seed: 18 },
+    );
+  });
+
+  /** Times OpenSSL reads, and some it does not. */
+  const timeText = fc
+    .record({
+      utc: fc.boolean(),
+      year: fc.integer({ min: 0, max: 9999 }),
+      month: fc.integer({ min: 0, max: 13 }),
+      day: fc.integer({ min: 0, max: 32 }),
+      hour: fc.integer({ min: 0, max: 24 }),
+      minute: fc.integer({ min: 0, max: 60 }),
+      second: fc.option(fc.integer({ min: 0, max: 60 })),
+      fraction: fc.option(fc.stringMatching(/^[0-9]{1,5}$/)),
+      zone: fc.oneof(
+        fc.constant("Z"),
+        fc.constant(""),
+        fc
+          .record({
+            sign: fc.constantFrom("+", "-"),
+            h: fc.integer({ min: 0, max: 14 }),
+            m: fc.integer({ min: 0, max: 60 }),
+          })
+          .map(({ sign, h, m }) => `${sign}${pad(h)}${pad(m)}`),
+      ),
+    })
+    .map((t) => {
+      const year = t.utc ? pad(t.year % 100) : String(t.year).padStart(4, "0");
+      const seconds = t.second === null ? "" : pad(t.second);
+      const fraction = t.fraction === null || t.utc ? "" : `.${t.fraction}`;
+      return {
+        tag: t.utc ? 0x17 : 0x18,
+        value: `${year}${pad(t.month)}${pad(t.day)}${pad(t.hour)}${pad(t.minute)}${seconds}${fraction}${t.zone}`,
+      };
+    });
+
+  it("any validity time: read exactly where Node reads it, to the same millisecond", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(0 as const, 1 as const), timeText, (which, time) => {
+        const der = build(RSA, setTime(which, time.tag, time.value), false);
+        const n = node(der);
+        const result = ours(der);
+        expect(n.accepted).toBe(true);
+        const nodeTimeValue = which === 0 ? n.validFrom : n.validTo;
+        if (nodeTimeValue === null || nodeTimeValue === undefined) {
+          expect(result).toEqual({ ok: false, reason: "bad-validity" });
+          return;
+        }
+        if (!result.ok) throw new Error(`${time.value}: ${result.reason}`);
+        const ourTime = which === 0 ? result.parsed.notBefore : result.parsed.notAfter;
+        expect(ourTime.getTime()).toBe(nodeTimeValue);
+      }),
+      { numRuns: 1000, seed: 18 },
+    );
+  });
+});
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
