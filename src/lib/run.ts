@@ -4,12 +4,13 @@
 //
 // Q: what may a caller do to a result, or a handler to an event (issue 18)?
 // A: nothing that matters. Every result is frozen all the way down, whichever step decided it,
-//    on the plain and the prepared path alike (`finish`): plain objects and arrays frozen, dates
-//    read-only (readonly-date.ts). Byte arrays cannot be frozen, so each result gets its own
+//    on the plain and the prepared path alike (the finishing methods below; the prepared
+//    selector's templates are made from them): plain objects and arrays frozen, dates read-only
+//    (readonly-date.ts). Byte arrays cannot be frozen, so each result gets its own
 //    (`entry.certificate`, `chain[*]`, views into one buffer of its own: ownBytes): writing into
 //    them changes that result only, never the store's entry, a trust anchor, another session or
-//    a later one. `cause` is what the
-//    directory or store threw: the caller's object, handed back as it was.
+//    a later one. `cause` is what the directory or store threw: the caller's object, handed back
+//    as it was, never frozen.
 // Q: and `onEvent`?
 // A: it gets each event frozen (the same object `events` holds). A handler is the caller's
 //    code, not the selection's: whatever it throws (including the TypeError a strict-mode handler
