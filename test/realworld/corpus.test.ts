@@ -428,7 +428,8 @@ for (const corpus of corpora) {
         );
       }
       stats.unexplained += wrong.length;
-      expect(roots.length).toBeGreaterThan(0);
+      // Not vacuous: OpenSSL accepts roots in every corpus (all 142 Mozilla roots today).
+      expect(roots.filter((r) => r.openssl?.ok).length).toBeGreaterThan(roots.length / 2);
       expect(wrong).toEqual([]);
     });
 
