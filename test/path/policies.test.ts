@@ -23,6 +23,7 @@ import {
   decodeInhibitAnyPolicy,
   decodePolicyConstraints,
   decodePolicyMappings,
+  policyExtensionsOf,
   SKIP_CERTS_CAP,
 } from "../../src/lib/path/policy-extensions.js";
 import type { PolicyInputs } from "../../src/lib/path/validator.js";
@@ -872,6 +873,22 @@ describe("A19: the decoders read what the RFC 5280 ASN.1 says", () => {
         policyConstraintsValue({ requireExplicitPolicy: 128, inhibitPolicyMapping: 255 }),
       ),
     ).toEqual({ requireExplicitPolicy: 128, inhibitPolicyMapping: 255 });
+  });
+
+  it("each certificate is decoded once (the validator calls processPolicies per complete path)", async () => {
+    const chain = await policyChain("ONCE", [{ policies: [P1] }], { policies: [P1] });
+    const first = policyExtensionsOf(chain.leaf);
+    expect(policyExtensionsOf(chain.leaf)).toBe(first);
+    expect(first).toEqual({
+      ok: true,
+      value: {
+        policies: [P1],
+        mappings: undefined,
+        requireExplicitPolicy: undefined,
+        inhibitPolicyMapping: undefined,
+        inhibitAnyPolicy: undefined,
+      },
+    });
   });
 
   it("SkipCerts beyond any path length reads as the cap", () => {

@@ -20,12 +20,14 @@
 // A: decoded as written: policies.ts rejects it with its own code ("bad-policy-mapping").
 import type { ParsedCertificate } from "../certificate.js";
 import { DerError, readChildren, readTlv, type Tlv } from "../der.js";
+import { OID } from "./extensions.js";
 
+/** The four extensions (the validator's OID table, where checks.ts marks them processed). */
 export const POLICY_OID = {
-  certificatePolicies: "2.5.29.32",
-  policyMappings: "2.5.29.33",
-  policyConstraints: "2.5.29.36",
-  inhibitAnyPolicy: "2.5.29.54",
+  certificatePolicies: OID.certificatePolicies,
+  policyMappings: OID.policyMappings,
+  policyConstraints: OID.policyConstraints,
+  inhibitAnyPolicy: OID.inhibitAnyPolicy,
   /** The special policy anyPolicy (RFC 5280 §4.2.1.4). */
   anyPolicy: "2.5.29.32.0",
 } as const;
