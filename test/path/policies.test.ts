@@ -650,6 +650,25 @@ describe("A19: policy processing, case by case", () => {
   });
 });
 
+describe("A19: the same runs through validateCertificatePath (the validator's call site)", () => {
+  it.each(RUNS)("$testCase.name ($label)", async ({ testCase, index, run }) => {
+    const chain = await chainFor(testCase, index);
+    const result = await validateCertificatePath({
+      certificate: chain.leaf.der,
+      trustAnchors: [chain.anchor.der],
+      intermediates: chain.intermediates.map((certificate) => certificate.der),
+      now: NOW,
+      ...run.inputs,
+    });
+    if (typeof run.expect === "string") {
+      expect(result).toMatchObject({ status: "invalid", reason: { code: run.expect } });
+    } else {
+      expect(result).toMatchObject({ status: "valid", policies: run.expect });
+      if (result.status === "valid") expect(result.path).toHaveLength(chain.path.length);
+    }
+  });
+});
+
 /** OpenSSL's words for our failure codes (X509_V_ERR_NO_EXPLICIT_POLICY, _INVALID_POLICY_EXTENSION). */
 const OPENSSL_ERROR: Partial<Record<PathFailureCode, RegExp>> = {
   "no-valid-policy": /no explicit policy/,
