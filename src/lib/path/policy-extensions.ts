@@ -9,13 +9,14 @@
 //    "MUST NOT appear more than once"), a policyConstraints with neither field (§4.2.1.11
 //    "MUST NOT issue ... an empty sequence"), and a negative SkipCerts.
 // Q: policy qualifiers?
-// A: only their outer shape is checked (a SEQUENCE that starts with an OID); their content is
-//    never read: A19 processes policies, not qualifiers (RFC 5280 §6.1 lets a validator drop
-//    them, and RFC 9618 §3 drops qualifier_set entirely).
+// A: only their outer shape is checked (a SEQUENCE of { OID, value }); their content is never
+//    read: A19 reports policies, not qualifiers, and RFC 5280 §6.1.2 keeps a node's
+//    qualifier_set only for validators that return qualifiers to the application.
 // Q: policyConstraints and inhibitAnyPolicy MUST be critical (§4.2.1.11, §4.2.1.14): is a
 //    non-critical one rejected?
 // A: no. That rule binds the issuing CA; the relying party processes the extension either way
-//    (as OpenSSL, Go and BoringSSL do), which can only make validation stricter.
+//    (as OpenSSL does: the tests build these extensions non-critical and compare), which can
+//    only make validation stricter.
 // Q: a policyMappings that maps to or from anyPolicy?
 // A: decoded as written: policies.ts rejects it with its own code ("bad-policy-mapping").
 import type { ParsedCertificate } from "../certificate.js";
@@ -72,7 +73,7 @@ export function policyExtensionsOf(certificate: ParsedCertificate): PolicyExtens
   return result;
 }
 
-/** A malformed value, with the extension it was found in. */
+/** A value that is DER but not what RFC 5280 allows (empty list, duplicate, wrong field...). */
 class PolicyExtensionError extends Error {}
 
 function decodePolicyExtensions(certificate: ParsedCertificate): PolicyExtensionsResult {
@@ -110,6 +111,7 @@ function decodePolicyExtensions(certificate: ParsedCertificate): PolicyExtension
   }
 }
 
+/** Either kind of problem, with the extension it was found in. */
 class DecodeFailure extends Error {
   constructor(
     readonly oid: string,
