@@ -294,6 +294,64 @@ describe("A21: a CRL is used only when valid, current and in scope", () => {
   });
 });
 
+describe("A21: a separate CRL signing key (RFC 5280 §6.3.3 (f); PKITS 4.4.19)", () => {
+  const SIGNER_KEY = "p256-6" as const;
+  const signedBySeparateKey = (entries: CrlSpec["entries"] = []) =>
+    forgeCrl({
+      issuer: cn(CA.name),
+      signer: SIGNER_KEY,
+      thisUpdate: days(-1),
+      nextUpdate: days(6),
+      ...(entries === undefined ? {} : { entries }),
+    });
+  const run = (signer: ParsedCertificate, crls: readonly Uint8Array[]) =>
+    validateCertificatePath({
+      certificate: leafCert.der,
+      trustAnchors: [rootCert.der],
+      intermediates: [caCert.der, signer.der],
+      now: NOW,
+      crls: [...crls, crlOf(ROOT)],
+      revocationMode: "hard",
+    });
+
+  it("A21: a certificate of the CA's name with another key, issued by the root, may sign", async () => {
+    const signer = await intermediate({ name: CA.name, key: SIGNER_KEY }, ROOT, {
+      keyUsage: ["cRLSign"],
+    });
+    expect(codeOf(await run(signer, [signedBySeparateKey()]))).toBe("valid");
+    const revoked = await run(signer, [signedBySeparateKey([{ serial: leafCert.serialNumber }])]);
+    expect(codeOf(revoked)).toBe("revoked");
+  });
+
+  it("A21: that signer must itself pass the RFC 5280 checks (no unknown critical extension)", async () => {
+    const signer = await intermediate({ name: CA.name, key: SIGNER_KEY }, ROOT, {
+      keyUsage: ["cRLSign"],
+      extraExtensions: [{ oid: "1.2.3.4", critical: true, value: Uint8Array.of(5, 0) }],
+    });
+    const result = await run(signer, [signedBySeparateKey()]);
+    expect(codeOf(result)).toBe("revocation-unknown");
+    expect(result.status === "invalid" && String(result.reason["detail"])).toMatch(
+      /unknown-critical-extension/,
+    );
+  });
+
+  it("A21: that signer must not be revoked by its own issuer", async () => {
+    const signer = await intermediate({ name: CA.name, key: SIGNER_KEY }, ROOT, {
+      keyUsage: ["cRLSign"],
+    });
+    const result = await validateCertificatePath({
+      certificate: leafCert.der,
+      trustAnchors: [rootCert.der],
+      intermediates: [caCert.der, signer.der],
+      now: NOW,
+      crls: [signedBySeparateKey(), crlOf(ROOT, { entries: [{ serial: signer.serialNumber }] })],
+      revocationMode: "hard",
+    });
+    expect(codeOf(result)).toBe("revocation-unknown");
+    expect(result.status === "invalid" && String(result.reason["detail"])).toMatch(/is revoked/);
+  });
+});
+
 describe("A21: delta CRLs (RFC 5280 §5.2.4)", () => {
   it("A21: a delta on top of its base revokes", async () => {
     const base = crlOf(CA, { crlNumber: 10 });

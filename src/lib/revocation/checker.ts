@@ -26,6 +26,9 @@
 //    same way, at most 3 levels deep): PKITS 4.4.19–21's separate CRL signing key, and the
 //    cRLIssuer certificates of 4.14's indirect CRLs. The trust anchor stays the path's own
 //    (RFC 5280 §6.3.3 (f)). In hard mode a signer whose own status is unknown cannot vouch.
+// Q: a revocationDate after now?
+// A: still revoked: the CRL is current and its issuer lists the certificate (OpenSSL agrees;
+//    the differential test has the case). The date is reported, not compared.
 // Q: delta CRLs?
 // A: a delta CRL (RFC 5280 §5.2.4) applies on top of a complete CRL of the same issuer and
 //    scope (identical issuingDistributionPoint) when its BaseCRLNumber <= the complete CRL's
@@ -41,7 +44,7 @@
 //    certificate.
 import type { ParsedCertificate } from "../certificate.js";
 import { sameBytes } from "../der.js";
-import { checkValidity } from "../path/checks.js";
+import { CERTIFICATE_CHECKS, checkValidity } from "../path/checks.js";
 import { profileOf } from "../path/extensions.js";
 import { type PathFailure, pathFailure } from "../path/failure.js";
 import type {
@@ -362,8 +365,15 @@ class CrlEngine {
     if (vouching.length >= MAX_SIGNER_DEPTH) {
       return "its signer is too many levels away from the path";
     }
-    if (checkValidity(signer, now) !== undefined)
+    if (checkValidity(signer, now) !== undefined) {
       return `its signer ${signer.subject} is not valid now`;
+    }
+    // The RFC 5280 structure checks every path certificate passes (decodable extensions, none
+    // critical and unknown, no duplicates, a usable key): a signer is a certificate too.
+    for (const check of CERTIFICATE_CHECKS) {
+      const failure = check(signer);
+      if (failure !== undefined) return `its signer ${signer.subject}: ${failure.code}`;
+    }
     const issuerKey = safeIssuerKey(signer);
     for (const [j, issuer] of above.entries()) {
       if (safeSubjectKey(issuer) !== issuerKey) continue;
