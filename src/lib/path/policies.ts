@@ -42,12 +42,13 @@
 //    5280 §4.2.1.5 forbids the value outright, and OpenSSL rejects it at every position as well
 //    (§6.1.4 (a) only reaches certificates 1..n-1 because only those are processed for mapping).
 // Q: where does OpenSSL 3.0 (`openssl verify -policy_check`) decide otherwise?
-// A: in four corners, each pinned by a test: it rejects the tree-explosion chains (its 1,000-node
-//    cap); it does not decrement explicit_policy for a self-issued certificate n (§6.1.5 (a)
-//    does); it applies certificate n's policyMappings (§6.1.4 is for certificates 1..n-1); and
-//    it maps an issuer policy through a certificate's anyPolicy even when inhibit_anyPolicy has
-//    switched that anyPolicy off (§6.1.4 (b)(1) needs the anyPolicy node). Everywhere else,
-//    including 120 random chains in the tests, the verdict and the policy set agree.
+// A: in four corners, each pinned by a test: it rejects the tree-explosion chains (its tree
+//    stops at a node cap and verify reports "malloc failure"); it does not decrement
+//    explicit_policy for a self-issued certificate n (§6.1.5 (a) does); it applies certificate
+//    n's policyMappings (§6.1.4 is for certificates 1..n-1); and it maps an issuer policy
+//    through a certificate's anyPolicy even when inhibit_anyPolicy has switched that anyPolicy
+//    off (§6.1.4 (b)(1) needs the anyPolicy node). Everywhere else, including 120 random chains
+//    in the tests, the verdict and the policy set agree.
 // Q: a malformed policy extension?
 // A: "bad-extension" with its OID (policy-extensions.ts lists what is malformed), on any
 //    certificate of the path except the anchor, even one whose extension the algorithm would not
