@@ -113,6 +113,20 @@ describe("A21: which certificates are checked", () => {
     expect(result.reason["crl"]).toMatch(/^[0-9A-F]{64}$/);
   });
 
+  it("A21: a failure lists every certificate's status too (for the explanation)", async () => {
+    const crl = crlOf(CA, { entries: [{ serial: leafCert.serialNumber }] });
+    const revoked = await check([crl], "hard");
+    expect(
+      revoked.status === "invalid" &&
+        (revoked.reason["revocation"] as { status: string }[]).map((s) => s.status),
+    ).toEqual(["revoked", "unknown"]);
+    const unknown = await check([crlOf(CA)], "hard");
+    expect(
+      unknown.status === "invalid" &&
+        (unknown.reason["revocation"] as { status: string }[]).map((s) => s.status),
+    ).toEqual(["good", "unknown"]);
+  });
+
   it("A21: a revoked intermediate makes the path invalid (the CA is reported)", async () => {
     const crl = crlOf(ROOT, { entries: [{ serial: caCert.serialNumber }] });
     const result = await check([crlOf(CA), crl]);

@@ -175,7 +175,7 @@ class CrlEngine {
     const statuses = decisions.map((decision) => decision.status);
     const revoked = decisions.find((decision) => decision.revoked !== undefined);
     if (revoked !== undefined) {
-      return { failure: revokedFailure(path, revoked), statuses };
+      return { failure: revokedFailure(path, revoked, statuses), statuses };
     }
     const unknown = statuses.find((status) => status.status === "unknown");
     if (this.mode === "hard" && unknown !== undefined) {
@@ -185,7 +185,8 @@ class CrlEngine {
           "revocation-unknown",
           `no usable CRL decides whether ${certificate?.subject ?? unknown.certificate} is revoked`,
           certificate,
-          { detail: unknown.detail, ignoredCrls: this.#ignored.length },
+          // Every status of the path, so that an explanation can show them on a failure too.
+          { detail: unknown.detail, ignoredCrls: this.#ignored.length, revocation: statuses },
         ),
         statuses,
       };
@@ -474,7 +475,11 @@ export function reasonName(code: number): string {
   return CRL_REASONS[code] ?? `reason ${code}`;
 }
 
-function revokedFailure(path: readonly ParsedCertificate[], decision: Decision): PathFailure {
+function revokedFailure(
+  path: readonly ParsedCertificate[],
+  decision: Decision,
+  statuses: readonly CertificateRevocationStatus[],
+): PathFailure {
   const { entry, crl } = decision.revoked!;
   const certificate = path.find((c) => c.thumbprint === decision.status.certificate);
   const reason = entry.reasonCode === undefined ? undefined : reasonName(entry.reasonCode);
@@ -492,6 +497,7 @@ function revokedFailure(path: readonly ParsedCertificate[], decision: Decision):
       crl: crl.id,
       crlIssuer: crl.issuer,
       ...(crl.crlNumber === undefined ? {} : { crlNumber: crl.crlNumber.toString() }),
+      revocation: statuses,
     },
   );
 }
