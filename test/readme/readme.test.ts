@@ -168,6 +168,16 @@ const core = await import("exchange-anonymous-tls");
 console.log(JSON.stringify({ core: typeof core.selectOutboundAnonymousTlsCert }));
 `;
   for (const dir of [withoutPeer, withPeer]) writeFileSync(join(dir, "probe.mjs"), probe);
+  // CommonJS, as the README promises: require() of the main entry works (Node >= 20.19 loads ES
+  // modules synchronously); /ldap has a top-level await, so require() refuses it.
+  writeFileSync(
+    join(withPeer, "probe.cjs"),
+    `const core = require("exchange-anonymous-tls");
+let ldap;
+try { require("exchange-anonymous-tls/ldap"); ldap = "loaded"; } catch (error) { ldap = error.code; }
+console.log(JSON.stringify({ core: typeof core.selectOutboundAnonymousTlsCert, ldap }));
+`,
+  );
 });
 
 async function probe(dir: string): Promise<unknown[]> {
@@ -190,6 +200,15 @@ describe("exchange-anonymous-tls/ldap and its optional peer ldapts", () => {
     });
     expect((ldap as { message: string }).message).toContain("npm install ldapts@8");
     expect(core).toEqual({ core: "function" });
+  });
+
+  it("from CommonJS: require() loads the main entry; /ldap must be imported (ERR_REQUIRE_ASYNC_MODULE)", async () => {
+    const ran = await spawn(process.execPath, ["probe.cjs"], { cwd: withPeer });
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual({
+      core: "function",
+      ldap: "ERR_REQUIRE_ASYNC_MODULE",
+    });
   });
 
   it("with ldapts: /ldap exports the LdapDirectory class", async () => {
