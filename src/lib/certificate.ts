@@ -53,7 +53,7 @@ export interface RawExtension {
  *   the long form where the short one fits, with leading zero octets, or indefinite; a
  *   constructed string; a BOOLEAN other than 00/FF; a DEFAULT value encoded (version v1,
  *   critical FALSE);
- * - "string-alphabet": a PrintableString, NumericString, IA5String or VisibleString in a name
+ * - "string-alphabet": a PrintableString, NumericString or IA5String in a name
  *   (or an IA5String dNSName) holding a character outside its type's alphabet, e.g. the `*`,
  *   `&`, `@` or `_` that real CA names put in PrintableStrings;
  * - "time-format": a validity time other than YYMMDDHHMMSSZ (UTCTime) or YYYYMMDDHHMMSSZ
@@ -681,16 +681,16 @@ function latin1(bytes: Uint8Array): string {
 }
 
 /**
- * The types a name's attribute value may have: the string types, BIT STRING and SEQUENCE, as
- * OpenSSL (and so Node's `tls`) accepts them; a value under any other tag, or a string OpenSSL
- * cannot read (a UTF8String that is not UTF-8, a BMPString of odd length), is refused
- * ("bad-name") rather than shown as something it is not.
+ * The types a name's attribute value may have: those of OpenSSL's ASN1_PRINTABLE (the string
+ * types below, BIT STRING and SEQUENCE), as OpenSSL and Node read them; a value under any other
+ * tag (VisibleString, VideotexString, GraphicString and GeneralString included: both oracles
+ * refuse them in a name), or a string OpenSSL cannot read (a UTF8String that is not UTF-8, a
+ * BMPString of odd length or holding a surrogate, a UniversalString value that is not a
+ * character), is refused ("bad-name") rather than shown as something it is not.
  */
-const ATTRIBUTE_VALUE_TAGS = new Set([
-  0x03, 0x0c, 0x12, 0x13, 0x14, 0x15, 0x16, 0x19, 0x1a, 0x1b, 0x1c, 0x1e, 0x30,
-]);
+const ATTRIBUTE_VALUE_TAGS = new Set([0x03, 0x0c, 0x12, 0x13, 0x14, 0x16, 0x1c, 0x1e, 0x30]);
 /** The string types decoded to text (the others are shown as hex). */
-const TEXT_TAGS = new Set([0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a, 0x1c, 0x1e]);
+const TEXT_TAGS = new Set([0x0c, 0x12, 0x13, 0x14, 0x16, 0x1c, 0x1e]);
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 const NUMERIC = /^[0-9 ]*$/;
 
@@ -748,7 +748,6 @@ function attributeText(w: Walk, tlv: BerTlv): string {
       return text;
     }
     case 0x16: // IA5String
-    case 0x1a: // VisibleString
       if (content.some((byte) => byte > 0x7f)) w.faults |= ALPHABET;
       return latin1(content);
     case 0x14: // TeletexString
@@ -758,7 +757,11 @@ function attributeText(w: Walk, tlv: BerTlv): string {
       if (content.length % 2 !== 0) throw new FieldError("bad-name", "BMPString of odd length");
       let text = "";
       for (let i = 0; i < content.length; i += 2) {
-        text += String.fromCharCode((content[i]! << 8) | content[i + 1]!);
+        const unit = (content[i]! << 8) | content[i + 1]!;
+        // UCS-2 has no surrogates; OpenSSL refuses them, even in pairs.
+        if (unit >= 0xd800 && unit <= 0xdfff)
+          throw new FieldError("bad-name", "BMPString surrogate");
+        text += String.fromCharCode(unit);
       }
       return text;
     }

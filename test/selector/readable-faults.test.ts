@@ -962,7 +962,45 @@ describe("A18 properties (fast-check, against OpenSSL and Node)", () => {
       ),
       { numRuns: 150, seed: 18 },
     );
-  });
+  }, 120_000);
+
+  it("any string in the subject CN: readable exactly where both oracles read it", () => {
+    const TAGS = [0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a, 0x1c, 0x1e] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...TAGS),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 12 }),
+          fc.string({ maxLength: 12 }).map((t) => new Uint8Array(Buffer.from(t, "latin1"))),
+          fc
+            .array(fc.integer({ min: 0, max: 0x11ffff }), { maxLength: 3 })
+            .map((codes) =>
+              Uint8Array.from(
+                codes.flatMap((c) => [c >>> 24, (c >> 16) & 0xff, (c >> 8) & 0xff, c & 0xff]),
+              ),
+            ),
+        ),
+        fc.boolean(),
+        (tag, content, constructed) => {
+          const der = build(
+            RSA,
+            (root) => {
+              const cn = subjectCn(root);
+              cn.tag = constructed ? tag | 0x20 : tag;
+              if (constructed) {
+                delete cn.content;
+                cn.children = [{ tag, content }];
+              } else cn.content = content;
+            },
+            false,
+          );
+          const result = ours(der);
+          expect(result.ok).toBe(openssl(der).accepted && node(der).accepted);
+        },
+      ),
+      { numRuns: 150, seed: 18 },
+    );
+  }, 120_000);
 
   /** Times OpenSSL reads, and some it does not. */
   const timeText = fc
