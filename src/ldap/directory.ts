@@ -8,11 +8,23 @@
 //    the topic's "its value is null" (R4, the selection's "directory-empty"). `missingAttribute:
 //    "error"` throws ERR_LDAP_NO_ATTRIBUTE instead, because AD also omits attributes the bound
 //    account may not read, and during set-up that is worth telling apart.
+// Q: the object comes back with no attributes at all, not even objectClass?
+// A: ERR_LDAP_ACCESS, naming the account and the DN. That is how Active Directory answers an
+//    account that may not read the object (measured against a Samba AD DC, test/ldap/samba-ad):
+//    the entry, without attributes. Every object has an objectClass, so it is requested with the
+//    attribute: its absence means "cannot be read" (R4, directory-unreadable), never "null". An
+//    attribute hidden on a readable object (a deny ACE on the attribute alone, or confidentiality,
+//    searchFlags 128) still looks exactly like an unset one; that is R4's null unless
+//    `missingAttribute: "error"`, whose message says it may be a permission.
 // Q: the object, or the base DN, does not exist?
-// A: a throw (ERR_LDAP_NO_SUCH_OBJECT): the attribute "cannot be read" (R4), and the cause says
-//    why. So do a refused connection (ERR_LDAP_CONNECT), a failed TLS handshake (ERR_LDAP_TLS),
-//    a timeout (ERR_LDAP_TIMEOUT), refused credentials (ERR_LDAP_BIND) and an abort
-//    (ERR_LDAP_ABORTED). The selection keeps the error as the outcome's cause.
+// A: a throw (ERR_LDAP_NO_SUCH_OBJECT) naming the DN: the attribute "cannot be read" (R4), and the
+//    cause says why. A search by name that finds nothing re-reads its base to say whether the
+//    base itself is unreadable (ERR_LDAP_ACCESS). `serverDN` naming an object of another class
+//    (the Servers container) is ERR_LDAP_WRONG_OBJECT_CLASS, naming the class found. So do a
+//    refused or lost connection, at any phase (ERR_LDAP_CONNECT, with the phase), a refused
+//    certificate (ERR_LDAP_TLS), a timeout (ERR_LDAP_TIMEOUT), refused credentials
+//    (ERR_LDAP_BIND) and an abort (ERR_LDAP_ABORTED). The selection keeps the error as the
+//    outcome's cause; every message is one line.
 // Q: a lookup by name matches two objects, or the attribute has two values?
 // A: ERR_LDAP_AMBIGUOUS. Guessing could hand us another server's certificate.
 // Q: can a server name change the search?
@@ -47,6 +59,22 @@ const ATTRIBUTE_LOWER = INTERNAL_TLS_CERT_ATTRIBUTE.toLowerCase();
 // ldapts matches explicitBufferAttributes case-sensitively against the name the server sends
 // back; AD and slapd echo the schema's spelling, the lower-case form covers servers that fold.
 const BUFFER_ATTRIBUTES = [INTERNAL_TLS_CERT_ATTRIBUTE, ATTRIBUTE_LOWER];
+/** objectClass tells "no such attribute" from "the object cannot be read" (see the top). */
+const REQUESTED_ATTRIBUTES = ["objectClass", INTERNAL_TLS_CERT_ATTRIBUTE];
+/** Socket error codes that mean the connection went away (or never came), not a TLS refusal. */
+const CONNECTION_LOSS_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+/** RFC 4511 §4.1.9 insufficientAccessRights. */
+const INSUFFICIENT_ACCESS_RIGHTS = 50;
 /** How long closing may wait for the Unbind to be written before the socket is destroyed. */
 const UNBIND_GRACE_MS = 1_000;
 /** setTimeout fires at once for delays it cannot represent; those mean "no limit" here. */
@@ -95,7 +123,30 @@ function abortError(phase: LdapPhase, reason: unknown): LdapDirectoryError {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
+}
+
+/** A socket that closed or failed under us (ldapts reports a close as a plain Error). */
+function isConnectionLoss(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && CONNECTION_LOSS_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : "";
+  return /^Connection closed before message response|^socket hang up|disconnected before secure TLS/i.test(
+    message,
+  );
+}
+
+/** The values of an entry's attribute, whatever case the server spelled its name in. */
+function values(entry: Entry, name: string): unknown {
+  const lower = name.toLowerCase();
+  const key = Object.keys(entry).find((candidate) => candidate.toLowerCase() === lower);
+  return key === undefined ? undefined : entry[key];
+}
+
+function strings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === "string");
+  return [];
 }
 
 /** One read: one connection, its timers, and its sockets, all released by `close()`. */
@@ -109,6 +160,8 @@ class Read {
   #rejectFailure: (error: LdapDirectoryError) => void = () => {};
   #failed = false;
   #phase: LdapPhase = "connect";
+  /** What the current search reads, for messages ("the server object CN=…"). */
+  #target = "";
   #tcpConnected = false;
   #transportReady = false;
   #onTransportReady: (() => void) | undefined;
@@ -175,16 +228,25 @@ class Read {
 
     const lookup = options.lookup;
     if (lookup.kind === "dn") {
+      this.#target = `the server object ${lookup.dn}`;
       const { searchEntries } = await this.#step("search", () =>
         this.#client.search(lookup.dn, {
           scope: "base",
           filter: new PresenceFilter({ attribute: "objectClass" }),
-          attributes: [INTERNAL_TLS_CERT_ATTRIBUTE],
+          attributes: REQUESTED_ATTRIBUTES,
           explicitBufferAttributes: BUFFER_ATTRIBUTES,
         }),
       );
-      return this.#value(searchEntries, `object ${lookup.dn}`);
+      if (searchEntries.length === 0) {
+        throw new LdapDirectoryError(
+          "ERR_LDAP_NO_SUCH_OBJECT",
+          "search",
+          `${this.#target} was not returned to ${this.#account()}`,
+        );
+      }
+      return this.#value(searchEntries, lookup.dn, lookup.objectClass);
     }
+    this.#target = "the root DSE";
     const baseDN = lookup.baseDN ?? (await this.#step("discover", () => this.#configurationNC()));
     const filter = new AndFilter({
       filters: [
@@ -192,17 +254,53 @@ class Read {
         new EqualityFilter({ attribute: lookup.nameAttribute, value: lookup.name }),
       ],
     });
+    this.#target = `the search base ${baseDN}`;
     const { searchEntries } = await this.#step("search", () =>
       this.#client.search(baseDN, {
         scope: "sub",
         filter,
-        attributes: [INTERNAL_TLS_CERT_ATTRIBUTE],
+        attributes: REQUESTED_ATTRIBUTES,
         explicitBufferAttributes: BUFFER_ATTRIBUTES,
         // Two are enough to know the name is ambiguous.
         sizeLimit: 2,
       }),
     );
-    return this.#value(searchEntries, `${filter.toString()} under ${baseDN}`);
+    const what = `${filter.toString()} under ${baseDN}`;
+    if (searchEntries.length === 0) await this.#noServerObject(baseDN, what);
+    return this.#value(searchEntries, what, undefined);
+  }
+
+  /** The bound account, as messages name it. */
+  #account(): string {
+    const bind = this.#options.bind;
+    return bind === undefined ? "an anonymous bind" : `the account ${bind.dn}`;
+  }
+
+  /**
+   * A search by name found nothing. AD filters out objects the account may not read, so "no such
+   * server" may be a permission: read the base itself to say whether it is readable (R4's cause).
+   */
+  async #noServerObject(baseDN: string, what: string): Promise<never> {
+    const { searchEntries } = await this.#step("search", () =>
+      this.#client.search(baseDN, {
+        scope: "base",
+        filter: new PresenceFilter({ attribute: "objectClass" }),
+        attributes: ["objectClass"],
+      }),
+    );
+    const base = searchEntries[0];
+    if (base === undefined || strings(values(base, "objectClass")).length === 0) {
+      throw new LdapDirectoryError(
+        "ERR_LDAP_ACCESS",
+        "search",
+        `no server object: ${what}, and ${this.#account()} cannot read the search base ${baseDN} itself: grant Read on it (and on the server objects under it) or run as an account that can`,
+      );
+    }
+    throw new LdapDirectoryError(
+      "ERR_LDAP_NO_SUCH_OBJECT",
+      "search",
+      `no server object: ${what} (the base is readable by ${this.#account()}; a server object it may not read is not found either)`,
+    );
   }
 
   /** Unbinds (politely, briefly) and then destroys every socket and timer, whatever happened. */
@@ -300,8 +398,18 @@ class Read {
     if (error instanceof LdapDirectoryError) return error;
     const url = this.#options.url;
     const why = describe(error);
+    const lost = isConnectionLoss(error);
     if (!this.#transportReady) {
       if (this.#options.secure && this.#tcpConnected) {
+        // A socket closed mid-handshake is a lost connection, not a refused certificate.
+        if (lost) {
+          return new LdapDirectoryError(
+            "ERR_LDAP_CONNECT",
+            "connect",
+            `connection to ${url} lost during the TLS handshake: ${why}`,
+            { cause: error },
+          );
+        }
         return new LdapDirectoryError("ERR_LDAP_TLS", "connect", `TLS with ${url}: ${why}`, {
           cause: error,
         });
@@ -318,6 +426,14 @@ class Read {
     const resultCode = error instanceof ResultCodeError ? error.code : undefined;
     const details = { cause: error, ...(resultCode === undefined ? {} : { resultCode }) };
     if (phase === "starttls") {
+      if (resultCode === undefined && lost) {
+        return new LdapDirectoryError(
+          "ERR_LDAP_CONNECT",
+          phase,
+          `connection to ${url} lost during StartTLS: ${why}`,
+          details,
+        );
+      }
       return new LdapDirectoryError("ERR_LDAP_TLS", phase, `StartTLS with ${url}: ${why}`, details);
     }
     if (resultCode === undefined) {
@@ -325,17 +441,41 @@ class Read {
       return new LdapDirectoryError(
         "ERR_LDAP_CONNECT",
         phase,
-        `${phase}: connection lost: ${why}`,
+        `connection to ${url} lost during the ${phase}: ${why}`,
         details,
       );
     }
     if (phase === "bind") {
-      return new LdapDirectoryError("ERR_LDAP_BIND", phase, `bind refused: ${why}`, details);
+      return new LdapDirectoryError(
+        "ERR_LDAP_BIND",
+        phase,
+        `bind as ${this.#options.bind?.dn ?? "anonymous"} refused: ${why}`,
+        details,
+      );
     }
     if (error instanceof NoSuchObjectError) {
-      return new LdapDirectoryError("ERR_LDAP_NO_SUCH_OBJECT", phase, `${phase}: ${why}`, details);
+      // AD's own text names no DN (Samba: "acl_read: Error retrieving instanceType for base").
+      return new LdapDirectoryError(
+        "ERR_LDAP_NO_SUCH_OBJECT",
+        phase,
+        `${this.#target} does not exist (or is not visible to ${this.#account()}): ${why}`,
+        details,
+      );
     }
-    return new LdapDirectoryError("ERR_LDAP_OPERATION", phase, `${phase}: ${why}`, details);
+    if (resultCode === INSUFFICIENT_ACCESS_RIGHTS) {
+      return new LdapDirectoryError(
+        "ERR_LDAP_ACCESS",
+        phase,
+        `${this.#account()} may not read ${this.#target}: ${why}`,
+        details,
+      );
+    }
+    return new LdapDirectoryError(
+      "ERR_LDAP_OPERATION",
+      phase,
+      `${phase} of ${this.#target} as ${this.#account()}: ${why}`,
+      details,
+    );
   }
 
   /** The root DSE's configurationNamingContext: AD's and AD LDS's configuration partition. */
@@ -356,20 +496,39 @@ class Read {
     return value;
   }
 
-  /** The attribute's bytes, null when absent (R4 "value is null"), or why neither. */
-  #value(entries: readonly Entry[], what: string): Uint8Array | null {
-    if (entries.length === 0) {
-      throw new LdapDirectoryError(
-        "ERR_LDAP_NO_SUCH_OBJECT",
-        "search",
-        `no server object: ${what}`,
-      );
-    }
+  /**
+   * The attribute's bytes, null when absent (R4 "value is null"), or why neither. `objectClass`
+   * is the class a `serverDN` must have (undefined for a search by name: its filter has it).
+   */
+  #value(
+    entries: readonly Entry[],
+    what: string,
+    objectClass: string | undefined,
+  ): Uint8Array | null {
     if (entries.length > 1) {
       const dns = entries.map((entry) => entry.dn).join("; ");
       throw new LdapDirectoryError("ERR_LDAP_AMBIGUOUS", "search", `${what} matches ${dns}`);
     }
     const entry = entries[0]!;
+    const classes = strings(values(entry, "objectClass"));
+    if (classes.length === 0) {
+      // R4: AD's answer to an account that may not read the object (see the top).
+      throw new LdapDirectoryError(
+        "ERR_LDAP_ACCESS",
+        "search",
+        `${this.#account()} cannot read ${INTERNAL_TLS_CERT_ATTRIBUTE} on ${entry.dn} (the directory returned the object without any attribute, not even objectClass): grant Read on the object and the attribute, or run as an account that can`,
+      );
+    }
+    if (
+      objectClass !== undefined &&
+      !classes.some((name) => name.toLowerCase() === objectClass.toLowerCase())
+    ) {
+      throw new LdapDirectoryError(
+        "ERR_LDAP_WRONG_OBJECT_CLASS",
+        "search",
+        `${entry.dn} is a ${classes.at(-1)} (objectClass ${classes.join(", ")}), not a ${objectClass}: serverDN must name the server object`,
+      );
+    }
     const key = Object.keys(entry).find((name) => name.toLowerCase() === ATTRIBUTE_LOWER);
     const value = key === undefined ? [] : entry[key];
     if (Buffer.isBuffer(value)) return new Uint8Array(value); // a copy, not a view on ldapts' buffer
@@ -378,7 +537,7 @@ class Read {
         throw new LdapDirectoryError(
           "ERR_LDAP_NO_ATTRIBUTE",
           "search",
-          `${entry.dn} has no ${INTERNAL_TLS_CERT_ATTRIBUTE} (or the bound account may not read it)`,
+          `${entry.dn} has no ${INTERNAL_TLS_CERT_ATTRIBUTE}, or ${this.#account()} may not read it (a deny on the attribute, or a confidential attribute, looks the same as an unset one)`,
         );
       }
       return null;

@@ -8,9 +8,12 @@
 export type LdapErrorCode =
   /** The constructor's or the call's `signal` was aborted. */
   | "ERR_LDAP_ABORTED"
-  /** No connection: refused, unreachable, unknown host, or the connection was lost mid-way. */
+  /**
+   * No connection: refused, unreachable, unknown host, or the connection was lost at any phase
+   * (including during the TLS handshake or StartTLS); `phase` says where.
+   */
   | "ERR_LDAP_CONNECT"
-  /** The TLS handshake (ldaps:// or StartTLS) failed, e.g. an untrusted or misnamed certificate. */
+  /** TLS was refused: an untrusted or misnamed certificate, or the server refused StartTLS. */
   | "ERR_LDAP_TLS"
   /** `connectTimeout` or `timeout` elapsed. */
   | "ERR_LDAP_TIMEOUT"
@@ -18,6 +21,13 @@ export type LdapErrorCode =
   | "ERR_LDAP_BIND"
   /** The server object (or the base DN it is searched under) does not exist, or is not visible. */
   | "ERR_LDAP_NO_SUCH_OBJECT"
+  /**
+   * The bound account may not read the server object (AD returns it without any attribute, not
+   * even objectClass), or the search base, or the server refused with insufficientAccessRights.
+   */
+  | "ERR_LDAP_ACCESS"
+  /** `serverDN` names an object that is not of the server class (e.g. the Servers container). */
+  | "ERR_LDAP_WRONG_OBJECT_CLASS"
   /** More than one server object matches the name, or the attribute has more than one value. */
   | "ERR_LDAP_AMBIGUOUS"
   /** The object has no `msExchServerInternalTLSCert` and `missingAttribute` is `"error"`. */
@@ -48,7 +58,11 @@ export class LdapDirectoryError extends Error {
     message: string,
     options?: { readonly cause?: unknown; readonly resultCode?: number },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // One line: server texts and socket errors may carry newlines, and a cause is shown inline.
+    super(
+      message.replace(/\s+/g, " ").trim(),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = new.target.name;
     this.code = code;
     this.phase = phase;

@@ -12,7 +12,11 @@ export type ServerObjectLookup =
       /** Not with `serverDN`. */
       readonly serverName?: never;
       readonly baseDN?: never;
-      readonly serverObjectClass?: never;
+      /**
+       * The class the object must have (default `msExchExchangeServer`): a DN that names another
+       * object, such as the Servers container, is an error that names the class found.
+       */
+      readonly serverObjectClass?: string;
       readonly nameAttribute?: never;
     }
   | {
@@ -74,7 +78,7 @@ export const DEFAULT_NAME_ATTRIBUTE = "cn";
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 export type ParsedLookup =
-  | { readonly kind: "dn"; readonly dn: string }
+  | { readonly kind: "dn"; readonly dn: string; readonly objectClass: string }
   | {
       readonly kind: "name";
       readonly name: string;
@@ -149,12 +153,20 @@ function parseLookup(options: LdapDirectoryOptions): ParsedLookup {
     throw new TypeError("LdapDirectory: give exactly one of serverDN and serverName");
   }
   if (serverDN !== undefined) {
-    for (const key of ["baseDN", "serverObjectClass", "nameAttribute"]) {
+    for (const key of ["baseDN", "nameAttribute"]) {
       if ((options as unknown as Record<string, unknown>)[key] !== undefined) {
         throw new TypeError(`LdapDirectory: ${key} only applies to a lookup by serverName`);
       }
     }
-    return { kind: "dn", dn: nonEmpty("serverDN", serverDN) };
+    return {
+      kind: "dn",
+      dn: nonEmpty("serverDN", serverDN),
+      objectClass: attributeName(
+        "serverObjectClass",
+        optionalString(options, "serverObjectClass"),
+        DEFAULT_SERVER_OBJECT_CLASS,
+      ),
+    };
   }
   const baseDN = optionalString(options, "baseDN");
   return {
