@@ -8,6 +8,7 @@
 // (A4: `now` is a parameter). TLS itself does not check dates here (direct trust, R7/I4).
 import { connect } from "node:net";
 import { type Selection, selectOutboundAnonymousTlsCert, thumbprintOf } from "../../src/index.js";
+import { type AnonymousTlsSession, createAnonymousTlsServer } from "../../src/smtp-server/index.js";
 import { negotiateAnonymousTls, smtpCommand } from "../../src/tls.js";
 import {
   entry,
@@ -17,7 +18,6 @@ import {
   SERVER,
   staticDirectory,
 } from "../../test/support/fixtures.js";
-import { type AnonymousTlsSession, createAnonymousTlsServer } from "./server.js";
 
 const names = new Map<string, string>();
 for (const name of ["leaf-rsa", "inter-rsa", "leaf-ec", "inter-ec", "self-signed-old"]) {

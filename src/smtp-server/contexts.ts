@@ -1,0 +1,102 @@
+// One SecureContext per decision (issue 14). Building one parses the key and the chain (about a
+// millisecond for an RSA key); the prepared selector hands the same decision to every session
+// until the store, the directory or the time slot changes, so the context is built once per
+// decision and shared.
+// Q: what is "the same decision"?
+// A: the same certificate (thumbprint), the same chain sent with it (the DER of every element:
+//    a new intermediate or a different path makes a new context) and the same private key text.
+//    All three are compared on every hit, so a stale context is never handed out, whatever the
+//    store did.
+// Q: when are contexts dropped?
+// A: when the selector reports a new store listing (its `storeListings` counter moved): the
+//    contexts of certificates that left the store go with it. A store that changes entries in
+//    place (detectInPlaceChanges) lists anew every session, so there the comparison above does
+//    the work and the table is only bounded.
+// Q: a key the store has but TLS cannot use (malformed, not the certificate's)?
+// A: remembered as a failure for that decision, so a broken entry costs one failed build, not
+//    one per session; the EHLO omits the keyword (A9) and onError hears of it once per decision.
+import { createSecureContext, type SecureContext, type SecureVersion } from "node:tls";
+
+import { NoPrivateKeyError } from "../errors.js";
+import { toTlsOptions } from "../tls.js";
+import type { Selected } from "../types.js";
+
+/** A context, or why there is none. */
+export type ContextResult =
+  | { readonly ok: true; readonly context: SecureContext }
+  | {
+      readonly ok: false;
+      readonly reason: "no-private-key-material" | "private-key-unusable";
+      readonly error: unknown;
+      /** True the first time this decision failed (report it once). */
+      readonly first: boolean;
+    };
+
+interface Built {
+  readonly chain: readonly Uint8Array[];
+  readonly key: string | undefined;
+  readonly result: ContextResult;
+}
+
+/** Decisions with a context kept; more only happens with a store that keeps changing. */
+const MAX_CONTEXTS = 32;
+
+export class SecureContextCache {
+  readonly #minVersion: SecureVersion;
+  readonly #byThumbprint = new Map<string, Built>();
+  #listings = -1;
+  /** Contexts built (or attempted) since creation: for tests and monitoring. */
+  built = 0;
+
+  constructor(minVersion: SecureVersion) {
+    this.#minVersion = minVersion;
+  }
+
+  /** The context of a decision; `listings` is the selector's storeListings counter. */
+  get(selection: Selected, listings: number): ContextResult {
+    if (listings !== this.#listings) {
+      this.#listings = listings;
+      this.#byThumbprint.clear();
+    }
+    const key = selection.entry.privateKey;
+    const known = this.#byThumbprint.get(selection.thumbprint);
+    if (known !== undefined && known.key === key && sameChain(known.chain, selection.chain)) {
+      return known.result.ok ? known.result : { ...known.result, first: false };
+    }
+    const result = this.#build(selection);
+    if (this.#byThumbprint.size >= MAX_CONTEXTS) this.#byThumbprint.clear();
+    // A copy: the session's chain is the caller's to change.
+    const chain = selection.chain.map((der) => Uint8Array.from(der));
+    this.#byThumbprint.set(selection.thumbprint, { chain, key, result });
+    return result;
+  }
+
+  #build(selection: Selected): ContextResult {
+    this.built += 1;
+    try {
+      return {
+        ok: true,
+        context: createSecureContext(toTlsOptions(selection, { minVersion: this.#minVersion })),
+      };
+    } catch (error) {
+      // A9: a certificate without usable key material is never offered.
+      const reason =
+        error instanceof NoPrivateKeyError ? "no-private-key-material" : "private-key-unusable";
+      return { ok: false, reason, error, first: true };
+    }
+  }
+}
+
+function sameChain(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (
+      x.byteLength !== y.byteLength ||
+      !Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(y)
+    )
+      return false;
+  }
+  return true;
+}
