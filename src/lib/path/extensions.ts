@@ -45,6 +45,8 @@ export interface AuthorityKeyInfo {
   readonly keyIdentifier: Uint8Array | undefined;
   readonly hasIssuer: boolean;
   readonly hasSerial: boolean;
+  /** authorityCertSerialNumber, upper-case hex without leading zero octets, when present. */
+  readonly serial: string | undefined;
   readonly critical: boolean;
 }
 
@@ -193,6 +195,10 @@ function authorityKeyIdentifier(certificate: ParsedCertificate): AuthorityKeyInf
       value.keyIdentifier === undefined ? undefined : new Uint8Array(value.keyIdentifier.buffer),
     hasIssuer: value.authorityCertIssuer !== undefined,
     hasSerial: value.authorityCertSerialNumber !== undefined,
+    serial:
+      value.authorityCertSerialNumber === undefined
+        ? undefined
+        : serialKey(Buffer.from(value.authorityCertSerialNumber).toString("hex")),
     critical: raw.critical,
   };
 }
@@ -281,4 +287,9 @@ function checkAuthorityInfoAccess(certificate: ParsedCertificate): undefined {
     throw new ExtensionError(OID.authorityInfoAccess, "authorityInfoAccess is empty");
   }
   return undefined;
+}
+
+/** A serial number's comparison form: upper-case hex without leading zero octets. */
+export function serialKey(hex: string): string {
+  return hex.toUpperCase().replace(/^(00)+(?=..)/, "");
 }

@@ -46,7 +46,7 @@ import {
   PROFILE_CHECKS,
   type ProfileChecks,
 } from "./checks.js";
-import { profileOf } from "./extensions.js";
+import { profileOf, serialKey } from "./extensions.js";
 import { type PathFailure, type PathFailureCode, pathFailure } from "./failure.js";
 import { checkNameConstraints } from "./name-constraints.js";
 import { processPolicies } from "./policies.js";
@@ -330,9 +330,17 @@ export class PathValidator {
 
   /** Candidate issuers of `child`, in the deterministic order described at the top. */
   #candidates(child: ParsedCertificate, now: Date): Candidate[] {
-    const aki = profileOf(child).authorityKeyIdentifier?.keyIdentifier;
+    const authority = profileOf(child).authorityKeyIdentifier;
+    const aki = authority?.keyIdentifier;
+    // Strict profile: an AKI that names the issuer's serial number names one certificate, as
+    // OpenSSL's X509_check_akid reads it. By default the key identifier alone decides (RFC 5280
+    // §4.2.1.1 prefers it; A17: an anchor is a name and a key, whatever its serial).
+    const akiSerial = this.#checks.keyIdentifiers ? authority?.serial : undefined;
     const all = (this.#bySubject.get(child.issuerKey) ?? []).filter((candidate) => {
       const ski = profileOf(candidate.certificate).subjectKeyIdentifier?.value;
+      if (akiSerial !== undefined && serialKey(candidate.certificate.serialNumber) !== akiSerial) {
+        return false;
+      }
       return aki === undefined || ski === undefined || sameBytes(aki, ski);
     });
     const time = now.getTime();
