@@ -12,6 +12,8 @@
 // - Strict profile only, RFC 5280 §4.2.1.1: a trust anchor that is not self-signed must carry an
 //   authority key identifier like any other issued certificate; OpenSSL (-partial_chain) ignores
 //   it. The default profile never rejects what OpenSSL accepts (A17: an anchor is a name and a key).
+// - A17, default profile: a v3 root with neither basicConstraints nor keyUsage anchors a path;
+//   OpenSSL refuses it as a CA (error 79) whatever -x509_strict says.
 // - Backtracking (issue 3 §2): we try every alternative issuer; OpenSSL commits to one chain.
 //   Explained only when OpenSSL itself accepts the exact path we found.
 // Cases whose trust anchor is an intermediate are given to OpenSSL with -partial_chain (its way
@@ -58,6 +60,9 @@ const EXPLAINED_BY_TAG: readonly { tag: RegExp; codes: readonly number[]; rule: 
   { tag: /:boundaryNotAfter$/, codes: [10], rule: "A4 (notAfter inclusive)" },
   { tag: /:ca-without-ku$/, codes: [92, 81], rule: "A13 (keyUsage optional on CAs)" },
   { tag: /^leaf:eku-anyEku$/, codes: [26], rule: "A13 (anyExtendedKeyUsage)" },
+  // Default profile: a v3 root with neither basicConstraints nor keyUsage still anchors (A17: a
+  // name and a key); OpenSSL's X509_check_ca wants one of the two on a v3 certificate.
+  { tag: /^root:bc-missing$/, codes: [79, 26], rule: "A17 (anchor without basicConstraints)" },
 ];
 
 /** Why we and OpenSSL disagree, or undefined when nothing we chose explains it. */
