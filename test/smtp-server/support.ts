@@ -1,0 +1,227 @@
+// Loopback plumbing for the receiver's tests: a receiver on an OS-chosen port of 127.0.0.1 that
+// records what it reports, raw clients, a captured ClientHello, and a well-behaved anonymous-TLS
+// session to prove the receiver still serves after each hostile one. Everything is closed after
+// each test; every wait has a deadline.
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { type TLSSocket, connect as tlsConnect } from "node:tls";
+
+import { afterEach, expect } from "vitest";
+
+import {
+  type AnonymousTlsServer,
+  type AnonymousTlsServerOptions,
+  type AnonymousTlsSession,
+  createAnonymousTlsServer,
+  type EhloDecision,
+  type ReceiverError,
+} from "../../src/smtp-server/index.js";
+import { smtpCommand } from "../../src/tls.js";
+import { entry, fixture, memoryStore, NOW, staticDirectory } from "../support/fixtures.js";
+
+const closers: (() => Promise<void> | void)[] = [];
+
+export function closeEverythingAfterEach(): void {
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+}
+
+export function track<T extends Socket>(socket: T): T {
+  socket.on("error", () => {});
+  closers.push(() => {
+    socket.destroy();
+  });
+  return socket;
+}
+
+export interface TestReceiver {
+  readonly server: AnonymousTlsServer;
+  readonly port: number;
+  readonly errors: ReceiverError[];
+  readonly ehlo: EhloDecision[];
+  readonly sessions: AnonymousTlsSession[];
+  /** Resolves with the first reported error matching `code`, within `ms`. */
+  nextError(code: string, ms?: number): Promise<ReceiverError>;
+}
+
+/** The receiver's certificate: self-signed, listed by the directory, with its key (I2–I4). */
+export const RECEIVER_CERT = "self-signed";
+/** The sender's certificate in the well-behaved session. */
+export const SENDER_CERT = "leaf-ec";
+/** STARTTLS's own certificate (not one the selection picks). */
+export const STARTTLS_CERT = "self-signed-old";
+
+export async function startReceiver(
+  extra: Partial<Omit<AnonymousTlsServerOptions, "selection" | "onError">> = {},
+): Promise<TestReceiver> {
+  const errors: ReceiverError[] = [];
+  const ehlo: EhloDecision[] = [];
+  const sessions: AnonymousTlsSession[] = [];
+  const waiters: { code: string; resolve: (error: ReceiverError) => void }[] = [];
+  const server = await createAnonymousTlsServer({
+    selection: {
+      receiveConnector: { authMechanism: "Tls, ExchangeServer" },
+      directory: staticDirectory(fixture(RECEIVER_CERT).thumbprint),
+      store: memoryStore([entry(RECEIVER_CERT, { withKey: true })]),
+      now: NOW,
+    },
+    smtp: {
+      name: "hub01.contoso.com",
+      key: fixture(STARTTLS_CERT).keyPem,
+      cert: fixture(STARTTLS_CERT).pem,
+      ...extra.smtp,
+    },
+    handshakeTimeout: 2_000,
+    onEhlo: (decision) => ehlo.push(decision),
+    onAnonymousTls: (session) => sessions.push(session),
+    ...extra,
+    onError: (error) => {
+      errors.push(error);
+      for (const waiter of waiters.filter((w) => w.code === error.code)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(error);
+      }
+    },
+  });
+  const address = await server.listen(0, "127.0.0.1");
+  closers.push(() => server.close());
+  return {
+    server,
+    port: address.port,
+    errors,
+    ehlo,
+    sessions,
+    nextError(code, ms = 5_000) {
+      const found = errors.find((e) => e.code === code);
+      if (found !== undefined) return Promise.resolve(found);
+      return withDeadline(
+        new Promise<ReceiverError>((resolve) => waiters.push({ code, resolve })),
+        ms,
+        `no ${code} reported within ${ms} ms (got: ${errors.map((e) => e.code).join(", ")})`,
+      );
+    },
+  };
+}
+
+export function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]);
+}
+
+export function connectTo(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = track(connect(port, "127.0.0.1"));
+    socket.once("connect", () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+/** Resolves when the peer closed the socket (or it was destroyed), within `ms`. */
+export function closed(socket: Socket, ms = 5_000): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  socket.resume();
+  return withDeadline(
+    new Promise<void>((resolve) => socket.once("close", () => resolve())),
+    ms,
+    "the receiver did not close the session",
+  );
+}
+
+/** Greeting, EHLO, X-ANONYMOUSTLS → 220: the socket is now where a ClientHello is expected. */
+export async function upToHandshake(port: number): Promise<Socket> {
+  const socket = await connectTo(port);
+  const greeting = await smtpCommand(socket, null, { timeout: 5_000 });
+  expect(greeting.code).toBe(220);
+  const ehlo = await smtpCommand(socket, "EHLO edge01.contoso.com", { timeout: 5_000 });
+  expect(ehlo.lines.slice(1)).toContain("X-ANONYMOUSTLS");
+  const go = await smtpCommand(socket, "X-ANONYMOUSTLS", { timeout: 5_000 });
+  expect(go.code).toBe(220);
+  return socket;
+}
+
+/** The client side of the handshake on `socket`, presenting the sender's certificate. */
+export function clientHandshake(
+  socket: Socket,
+  options: { maxVersion?: "TLSv1" | "TLSv1.1"; ciphers?: string } = {},
+): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const tlsSocket = track(
+      tlsConnect({
+        socket,
+        cert: fixture(SENDER_CERT).pem,
+        key: fixture(SENDER_CERT).keyPem,
+        rejectUnauthorized: false,
+        checkServerIdentity: () => undefined,
+        ...(options.maxVersion === undefined
+          ? {}
+          : { minVersion: "TLSv1" as const, maxVersion: options.maxVersion }),
+        ...(options.ciphers === undefined ? {} : { ciphers: options.ciphers }),
+      }),
+    );
+    tlsSocket.once("secureConnect", () => resolve(tlsSocket));
+    tlsSocket.once("error", reject);
+    tlsSocket.once("close", () => reject(new Error("closed during the handshake")));
+  });
+}
+
+/**
+ * A whole, well-behaved anonymous-TLS session: EHLO, X-ANONYMOUSTLS, handshake, EHLO inside TLS,
+ * QUIT. Proves the receiver is alive and serving; returns what the receiver reported of it.
+ */
+export async function wellBehavedSession(receiver: TestReceiver): Promise<AnonymousTlsSession> {
+  const before = receiver.sessions.length;
+  const socket = await upToHandshake(receiver.port);
+  const tlsSocket = await withDeadline(clientHandshake(socket), 5_000, "handshake");
+  expect(tlsSocket.getPeerCertificate().fingerprint.replaceAll(":", "")).toBe(
+    fixture(RECEIVER_CERT).thumbprint,
+  );
+  const again = await smtpCommand(tlsSocket, "EHLO edge01.contoso.com", { timeout: 5_000 });
+  expect(again.code).toBe(250);
+  const quit = await smtpCommand(tlsSocket, "QUIT", { timeout: 5_000 });
+  expect(quit.code).toBe(221);
+  tlsSocket.destroy();
+  expect(receiver.server.smtp.server.listening).toBe(true);
+  const session = receiver.sessions[before];
+  expect(session?.peerThumbprint).toBe(fixture(SENDER_CERT).thumbprint);
+  return session!;
+}
+
+/**
+ * A real ClientHello (Node's TLS client's first flight), captured from a listener that answers
+ * nothing: the bytes a client sends before it waits for the server.
+ */
+export async function captureClientHello(): Promise<Buffer> {
+  let accepted: Socket | undefined;
+  const hello = new Promise<Buffer>((resolve) => {
+    const sink = createServer((socket) => {
+      accepted = socket;
+      socket.once("data", (chunk: Buffer) => resolve(chunk));
+    });
+    sink.listen(0, "127.0.0.1", () => {
+      const { port } = sink.address() as AddressInfo;
+      const client = track(
+        tlsConnect({ port, host: "127.0.0.1", rejectUnauthorized: false, timeout: 5_000 }),
+      );
+      closers.push(() => {
+        client.destroy();
+        accepted?.destroy();
+        sink.close();
+      });
+    });
+  });
+  return withDeadline(hello, 5_000, "no ClientHello captured");
+}
+
+/** The session identity `error` carries is this client's (`clientPort`: its local port). */
+export function expectIdentityOf(error: ReceiverError, clientPort: number | undefined): void {
+  expect(clientPort).toBeTypeOf("number");
+  expect(error.session).not.toBeNull();
+  expect(error.session?.remoteAddress).toMatch(/127\.0\.0\.1$/);
+  expect(error.session?.remotePort).toBe(clientPort);
+  expect(error.session?.id).toMatch(/^[a-z0-9]+$/);
+}
