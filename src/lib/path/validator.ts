@@ -177,7 +177,11 @@ const DEAD_ENDS: ReadonlySet<PathFailureCode> = new Set([
   "path-loop",
   "depth-exceeded",
 ]);
-const COMPLETE_PATH: ReadonlySet<PathFailureCode> = new Set(["revoked", "revocation-error"]);
+const COMPLETE_PATH: ReadonlySet<PathFailureCode> = new Set([
+  "revoked",
+  "revocation-error",
+  "revocation-unknown",
+]);
 
 function rankOf(failure: PathFailure, candidateSignature: boolean): number {
   if (COMPLETE_PATH.has(failure.code)) return 3;
