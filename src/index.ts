@@ -119,11 +119,17 @@ export type {
   TrustVerdict,
 } from "./types.js";
 export {
+  type CertificateRevocationListInput,
+  type CertificateRevocationStatus,
+  type CrlParseFailure,
+  type IgnoredCrl,
   type PathNameSources,
   type PathValidation,
   type PathValidationFailure,
   type PathValidationFailureCode,
+  type RevocationMode,
   type RevocationStatus,
   type ValidateCertificatePathOptions,
+  type ValidationProfile,
   validateCertificatePath,
 } from "./validate-path.js";
