@@ -76,6 +76,7 @@ export interface ReceiverSelectionOptions {
   readonly now?: Date | (() => Date);
 }
 
+/** Options of `createAnonymousTlsServer`. */
 export interface AnonymousTlsServerOptions {
   readonly selection: ReceiverSelectionOptions;
   /** smtp-server options: name, the STARTTLS key/cert, size, handlers, socketTimeout… */
@@ -89,7 +90,9 @@ export interface AnonymousTlsServerOptions {
    * the oldest one that has not greeted yet. Default 1,000.
    */
   readonly maxConnections?: number;
+  /** Called at every EHLO with whether X-ANONYMOUSTLS was offered, and why not. */
   readonly onEhlo?: (decision: EhloDecision) => void;
+  /** Called when an X-ANONYMOUSTLS handshake completes, with the sender's certificate. */
   readonly onAnonymousTls?: (session: AnonymousTlsSession) => void;
   /** Each event of each session's selection (frozen), with its session (null at start-up). */
   readonly onEvent?: (event: ExchangeEvent, session: SMTPServerSession | null) => void;
@@ -97,13 +100,16 @@ export interface AnonymousTlsServerOptions {
   readonly onError?: (error: ReceiverError) => void;
 }
 
+/** A receiver made by `createAnonymousTlsServer`: not listening until `listen` is called. */
 export interface AnonymousTlsServer {
   readonly smtp: SMTPServer;
   /** The selection at transport start-up (R5/I2: 12012 is logged only then). */
   readonly startup: Selection;
   /** Secure contexts built so far (one per decision): for tests and monitoring. */
   contextsBuilt(): number;
+  /** Starts listening (default: a free port on 127.0.0.1); resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Stops accepting connections; resolves when the server has closed. */
   close(): Promise<void>;
 }
 

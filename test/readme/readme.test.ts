@@ -156,13 +156,15 @@ describe("README.md", () => {
 // package in a consumer project whose node_modules holds the package and its dependencies only.
 beforeAll(() => {
   withoutPeer = consumerProject(packageDir, []);
-  withPeer = consumerProject(packageDir, ["ldapts"]);
+  withPeer = consumerProject(packageDir, ["ldapts", "smtp-server"]);
   const probe = `
-try {
-  const ldap = await import("exchange-anonymous-tls/ldap");
-  console.log(JSON.stringify({ ok: true, type: typeof ldap.LdapDirectory }));
-} catch (error) {
-  console.log(JSON.stringify({ ok: false, code: error.code, message: error.message, cause: error.cause?.code }));
+for (const [entry, name] of [["ldap", "LdapDirectory"], ["smtp-server", "createAnonymousTlsServer"]]) {
+  try {
+    const loaded = await import("exchange-anonymous-tls/" + entry);
+    console.log(JSON.stringify({ ok: true, type: typeof loaded[name] }));
+  } catch (error) {
+    console.log(JSON.stringify({ ok: false, code: error.code, message: error.message, cause: error.cause?.code }));
+  }
 }
 const core = await import("exchange-anonymous-tls");
 console.log(JSON.stringify({ core: typeof core.selectOutboundAnonymousTlsCert }));
@@ -190,15 +192,20 @@ async function probe(dir: string): Promise<unknown[]> {
     .map((line) => JSON.parse(line) as unknown);
 }
 
-describe("exchange-anonymous-tls/ldap and its optional peer ldapts", () => {
-  it("without ldapts: importing /ldap throws ERR_MISSING_PEER_DEPENDENCY naming ldapts; the core still loads", async () => {
-    const [ldap, core] = await probe(withoutPeer);
-    expect(ldap).toMatchObject({
-      ok: false,
-      code: "ERR_MISSING_PEER_DEPENDENCY",
-      cause: "ERR_MODULE_NOT_FOUND",
-    });
-    expect((ldap as { message: string }).message).toContain("npm install ldapts@8");
+describe("the /ldap and /smtp-server entry points and their optional peers", () => {
+  it("without the peers: each entry point throws ERR_MISSING_PEER_DEPENDENCY naming the package to install; the core still loads", async () => {
+    const [ldap, smtp, core] = await probe(withoutPeer);
+    for (const [result, install] of [
+      [ldap, "npm install ldapts@8"],
+      [smtp, "npm install smtp-server@3.21"],
+    ] as const) {
+      expect(result).toMatchObject({
+        ok: false,
+        code: "ERR_MISSING_PEER_DEPENDENCY",
+        cause: "ERR_MODULE_NOT_FOUND",
+      });
+      expect((result as { message: string }).message).toContain(install);
+    }
     expect(core).toEqual({ core: "function" });
   });
 
@@ -211,9 +218,10 @@ describe("exchange-anonymous-tls/ldap and its optional peer ldapts", () => {
     });
   });
 
-  it("with ldapts: /ldap exports the LdapDirectory class", async () => {
-    const [ldap, core] = await probe(withPeer);
+  it("with the peers installed: /ldap exports LdapDirectory, /smtp-server createAnonymousTlsServer", async () => {
+    const [ldap, smtp, core] = await probe(withPeer);
     expect(ldap).toEqual({ ok: true, type: "function" });
+    expect(smtp).toEqual({ ok: true, type: "function" });
     expect(core).toEqual({ core: "function" });
   });
 });
