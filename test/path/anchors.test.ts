@@ -181,3 +181,20 @@ describe("A17: a v1 root through the public validator", () => {
     ).toThrow(TypeError);
   });
 });
+
+describe("A19: the policy inputs are checked as misuse", () => {
+  it.each([
+    ["a string", "2.5.29.32.0"],
+    ["a number in the list", [2, 5]],
+    ["text that is not an OID", ["anyPolicy"]],
+  ])("initialPolicySet as %s is a TypeError", async (_n, value) => {
+    const anchor = await root(R);
+    expect(
+      () =>
+        new PathValidator({
+          trustAnchors: [anchor],
+          initialPolicySet: value as unknown as readonly string[],
+        }),
+    ).toThrow(TypeError);
+  });
+});

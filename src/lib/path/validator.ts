@@ -235,6 +235,17 @@ export class PathValidator {
       throw new TypeError('profile must be "rfc5280" or "strict"');
     }
     this.#checks = PROFILE_CHECKS[profile];
+    const policySet = options.initialPolicySet;
+    if (
+      policySet !== undefined &&
+      !(
+        Array.isArray(policySet) &&
+        policySet.every((oid) => typeof oid === "string" && OID_TEXT.test(oid))
+      )
+    ) {
+      // Misuse, not a verdict: a string here would be read character by character.
+      throw new TypeError("initialPolicySet must be an array of dotted OIDs (e.g. 2.5.29.32.0)");
+    }
     this.#policyInputs = {
       ...(options.initialPolicySet === undefined
         ? {}
@@ -534,6 +545,8 @@ export class PathValidator {
 }
 
 type CheckRole = "certificate" | "anchor" | "issuer" | "anchorIssuer";
+
+const OID_TEXT = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 
 function invalid(reason: PathFailure): PathResult {
   return { status: "invalid", reason };
