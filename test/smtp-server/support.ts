@@ -52,7 +52,7 @@ export const SENDER_CERT = "leaf-ec";
 export const STARTTLS_CERT = "self-signed-old";
 
 export async function startReceiver(
-  extra: Partial<Omit<AnonymousTlsServerOptions, "selection" | "onError">> = {},
+  extra: Partial<Omit<AnonymousTlsServerOptions, "onError">> = {},
 ): Promise<TestReceiver> {
   const errors: ReceiverError[] = [];
   const ehlo: EhloDecision[] = [];

@@ -1,0 +1,232 @@
+// The receiver's selection and secure contexts (issue 14, items 1 and 4): the prepared selector at
+// every EHLO (I1–I4), one SecureContext per decision, a new one on a store change, the selection's
+// events, STARTTLS off without a certificate of its own, and the missing-peer message.
+import { describe, expect, it } from "vitest";
+
+import {
+  type CertStore,
+  type Selected,
+  type StoreEntry,
+  selectInboundAnonymousTlsCert,
+} from "../../src/index.js";
+import { SecureContextCache } from "../../src/smtp-server/contexts.js";
+import { loadReceiver } from "../../src/smtp-server/index.js";
+import { smtpCommand } from "../../src/tls.js";
+import { entry, fixture, memoryStore, NOW, staticDirectory } from "../support/fixtures.js";
+import {
+  clientHandshake,
+  closeEverythingAfterEach,
+  connectTo,
+  startReceiver,
+  upToHandshake,
+  wellBehavedSession,
+} from "./support.js";
+
+closeEverythingAfterEach();
+
+/** A store whose listing the test replaces (a new array: the selector's "store change"). */
+function switchableStore(
+  initial: readonly StoreEntry[],
+): CertStore & { set(e: StoreEntry[]): void } {
+  let current = initial;
+  return {
+    list: () => current,
+    set(entries) {
+      current = entries;
+    },
+  };
+}
+
+async function ehloKeywords(port: number): Promise<string[]> {
+  const socket = await connectTo(port);
+  await smtpCommand(socket, null, { timeout: 5_000 });
+  const reply = await smtpCommand(socket, "EHLO edge01.contoso.com", { timeout: 5_000 });
+  await smtpCommand(socket, "QUIT", { timeout: 5_000 });
+  socket.destroy();
+  return reply.lines.slice(1).map((line) => line.split(" ")[0] ?? "");
+}
+
+describe("one SecureContext per decision (issue 14, item 4)", () => {
+  it("twenty sessions with the same decision share one context", async () => {
+    const receiver = await startReceiver();
+    for (let i = 0; i < 20; i++) await wellBehavedSession(receiver);
+    expect(receiver.server.contextsBuilt()).toBe(1);
+    expect(receiver.ehlo.filter((d) => d.offered)).toHaveLength(20);
+  });
+
+  it("a store change builds a new context, and sessions present the new certificate (I3)", async () => {
+    const store = switchableStore([entry("self-signed", { withKey: true })]);
+    const directory = { value: fixture("self-signed").thumbprint };
+    const receiver = await startReceiver({
+      selection: {
+        receiveConnector: { authMechanism: "Tls, ExchangeServer" },
+        directory: { readInternalTransportCertificate: async () => directory.value },
+        store,
+        now: NOW,
+      },
+    });
+    await wellBehavedSession(receiver);
+    expect(receiver.server.contextsBuilt()).toBe(1);
+
+    // Renewal: the directory and the store now name leaf-rsa.
+    store.set([entry("leaf-rsa", { withKey: true })]);
+    directory.value = fixture("leaf-rsa").thumbprint;
+    const socket = await upToHandshake(receiver.port);
+    const tlsSocket = await clientHandshake(socket);
+    expect(tlsSocket.getPeerCertificate().fingerprint.replaceAll(":", "")).toBe(
+      fixture("leaf-rsa").thumbprint,
+    );
+    tlsSocket.destroy();
+    expect(receiver.server.contextsBuilt()).toBe(2);
+
+    // The same entries in a new array: a new listing, so the context is rebuilt once, then shared.
+    store.set([entry("leaf-rsa", { withKey: true })]);
+    for (let i = 0; i < 3; i++) {
+      const s = await upToHandshake(receiver.port);
+      (await clientHandshake(s)).destroy();
+    }
+    expect(receiver.server.contextsBuilt()).toBe(3);
+  });
+
+  it("A9: a key that is not the certificate's is refused by the selection itself: not offered, no error", async () => {
+    const broken: StoreEntry = {
+      ...entry("self-signed", { withKey: true }),
+      privateKey: fixture("leaf-ec").keyPem,
+    };
+    const receiver = await startReceiver({
+      selection: {
+        receiveConnector: { authMechanism: "Tls, ExchangeServer" },
+        directory: staticDirectory(fixture("self-signed").thumbprint),
+        store: memoryStore([broken]),
+        now: NOW,
+      },
+    });
+    for (let i = 0; i < 3; i++) {
+      expect(await ehloKeywords(receiver.port)).not.toContain("X-ANONYMOUSTLS");
+    }
+    expect(receiver.ehlo.map((d) => d.offered)).toEqual([false, false, false]);
+    expect(receiver.errors).toEqual([]);
+    expect(receiver.server.contextsBuilt()).toBe(0);
+  });
+});
+
+describe("SecureContextCache: the decision is the key (thumbprint, chain, key text)", () => {
+  async function selected(): Promise<Selected> {
+    const selection = await selectInboundAnonymousTlsCert({
+      receiveConnector: { authMechanism: "Tls, ExchangeServer" },
+      directory: staticDirectory(fixture("leaf-rsa").thumbprint),
+      store: memoryStore([entry("leaf-rsa", { withKey: true })]),
+      trustAnchors: [fixture("root-rsa").der],
+      intermediates: [fixture("inter-rsa").der],
+      now: NOW,
+    });
+    if (selection.outcome !== "selected") throw new Error(selection.outcome);
+    expect(selection.chain).toHaveLength(2);
+    return selection;
+  }
+
+  it("the same decision in a later session (new copies of the chain) reuses the context", async () => {
+    const cache = new SecureContextCache("TLSv1.2");
+    const first = cache.get(await selected(), 1);
+    const again = cache.get(await selected(), 1);
+    expect(first.ok && again.ok && first.context === again.context).toBe(true);
+    expect(cache.built).toBe(1);
+  });
+
+  it("another chain for the same certificate, or a new store listing, builds a new one", async () => {
+    const cache = new SecureContextCache("TLSv1.2");
+    const base = await selected();
+    cache.get(base, 1);
+    cache.get({ ...base, chain: base.chain.slice(0, 1) }, 1);
+    expect(cache.built).toBe(2);
+    cache.get(base, 2);
+    expect(cache.built).toBe(3);
+  });
+
+  it("key text TLS cannot load: private-key-unusable, reported as first once, never rebuilt", async () => {
+    const cache = new SecureContextCache("TLSv1.2");
+    const base = await selected();
+    const broken: Selected = {
+      ...base,
+      entry: {
+        ...base.entry,
+        privateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+      },
+    };
+    const first = cache.get(broken, 1);
+    const second = cache.get(broken, 1);
+    expect(first).toMatchObject({ ok: false, reason: "private-key-unusable", first: true });
+    expect(second).toMatchObject({ ok: false, reason: "private-key-unusable", first: false });
+    expect(cache.built).toBe(1);
+    // The right key for the same decision is a different decision: it builds.
+    expect(cache.get(base, 1).ok).toBe(true);
+    expect(cache.built).toBe(2);
+  });
+});
+
+describe("the selection at each EHLO (issue 14, item 1)", () => {
+  it("I4: an expired certificate is still offered, and each EHLO's 12015 reaches onEvent with its session", async () => {
+    const events: { id: number; session: string | null }[] = [];
+    const receiver = await startReceiver({
+      selection: {
+        receiveConnector: { authMechanism: "Tls, ExchangeServer" },
+        directory: staticDirectory(fixture("expired").thumbprint),
+        store: memoryStore([entry("expired", { withKey: true })]),
+        now: NOW,
+      },
+      onEvent: (event, session) => events.push({ id: event.id, session: session?.id ?? null }),
+    });
+    expect(receiver.server.startup.outcome).toBe("selected");
+    expect(await ehloKeywords(receiver.port)).toContain("X-ANONYMOUSTLS");
+    expect(await ehloKeywords(receiver.port)).toContain("X-ANONYMOUSTLS");
+    expect(events.map((e) => e.id)).toEqual([12015, 12015, 12015]);
+    // The first is the start-up selection's (no session); the others carry their session's id.
+    expect(events[0]?.session).toBeNull();
+    expect(events[1]?.session).toMatch(/^[a-z0-9]+$/);
+    expect(events[2]?.session).not.toBe(events[1]?.session);
+  });
+
+  it("I1: a Receive connector without ExchangeServer never lists the keyword or knows the command", async () => {
+    const receiver = await startReceiver({
+      selection: {
+        receiveConnector: { authMechanism: "Tls" },
+        directory: staticDirectory(fixture("self-signed").thumbprint),
+        store: memoryStore([entry("self-signed", { withKey: true })]),
+        now: NOW,
+      },
+    });
+    expect(await ehloKeywords(receiver.port)).not.toContain("X-ANONYMOUSTLS");
+    expect(receiver.ehlo[0]?.offered).toBe(false);
+    expect(receiver.ehlo[0]?.reason).toMatch(/^gate /);
+  });
+
+  it("without a STARTTLS certificate of its own, STARTTLS is off (smtp-server's built-in key is public)", async () => {
+    const receiver = await startReceiver({ smtp: { name: "hub01.contoso.com" } });
+    const keywords = await ehloKeywords(receiver.port);
+    expect(keywords).not.toContain("STARTTLS");
+    expect(keywords).toContain("X-ANONYMOUSTLS");
+  });
+});
+
+describe("the optional peer dependency smtp-server", () => {
+  it("missing: a clear error naming the package, code ERR_MISSING_PEER_DEPENDENCY", async () => {
+    const missing = Object.assign(new Error("Cannot find package 'smtp-server' imported from x"), {
+      code: "ERR_MODULE_NOT_FOUND",
+    });
+    const failure = await loadReceiver(() => Promise.reject(missing)).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: "ERR_MISSING_PEER_DEPENDENCY", cause: missing });
+    expect((failure as Error).message).toContain("npm install smtp-server@3.21");
+  });
+
+  it("another failure (a dependency of smtp-server missing) is left as Node reported it", async () => {
+    const other = Object.assign(new Error("Cannot find package 'ipv6-normalize'"), {
+      code: "ERR_MODULE_NOT_FOUND",
+    });
+    await expect(loadReceiver(() => Promise.reject(other))).rejects.toBe(other);
+  });
+
+  it("installed: the receiver module", async () => {
+    const receiver = await loadReceiver();
+    expect(typeof receiver.createAnonymousTlsServer).toBe("function");
+  });
+});
