@@ -73,6 +73,8 @@ const CONNECTION_LOSS_CODES = new Set([
   "ENOTFOUND",
   "EAI_AGAIN",
 ]);
+/** RFC 4511 §4.1.9 operationsError. */
+const OPERATIONS_ERROR = 1;
 /** RFC 4511 §4.1.9 insufficientAccessRights. */
 const INSUFFICIENT_ACCESS_RIGHTS = 50;
 /** How long closing may wait for the Unbind to be written before the socket is destroyed. */
@@ -126,12 +128,16 @@ function describe(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
 }
 
-/** A socket that closed or failed under us (ldapts reports a close as a plain Error). */
+/**
+ * A socket that closed or failed under us. ldapts reports a pending request's lost socket as a
+ * plain Error without code or cause ("Socket error. Message type: …\n<the socket's message>",
+ * "Connection closed before message response was received"), so its text is all there is.
+ */
 function isConnectionLoss(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && CONNECTION_LOSS_CODES.has(code)) return true;
   const message = error instanceof Error ? error.message : "";
-  return /^Connection closed before message response|^socket hang up|disconnected before secure TLS/i.test(
+  return /^(?:Socket error\. Message type|Connection closed before message response|socket hang up)|disconnected before secure TLS/i.test(
     message,
   );
 }
@@ -459,6 +465,16 @@ class Read {
         "ERR_LDAP_NO_SUCH_OBJECT",
         phase,
         `${this.#target} does not exist (or is not visible to ${this.#account()}): ${why}`,
+        details,
+      );
+    }
+    if (resultCode === OPERATIONS_ERROR && this.#options.bind === undefined) {
+      // AD refuses anonymous searches outside the root DSE with operationsError ("Operation
+      // unavailable without authentication"), not insufficientAccessRights.
+      return new LdapDirectoryError(
+        "ERR_LDAP_ACCESS",
+        phase,
+        `the directory refuses to let an anonymous bind read ${this.#target}: give bindDN and password (${why})`,
         details,
       );
     }

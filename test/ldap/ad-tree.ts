@@ -144,5 +144,8 @@ export const SAMBA_CONFIG: SambaConfig = {
     { dn: serverDN("EDGE07"), ace: "(D;;RP;;;@SID:reader@)" },
     // The hidden branch: its Servers container and what is under it cannot be read by the reader.
     { dn: HIDDEN_SERVERS, ace: "(D;CI;RP;;;@SID:reader@)" },
+    // An inherited deny comes after the class's explicit Allow for Authenticated Users (canonical
+    // ACL order), so the server object under it needs its own.
+    { dn: serverDN("EDGE08", HIDDEN_SERVERS), ace: "(D;;RP;;;@SID:reader@)" },
   ],
 };

@@ -12,7 +12,7 @@
 // command; with CI=true it fails (see `sambaOrMissing` and test/ldap/samba-ad.test.ts).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -157,6 +157,53 @@ export async function busyPorts(): Promise<number[]> {
   return busy;
 }
 
+const LOCK_FILE = join(tmpdir(), "exchange-anonymous-tls-samba.lock");
+const LOCK_WAIT_MS = 240_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * One DC at a time on this machine: two test runs at once (two checkouts, a developer and a
+ * watcher) would both want port 389. A lock file holding our pid serialises them; a lock whose
+ * pid is gone is stale and taken over. Returns the release function.
+ */
+export async function lockPorts(): Promise<() => Promise<void>> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const handle = await open(LOCK_FILE, "wx");
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      let released = false;
+      return async () => {
+        if (released) return;
+        released = true;
+        await unlink(LOCK_FILE).catch(() => {});
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = Number((await readFile(LOCK_FILE, "utf8").catch(() => "")).trim());
+    if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) {
+      await unlink(LOCK_FILE).catch(() => {});
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `another Samba AD test run (pid ${holder}) still holds ${LOCK_FILE} after ${LOCK_WAIT_MS} ms`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once("exit", () => resolve()));
@@ -209,14 +256,22 @@ print(json.dumps({"sids": sids}))
 
 /** Provisions, seeds and starts a DC; rejects (after cleaning up) when it does not come up. */
 export async function startSamba(install: SambaInstallation, config: SambaConfig): Promise<Samba> {
+  const unlock = await lockPorts();
   const busy = await busyPorts();
   if (busy.length > 0) {
+    await unlock();
     throw new Error(
       `cannot start a Samba AD DC: something already listens on port ${busy.join(", ")} ` +
         "(a system slapd or samba? `ss -ltnp` names it; `service slapd stop`)",
     );
   }
-  const dir = await mkdtemp(join(tmpdir(), "exchange-anonymous-tls-samba-"));
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(tmpdir(), "exchange-anonymous-tls-samba-"));
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   let child: ChildProcess | undefined;
   try {
     const options = [
@@ -331,6 +386,7 @@ export async function startSamba(install: SambaInstallation, config: SambaConfig
           removed = true;
           await rm(dir, { recursive: true, force: true });
         }
+        await unlock();
       },
       output: () => output,
     };
@@ -340,6 +396,7 @@ export async function startSamba(install: SambaInstallation, config: SambaConfig
       await exited(child);
     }
     await rm(dir, { recursive: true, force: true });
+    await unlock();
     throw error;
   }
 }
