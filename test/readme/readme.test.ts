@@ -77,7 +77,13 @@ let compiled: { code: number; stdout: string; stderr: string } = {
 
 beforeAll(async () => {
   packageDir = await buildPackage();
-  consumer = consumerProject(packageDir, ["@types/node", "undici-types", "ldapts"]);
+  consumer = consumerProject(packageDir, [
+    "@types/node",
+    "undici-types",
+    "ldapts",
+    "smtp-server",
+    "@types/smtp-server",
+  ]);
   mkdirSync(join(consumer, "blocks"));
   for (const block of blocks) writeFileSync(join(consumer, "blocks", fileOf(block)), block.code);
   writeFileSync(join(consumer, "tsconfig.json"), JSON.stringify(tsconfig, null, 2));
