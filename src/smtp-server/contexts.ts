@@ -7,11 +7,13 @@
 //    a new intermediate or a different path makes a new context) and the same private key text.
 //    All three are compared on every hit, so a stale context is never handed out, whatever the
 //    store did.
-// Q: when are contexts dropped?
-// A: when the selector reports a new store listing (its `storeListings` counter moved): the
-//    contexts of certificates that left the store go with it. A store that changes entries in
-//    place (detectInPlaceChanges) lists anew every session, so there the comparison above does
-//    the work and the table is only bounded.
+// Q: and a store change?
+// A: a change that changes the decision (another certificate, chain or key) builds a new context
+//    by the comparison above. A change that does not (an unrelated entry, or a folder store that
+//    re-reads the same files into new objects: a new listing every session) keeps the context:
+//    it is a pure function of those three inputs, so rebuilding it would only cost the
+//    millisecond this cache exists to save. The table holds one context per certificate and is
+//    emptied when it reaches MAX_CONTEXTS (only a store that keeps changing gets there).
 // Q: a key the store has but TLS cannot use (malformed, not the certificate's)?
 // A: remembered as a failure for that decision, so a broken entry costs one failed build, not
 //    one per session; the EHLO omits the keyword (A9) and onError hears of it once per decision.
@@ -44,7 +46,6 @@ const MAX_CONTEXTS = 32;
 export class SecureContextCache {
   readonly #minVersion: SecureVersion;
   readonly #byThumbprint = new Map<string, Built>();
-  #listings = -1;
   /** Contexts built (or attempted) since creation: for tests and monitoring. */
   built = 0;
 
@@ -52,12 +53,8 @@ export class SecureContextCache {
     this.#minVersion = minVersion;
   }
 
-  /** The context of a decision; `listings` is the selector's storeListings counter. */
-  get(selection: Selected, listings: number): ContextResult {
-    if (listings !== this.#listings) {
-      this.#listings = listings;
-      this.#byThumbprint.clear();
-    }
+  /** The context of a decision: built once, then shared. */
+  get(selection: Selected): ContextResult {
     const key = selection.entry.privateKey;
     const known = this.#byThumbprint.get(selection.thumbprint);
     if (known !== undefined && known.key === key && sameChain(known.chain, selection.chain)) {

@@ -197,7 +197,7 @@ export async function createAnonymousTlsServer(
           onEhlo({ session, selection, offered: false, reason });
           return null;
         }
-        const built = contexts.get(selection, selector.stats().storeListings);
+        const built = contexts.get(selection);
         if (!built.ok) {
           // No key material is a normal outcome (A9); a key TLS refuses is worth hearing of.
           if (built.first && built.reason === "private-key-unusable") {
