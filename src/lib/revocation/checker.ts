@@ -66,6 +66,10 @@ import {
 import { issuerKeyOf, subjectKeyOf } from "./names.js";
 import { checkScope, type DistributionPoint, distributionPointsOf, mayIssueCrls } from "./scope.js";
 
+/**
+ * A21: with no usable CRL for a certificate, "soft" leaves its status unknown and the path valid;
+ * "hard" makes the path invalid.
+ */
 export type RevocationMode = "soft" | "hard";
 
 /** A supplied CRL that is never used, and why (stable code). */
