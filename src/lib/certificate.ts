@@ -115,8 +115,13 @@ export interface ParsedCertificate {
   readonly der: Uint8Array;
   /** SHA-1 of `der` (A18: the certificate's own encoding, as stored). */
   readonly thumbprint: Thumbprint;
-  /** 1, 2 or 3 (the DER field holds 0, 1 or 2). */
-  readonly version: 1 | 2 | 3;
+  /**
+   * 1, 2 or 3 (the field holds 0, 1 or 2). A18: a version field X.509 does not define, which
+   * OpenSSL and Node read, is readable too, as the field + 1 (a field of 7 is version 8): R10a
+   * asks for "version 3 or later", and the path validator accepts only 3. A negative field, or
+   * one beyond 32 bits, is still refused ("unsupported-version").
+   */
+  readonly version: number;
   readonly serialNumber: string;
   /** Display form of the subject and issuer, RFC 4514 order (most specific first). */
   readonly subject: string;
@@ -535,7 +540,7 @@ function integerContent(der: Uint8Array, tlv: { contentStart: number; end: numbe
   return content;
 }
 
-/** A small INTEGER's value; anything beyond 32 bits is simply "not 0, 1 or 2". */
+/** A small INTEGER's value; anything beyond 32 bits is -1, as a negative value is. */
 function smallInteger(der: Uint8Array, tlv: BerTlv): number {
   const content = integerContent(der, tlv);
   if (content.length > 4) return -1;
@@ -898,12 +903,12 @@ function checkFields(
   thumbprint: Thumbprint,
 ): ParsedCertificate {
   const { versionField } = fields;
-  if (versionField !== 0 && versionField !== 1 && versionField !== 2) {
-    fail("unsupported-version", `version field ${versionField} is not v1, v2 or v3`);
+  if (versionField < 0) {
+    fail("unsupported-version", "the version field is negative or beyond 32 bits");
   }
-  const version = (versionField + 1) as 1 | 2 | 3;
+  const version = versionField + 1;
 
-  if (fields.extensions.length > 0 && version !== 3) {
+  if (fields.extensions.length > 0 && version < 3) {
     fail("bad-extension", `a version ${version} certificate cannot carry extensions`);
   }
   const seen = new Set<string>();
@@ -990,7 +995,7 @@ type Eager = Omit<
 class Certificate implements ParsedCertificate {
   readonly der: Uint8Array;
   readonly thumbprint: Thumbprint;
-  readonly version: 1 | 2 | 3;
+  readonly version: number;
   readonly serialNumber: string;
   readonly subject: string;
   readonly issuer: string;

@@ -391,6 +391,8 @@ const CASES: Case[] = [
     "time-format",
   ]),
   inTbs("a GeneralizedTime from 2050 (the RFC 5280 form)", setTime(1, 0x18, "20500101000000Z"), []),
+  // Not an encoding fault: a version X.509 does not define (read as version 8).
+  inTbs("a version field of 7", (r) => (tbs(r, 0, 0).content = Buffer.from([7])), []),
   // duplicate-extension
   inTbs(
     "the SAN extension twice",
@@ -708,6 +710,11 @@ describe("A18: each fault against OpenSSL and Node", () => {
 });
 
 describe("A18: which values a fault's certificate has", () => {
+  it("a version field X.509 does not define is read as the field + 1 (R10a: 3 or later)", () => {
+    const parsed = parseCertificate(CASES.find((c) => c.name === "a version field of 7")!.input);
+    expect(parsed.version).toBe(8);
+  });
+
   it("times: an offset is applied, fractions kept to the millisecond", () => {
     const at = (which: 0 | 1, tag: number, value: string) => {
       const parsed = parseCertificate(build(RSA, setTime(which, tag, value), true));
