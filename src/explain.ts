@@ -17,7 +17,7 @@ function outcomeLine(selection: Selection): string {
     case "not-attempted":
       return `Anonymous TLS is not used by the ${side} server: ${selection.failed.join(", ")} not met; no certificate is loaded.`;
     case "no-certificate":
-      return `No certificate: ${selection.reason}${selection.directoryThumbprint ? ` (directory names ${selection.directoryThumbprint})` : ""}. X-ANONYMOUSTLS is not ${selection.direction === "outbound" ? "used" : "advertised"}.`;
+      return `No certificate: ${selection.reason}${selection.directoryThumbprint ? ` (directory names ${selection.directoryThumbprint})` : ""}${directoryCause(selection)}. X-ANONYMOUSTLS is not ${selection.direction === "outbound" ? "used" : "advertised"}.`;
     case "selected":
       return `Certificate ${selection.thumbprint} is used for X-AnonymousTLS by the ${side} server${
         selection.direction === "outbound"
@@ -28,6 +28,21 @@ function outcomeLine(selection: Selection): string {
       }`;
     default:
       return assertNever(selection);
+  }
+}
+
+// R4: why the directory could not be read belongs in the headline, in the directory's own words
+// (an LdapDirectoryError names the account, the DN and what to grant): that is what an
+// administrator acts on. One line; a cause whose message cannot be read adds nothing.
+function directoryCause(selection: Extract<Selection, { outcome: "no-certificate" }>): string {
+  if (selection.reason !== "directory-unreadable") return "";
+  try {
+    const cause: unknown = selection.cause;
+    if (!(cause instanceof Error)) return "";
+    const message = String(cause.message).replace(/\s+/g, " ").trim();
+    return message === "" ? "" : `: ${message}`;
+  } catch {
+    return "";
   }
 }
 

@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LdapDirectory, type LdapDirectoryError } from "../../src/ldap/index.js";
 import { freePort } from "../support/slapd.js";
 import { SERVERS } from "./exchange-tree.js";
-import { eventually, type SilentServer, silentServer } from "./tcp.js";
+import {
+  eventually,
+  type HangUpServer,
+  hangUpServer,
+  type SilentServer,
+  silentServer,
+} from "./tcp.js";
 
 const SERVER_DN = `CN=EDGE01,${SERVERS}`;
 
@@ -193,4 +199,45 @@ describe("LdapDirectory: options are checked when it is built (misuse is a TypeE
         }),
     ).not.toThrow();
   });
+});
+
+// Issue 17: a connection lost at any phase is ERR_LDAP_CONNECT with that phase (never ERR_LDAP_TLS,
+// which means a refused certificate), and the message is one line even where ldapts' own text has
+// a newline ("Socket error. Message type: …\n<socket error>"). R4: cannot be read.
+describe.each(["close", "reset"] as const)("LdapDirectory: the server hangs up (%s)", (how) => {
+  let server: HangUpServer;
+  beforeAll(async () => {
+    server = await hangUpServer(how);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const cases = [
+    ["during the ldaps:// TLS handshake", "ldaps", {}, "connect", "lost during the TLS handshake"],
+    ["during StartTLS", "ldap", { startTLS: true }, "starttls", "lost during StartTLS"],
+    [
+      "during the bind",
+      "ldap",
+      { bindDN: "CN=reader,DC=contoso,DC=com", password: "x" },
+      "bind",
+      "lost during the bind",
+    ],
+    ["during the search", "ldap", {}, "search", "lost during the search"],
+  ] as const;
+  test.each(cases)(
+    "R4: %s → ERR_LDAP_CONNECT in that phase, one line",
+    async (_, scheme, extra, phase, text) => {
+      const directory = new LdapDirectory({
+        url: `${scheme}://127.0.0.1:${server.port}`,
+        serverDN: SERVER_DN,
+        ...extra,
+      });
+      const error = await failure(directory.readInternalTransportCertificate());
+      expect(error).toMatchObject({ code: "ERR_LDAP_CONNECT", phase });
+      expect(error.message).toContain(text);
+      expect(error.message).not.toMatch(/[\r\n]/);
+      await eventually(() => server.closed === server.accepted);
+    },
+  );
 });

@@ -165,6 +165,28 @@ describe.skipIf(installation === undefined)("LdapDirectory against slapd", () =>
       });
     });
 
+    test("R4: the wrong DN is named in the message, on one line (issue 17)", async () => {
+      const directory = on({ ...reader, serverDN: dnOf("EDGE99") });
+      const error = await failure(directory.readInternalTransportCertificate());
+      expect(error.message).toContain(`the server object ${dnOf("EDGE99")} does not exist`);
+      expect(error.message).not.toMatch(/\n/);
+    });
+
+    test("R4: serverDN naming the Servers container → ERR_LDAP_WRONG_OBJECT_CLASS naming the class found (issue 17)", async () => {
+      const error = await failure(
+        on({ ...reader, serverDN: SERVERS }).readInternalTransportCertificate(),
+      );
+      expect(error).toMatchObject({ code: "ERR_LDAP_WRONG_OBJECT_CLASS", phase: "search" });
+      expect(error.message).toContain("is a container");
+      expect(
+        await on({
+          ...reader,
+          serverDN: SERVERS,
+          serverObjectClass: "container",
+        }).readInternalTransportCertificate(),
+      ).toBeNull();
+    });
+
     test("R4: no server of that name → ERR_LDAP_NO_SUCH_OBJECT", async () => {
       const directory = on({ ...reader, serverName: "EDGE99", baseDN: SERVERS });
       expect(await failure(directory.readInternalTransportCertificate())).toMatchObject({

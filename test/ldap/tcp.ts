@@ -135,3 +135,43 @@ export async function eventually(check: () => boolean, ms = 10_000): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+export interface HangUpServer extends Connections {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Accepts, waits for the client's first bytes (a TLS ClientHello, a StartTLS, bind or search
+ * request), then hangs up: with a FIN, or with a RST (`reset`), as a server that crashed or was
+ * killed would. No answer is ever written.
+ */
+export async function hangUpServer(how: "close" | "reset"): Promise<HangUpServer> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  let closed = 0;
+  const server = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.once("data", () => {
+      if (how === "reset") socket.resetAndDestroy();
+      else socket.destroy();
+    });
+    socket.on("close", () => {
+      closed++;
+      sockets.delete(socket);
+    });
+  });
+  const port = await listen(server);
+  return {
+    port,
+    get accepted() {
+      return accepted;
+    },
+    get closed() {
+      return closed;
+    },
+    close: () => shut(server, sockets),
+  };
+}

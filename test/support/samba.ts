@@ -12,7 +12,7 @@
 // command; with CI=true it fails (see `sambaOrMissing` and test/ldap/samba-ad.test.ts).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, open, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -108,6 +108,8 @@ export interface Samba {
 const PROVISION_DEADLINE_MS = 180_000;
 const START_DEADLINE_MS = 60_000;
 const STOP_DEADLINE_MS = 10_000;
+/** A DC nobody stopped ends itself after this long (the suite needs well under a minute). */
+const MAXIMUM_RUNTIME_S = 1_200;
 /** Every port a Samba AD DC's LDAP service binds. */
 export const SAMBA_PORTS = [389, 636, 3268, 3269] as const;
 
@@ -158,6 +160,7 @@ export async function busyPorts(): Promise<number[]> {
 }
 
 const LOCK_FILE = join(tmpdir(), "exchange-anonymous-tls-samba.lock");
+const DIR_PREFIX = "exchange-anonymous-tls-samba-";
 const LOCK_WAIT_MS = 240_000;
 
 function alive(pid: number): boolean {
@@ -267,7 +270,13 @@ export async function startSamba(install: SambaInstallation, config: SambaConfig
   }
   let dir: string;
   try {
-    dir = await mkdtemp(join(tmpdir(), "exchange-anonymous-tls-samba-"));
+    // Holding the lock, no other run is using a DC folder: any left is from a run that was
+    // killed outright (its DC ended with it, see below), so it goes.
+    for (const name of await readdir(tmpdir())) {
+      if (name.startsWith(DIR_PREFIX))
+        await rm(join(tmpdir(), name), { recursive: true, force: true });
+    }
+    dir = await mkdtemp(join(tmpdir(), DIR_PREFIX));
   } catch (error) {
     await unlock();
     throw error;
@@ -313,9 +322,22 @@ export async function startSamba(install: SambaInstallation, config: SambaConfig
     const { sids } = JSON.parse(lastLine) as { sids: Record<string, string> };
 
     // -i: foreground, no daemon; -M single: one process, so SIGSTOP/SIGKILL reach all of it.
-    const spawned = spawn(install.samba, ["-i", "-M", "single", "-s", conf, "--debug-stdout"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    // Two nets against a DC outliving its test run (it would hold port 389 for the next one):
+    // in -i mode Samba exits when its stdin, a pipe from us, reaches EOF (we died), and
+    // --maximum-runtime ends it regardless.
+    const spawned = spawn(
+      install.samba,
+      [
+        "-i",
+        "-M",
+        "single",
+        `--maximum-runtime=${MAXIMUM_RUNTIME_S}`,
+        "-s",
+        conf,
+        "--debug-stdout",
+      ],
+      { stdio: ["pipe", "pipe", "pipe"] },
+    );
     child = spawned;
     let output = "";
     const keep = (chunk: string): void => {
