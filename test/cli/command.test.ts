@@ -150,7 +150,7 @@ function start(files: Files) {
     inbound: go(["explain", "--inbound", "--json"]),
     inboundMissing: go(["explain", files.hub, "--inbound"]),
     at: go(["explain", "--at", "2035-02-01", "--json"]),
-    atRelative: go(["explain", files.edge, "--at", "+340d", "--json"]),
+    atRelative: go(["explain", files.edge, "--at", "+11300d", "--json"]),
     without: go(["explain", "--without", demo.current.toLowerCase()]),
     withRenewal: go([
       "explain",
@@ -310,7 +310,7 @@ describe("options", () => {
 
   it("--at +Nd counts days from the snapshot's evaluatedAt", async () => {
     const output = json(await runs.atRelative);
-    expect(output.decision.evaluatedAt).toBe("2026-05-21T12:00:00.000Z");
+    expect(output.decision.evaluatedAt).toBe("2056-05-23T12:00:00.000Z");
     expect(output.decision.events.map((e) => e.id)).toContain(12015);
   });
 
