@@ -1,7 +1,9 @@
 // A strict DER reader for the few places where we need raw byte ranges (the TBSCertificate that a
 // signature covers, the exact length of a certificate) that an ASN.1 object model does not keep.
 // Strict means: definite, minimally encoded lengths only, and no read past the buffer. BER
-// leniency here would let two different byte strings denote "the same" certificate.
+// leniency here would let two different byte strings denote "the same" value. The certificate
+// parser reads with the lenient BerReader at the end of this file instead (A18), and reports
+// every non-DER header it meets as an encoding fault rather than reading past it silently.
 
 export interface Tlv {
   readonly tag: number;
