@@ -479,7 +479,10 @@ export interface Selected extends SelectionBase {
   readonly advertiseAnonymousTls: true;
   /** The certificate used for X-AnonymousTLS: 40 upper-case hex digits. */
   readonly thumbprint: string;
-  /** The store entry of the certificate used (a copy), with its private key when given. */
+  /**
+   * The store entry of the certificate used (a frozen copy), with its private key when given.
+   * Its DER bytes are this result's own: writing into them changes nothing else.
+   */
   readonly entry: StoreEntry;
   /** The directory's thumbprint (R3). */
   readonly directoryThumbprint: string;
@@ -489,7 +492,8 @@ export interface Selected extends SelectionBase {
   readonly thumbprintMatches: boolean;
   /**
    * The validated path of the certificate used, leaf first, as DER, when it is valid PKI;
-   * otherwise just the certificate. `toTlsOptions` sends it as the chain.
+   * otherwise just the certificate. `toTlsOptions` sends it as the chain. The bytes are this
+   * result's own (views into one buffer per result): writing into them changes nothing else.
    */
   readonly chain: readonly Uint8Array[];
 }
