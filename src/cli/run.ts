@@ -10,8 +10,6 @@ import { parseArgs } from "node:util";
 import { AnonymousTlsError } from "../errors.js";
 import { explainSelection } from "../explain.js";
 import { parseThumbprint } from "../lib/thumbprint.js";
-import { selectInboundAnonymousTlsCert } from "../select-inbound.js";
-import { selectOutboundAnonymousTlsCert } from "../select-outbound.js";
 import type { CertStore, Directory, Selection } from "../types.js";
 import { parseAt } from "./dates.js";
 import { InputError } from "./input-error.js";
@@ -22,13 +20,10 @@ import {
   jsonDecision,
   OUTPUT_VERSION,
 } from "./output.js";
-import {
-  type Direction,
-  loadSnapshot,
-  readExtraCertificate,
-  type Snapshot,
-  type SourcedEntry,
-} from "./snapshot.js";
+// Type-only: the snapshot loader and the selections bring the X.509 stack (@peculiar/x509, its
+// ASN.1 schemas and WebCrypto polyfill: most of a cold start), so `--help`, `--version`,
+// `schema` and `serve --help` never load them; `explain` imports them when it runs (issue 14).
+import type { Direction, Snapshot, SourcedEntry } from "./snapshot.js";
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -52,6 +47,7 @@ const SCHEMAS = {
 const PACKAGE_JSON = new URL("../../package.json", import.meta.url);
 
 const HELP = `Usage: ${PROGRAM} explain [snapshot.json] [options]
+       ${PROGRAM} serve --snapshot snapshot.json | --store <folder> [--listen host:port]
        ${PROGRAM} schema [snapshot|output]
 
 Explains which certificate an Exchange 2007 Hub or Edge Transport server uses for anonymous TLS
@@ -112,6 +108,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  // serve has options of its own (serve.ts parses them); loaded only when asked for.
+  if (argv[0] === "serve") return (await import("./serve.js")).runServe(argv.slice(1), io);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -199,6 +197,7 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
   const direction: Direction = flags.inbound ? "inbound" : "outbound";
   const path = file === undefined ? DEMO_SNAPSHOT : resolve(io.cwd, file);
   const displayName = file ?? demoName(io.cwd);
+  const { loadSnapshot } = await import("./snapshot.js");
   const snapshot = await loadSnapshot(path, { direction, displayName });
 
   // A4: one `now` for every decision of this run.
@@ -329,6 +328,7 @@ async function applyWhatIf(
   flags: Flags,
   cwd: string,
 ): Promise<readonly SourcedEntry[]> {
+  const { readExtraCertificate } = await import("./snapshot.js");
   const problems: string[] = [];
   let entries = [...store];
   for (const text of flags.without) {
@@ -370,12 +370,15 @@ async function applyWhatIf(
   return entries;
 }
 
-function decide(
+async function decide(
   snapshot: Snapshot,
   entries: readonly SourcedEntry[],
   direction: Direction,
   now: Date,
 ): Promise<Selection> {
+  const [{ selectInboundAnonymousTlsCert }, { selectOutboundAnonymousTlsCert }] = await Promise.all(
+    [import("../select-inbound.js"), import("../select-outbound.js")],
+  );
   const store: CertStore = { list: () => entries.map((e) => e.entry) };
   const value = snapshot.directory;
   const directory: Directory = { readInternalTransportCertificate: async () => value };

@@ -34,8 +34,11 @@ export interface Offer {
 
 /** What {@link installAnonymousTls} calls. */
 export interface AnonymousTlsHooks {
-  /** Decides at each plaintext EHLO; null omits the keyword. */
-  offer(session: SMTPServerSession): Promise<Offer | null>;
+  /**
+   * Decides at each plaintext EHLO; null omits the keyword. `ehlo` is the EHLO argument as the
+   * client sent it (at most 255 characters; smtp-server checks it only afterwards).
+   */
+  offer(session: SMTPServerSession, ehlo: string): Promise<Offer | null>;
   /** Called once the handshake completed (and smtp-server's onSecure accepted it). */
   onUpgraded(session: SMTPServerSession, offer: Offer, socket: TLSSocket): void;
   /**
@@ -262,7 +265,10 @@ function extendConnection(
       // Once the session is TLS (anonymous or STARTTLS), there is nothing left to offer.
       if (!connection.secure) {
         try {
-          offer = await hooks.offer(connection.session);
+          offer = await hooks.offer(
+            connection.session,
+            command.toString("latin1").slice(4).trim().slice(0, 255),
+          );
         } catch (error) {
           reportSession("ERR_SESSION_SELECTION", messageOf(error), error);
         }

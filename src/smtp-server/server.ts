@@ -49,6 +49,8 @@ export interface AnonymousTlsSession {
 /** Why an EHLO did or did not list X-ANONYMOUSTLS. */
 export interface EhloDecision {
   readonly session: SMTPServerSession;
+  /** The EHLO argument (the client's name for itself), as sent. */
+  readonly ehlo: string;
   readonly selection: Selection;
   readonly offered: boolean;
   /**
@@ -187,14 +189,14 @@ export async function createAnonymousTlsServer(
   installAnonymousTls(
     smtp,
     {
-      async offer(session) {
+      async offer(session, ehlo) {
         const selection = await select("session", session);
         if (selection.outcome !== "selected") {
           const reason =
             selection.outcome === "not-attempted"
               ? `gate ${selection.failed.join(", ")} not met`
               : selection.reason;
-          onEhlo({ session, selection, offered: false, reason });
+          onEhlo({ session, ehlo, selection, offered: false, reason });
           return null;
         }
         const built = contexts.get(selection);
@@ -210,10 +212,10 @@ export async function createAnonymousTlsServer(
               ),
             );
           }
-          onEhlo({ session, selection, offered: false, reason: built.reason });
+          onEhlo({ session, ehlo, selection, offered: false, reason: built.reason });
           return null;
         }
-        onEhlo({ session, selection, offered: true });
+        onEhlo({ session, ehlo, selection, offered: true });
         const offer: Offer = { selection, secureContext: built.context };
         return offer;
       },

@@ -1,0 +1,261 @@
+// `exchange-anonymous-tls serve` as a process (issue 14, item 3), driven by clients nobody here
+// wrote: swaks (plain SMTP and STARTTLS) and `openssl s_client` (the anonymous-TLS handshake, and
+// `-starttls smtp`). The receiver's certificate comes from a folder store (I3) named by the
+// directory (I2); the log must show each EHLO decision and handshake; a hostile session must not
+// stop it; SIGINT and SIGTERM stop it cleanly. .ci/run installs swaks and openssl when missing.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { afterEach, describe, expect, it } from "vitest";
+
+import { FIXTURE_DIR, fixture, manifest } from "../support/fixtures.js";
+import { connectTo, upToHandshake, withDeadline } from "./support.js";
+
+const MAIN = join(FIXTURE_DIR, "..", "..", "src", "cli", "main.ts");
+const RECEIVER = "self-signed";
+const SENDER = "leaf-ec";
+const STARTTLS = "self-signed-old";
+
+function keyFile(name: string): string {
+  return join(FIXTURE_DIR, "keys", `${manifest.certificates[name]!.key}.pem`);
+}
+
+/** A folder store holding the receiver's certificate and its key (<stem>.key). */
+function folderStore(): string {
+  const dir = mkdtempSync(join(tmpdir(), "eatls-serve-"));
+  copyFileSync(join(FIXTURE_DIR, manifest.certificates[RECEIVER]!.file), join(dir, "edge.pem"));
+  copyFileSync(keyFile(RECEIVER), join(dir, "edge.key"));
+  return dir;
+}
+
+interface Serve {
+  readonly child: ChildProcess;
+  readonly port: number;
+  log(): string;
+  /** Resolves once the log has a line matching `pattern`. */
+  waitFor(pattern: RegExp, ms?: number): Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of running.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+async function startServe(extra: readonly string[] = []): Promise<Serve> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      MAIN,
+      "serve",
+      "--store",
+      folderStore(),
+      "--directory",
+      fixture(RECEIVER).thumbprint,
+      "--listen",
+      "127.0.0.1:0",
+      "--name",
+      "hub01.contoso.com",
+      ...extra,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  running.push(child);
+  let out = "";
+  let err = "";
+  const listeners: (() => void)[] = [];
+  child.stdout!.on("data", (chunk: Buffer) => {
+    out += chunk.toString("utf8");
+    for (const listener of listeners) listener();
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    err += chunk.toString("utf8");
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const waitFor = (pattern: RegExp, ms = 20_000) =>
+    withDeadline(
+      new Promise<string>((resolve) => {
+        const check = () => {
+          const line = out.split("\n").find((l) => pattern.test(l));
+          if (line !== undefined) resolve(line);
+        };
+        listeners.push(check);
+        check();
+      }),
+      ms,
+      `serve never logged ${pattern}; stdout:\n${out}\nstderr:\n${err}`,
+    );
+  const listening = await waitFor(/ listening on /);
+  const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(listening)?.[1]);
+  return { child, port, log: () => out, waitFor, exited };
+}
+
+function run(
+  command: string,
+  args: readonly string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(command, [...args], { timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : (error as { code?: unknown }).code;
+      if (typeof code !== "number") reject(error ?? new Error("no exit code"));
+      else resolve({ code, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+function swaks(port: number, ...extra: string[]) {
+  return run("swaks", [
+    "--server",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--ehlo",
+    "edge01.contoso.com",
+    "--from",
+    "postmaster@edge01.contoso.com",
+    "--to",
+    "postmaster@hub01.contoso.com",
+    "--timeout",
+    "10",
+    ...extra,
+  ]);
+}
+
+/** The first certificate in s_client's output, as a thumbprint. */
+function servedThumbprint(stdout: string): string {
+  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(stdout)?.[0];
+  expect(pem).toBeDefined();
+  return new X509Certificate(pem!).fingerprint.replaceAll(":", "");
+}
+
+describe("exchange-anonymous-tls serve", () => {
+  it("swaks: EHLO lists X-ANONYMOUSTLS, the message is accepted, the decision is logged (I1–I4)", async () => {
+    const serve = await startServe();
+    const ran = await swaks(serve.port);
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/^<- {2}250-X-ANONYMOUSTLS\s*$|^<- {2}250 X-ANONYMOUSTLS\s*$/m);
+    expect(ran.stdout).toMatch(/^<- {2}250 OK/m);
+    const ehlo = await serve.waitFor(/ ehlo /);
+    expect(ehlo).toContain('EHLO "edge01.contoso.com": X-ANONYMOUSTLS offered');
+    expect(ehlo).toContain(`certificate ${fixture(RECEIVER).thumbprint}`);
+    await serve.waitFor(/ message .* accepted, discarded/);
+  });
+
+  it("openssl s_client completes the anonymous-TLS handshake after X-ANONYMOUSTLS: the selected certificate, the peer's logged", async () => {
+    const serve = await startServe();
+    // The plaintext part (EHLO, X-ANONYMOUSTLS, 220) is ours; from the 220 on, the socket is
+    // spliced to s_client, which does the TLS handshake itself and sends QUIT inside TLS.
+    const upstream = await upToHandshake(serve.port);
+    upstream.resume();
+    const relay = createServer((client: Socket) => {
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = relay.address() as AddressInfo;
+      const ran = await run(
+        "openssl",
+        [
+          "s_client",
+          "-connect",
+          `127.0.0.1:${port}`,
+          "-cert",
+          join(FIXTURE_DIR, manifest.certificates[SENDER]!.file),
+          "-key",
+          keyFile(SENDER),
+          "-ign_eof",
+        ],
+        "EHLO edge01.contoso.com\r\nQUIT\r\n",
+      );
+      expect(servedThumbprint(ran.stdout)).toBe(fixture(RECEIVER).thumbprint);
+      expect(ran.stdout).toMatch(/New, TLSv1\.3|Protocol\s*:\s*TLSv1\.[23]/);
+      // Inside TLS the session was reset (RFC 3207 §4.2): EHLO again works, QUIT closes it.
+      expect(ran.stdout).toMatch(/^221 /m);
+      const tls = await serve.waitFor(/ tls .* X-ANONYMOUSTLS /);
+      expect(tls).toContain(`presented ${fixture(RECEIVER).thumbprint}`);
+      expect(tls).toContain(`peer ${fixture(SENDER).thumbprint}`);
+    } finally {
+      relay.close();
+      upstream.destroy();
+    }
+  });
+
+  it("openssl s_client -starttls smtp and swaks --tls: STARTTLS presents its own certificate", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eatls-starttls-"));
+    const cert = join(dir, "starttls.pem");
+    const key = join(dir, "starttls.key");
+    writeFileSync(cert, fixture(STARTTLS).pem);
+    writeFileSync(key, fixture(STARTTLS).keyPem);
+    const serve = await startServe(["--starttls-cert", cert, "--starttls-key", key]);
+    const ran = await run(
+      "openssl",
+      ["s_client", "-starttls", "smtp", "-connect", `127.0.0.1:${serve.port}`, "-ign_eof"],
+      "QUIT\r\n",
+    );
+    expect(servedThumbprint(ran.stdout)).toBe(fixture(STARTTLS).thumbprint);
+    expect(ran.stdout).toMatch(/^221 /m);
+    const tls = await swaks(serve.port, "--tls");
+    expect(tls.code, tls.stdout + tls.stderr).toBe(0);
+    expect(tls.stdout).toMatch(/TLS started/);
+  });
+
+  it("a hostile session (plaintext after the 220) is logged with its session and code; serve goes on", async () => {
+    const serve = await startServe();
+    const socket = await upToHandshake(serve.port);
+    socket.write("MAIL FROM:<a@b.example>\r\n");
+    const error = await serve.waitFor(/ error \S+ ERR_SESSION_TLS: /);
+    expect(error).not.toContain(" error server ");
+    socket.destroy();
+    const ran = await swaks(serve.port);
+    expect(ran.code, ran.stdout).toBe(0);
+    expect(serve.child.exitCode).toBeNull();
+  });
+
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "%s stops it cleanly: exit 0, 'stopped', open sessions closed",
+    async (signal) => {
+      const serve = await startServe();
+      // An idle session still open when the signal arrives.
+      const idle = await connectTo(serve.port);
+      idle.resume();
+      serve.child.kill(signal);
+      const exit = await withDeadline(serve.exited, 10_000, "serve did not stop");
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(serve.log()).toContain(`stopping (${signal})`);
+      expect(serve.log()).toMatch(/ stopped\n$/);
+    },
+  );
+
+  it.each([
+    [[], /needs --snapshot <file> or --store <folder>/],
+    [["--store", "x"], /--store without --snapshot needs --directory/],
+    [
+      ["--store", "x", "--directory", "AB", "--listen", "nowhere"],
+      /--listen nowhere: expected host:port/,
+    ],
+    [["--bogus"], /serve: Unknown option '--bogus'/],
+  ])("bad arguments %j: exit 2 with a one-line reason", async (args, message) => {
+    const ran = await run(process.execPath, ["--import", "tsx", MAIN, "serve", ...args]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(message);
+    expect(ran.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("serve --help needs no input and lists the options", async () => {
+    const ran = await run(process.execPath, ["--import", "tsx", MAIN, "serve", "--help"]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain("--listen <host:port>");
+  });
+});
