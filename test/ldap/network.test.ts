@@ -179,6 +179,11 @@ describe("LdapDirectory: options are checked when it is built (misuse is a TypeE
     ["a zero timeout", { url, timeout: 0, serverDN: SERVER_DN }],
     ["a filter in serverObjectClass", { url, serverName: "E", serverObjectClass: "x)(cn=*" }],
     ["a filter in nameAttribute", { url, serverName: "E", nameAttribute: "cn=*" }],
+    [
+      "a filter in serverObjectClass with serverDN",
+      { url, serverDN: SERVER_DN, serverObjectClass: "x)(cn=*" },
+    ],
+    ["nameAttribute with serverDN", { url, serverDN: SERVER_DN, nameAttribute: "cn" }],
     ["an unknown missingAttribute", { url, serverDN: SERVER_DN, missingAttribute: "ignore" }],
     ["a signal that is not an AbortSignal", { url, serverDN: SERVER_DN, signal: {} }],
   ];

@@ -18,6 +18,7 @@ import {
   type LdapDirectoryOptions,
 } from "../../src/ldap/index.js";
 import {
+  busyPorts,
   type Samba,
   type SambaInstallation,
   sambaOrMissing,
@@ -487,6 +488,7 @@ describe.skipIf(installation === undefined)("LdapDirectory against a Samba AD DC
         }).readInternalTransportCertificate(),
       );
       await sleep(500);
+      expect(await busyPorts()).toEqual(expect.arrayContaining([389, 636])); // control
       await samba!.kill();
       expect(samba!.running).toBe(false);
       const lostHandshake = await handshake;
@@ -500,6 +502,8 @@ describe.skipIf(installation === undefined)("LdapDirectory against a Samba AD DC
           ldaps({ ...reader, serverDN: serverDN("EDGE01") }).readInternalTransportCertificate(),
         ),
       ).toMatchObject({ code: "ERR_LDAP_CONNECT", phase: "connect" });
+      // The ports are free again for the next run (startSamba refuses to start while one is taken).
+      expect(await busyPorts()).toEqual([]);
     }, 30_000);
   });
 });
