@@ -20,7 +20,7 @@ export async function selectInboundAnonymousTlsCert(
   options: InboundSelectionOptions,
 ): Promise<Selection> {
   const input = checkInboundOptions(options);
-  return runInboundSelection(input, { trust: trustEvaluatorFor(options, input.profile) });
+  return runInboundSelection(input, { trust: trustEvaluatorFor(options, input.profile, input.revocation) });
 }
 
 export async function runInboundSelection(

@@ -41,14 +41,26 @@
 // Q: the validation profile (A3)?
 // A: one per selector (createSelector's `profile`): it changes trust verdicts, which the trust
 //    cache keeps, so a session cannot pass its own.
+// Q: CRLs (A21)?
+// A: likewise per selector (`crls`, `revocationMode`), parsed once by createSelector. A CRL's
+//    thisUpdate and nextUpdate + 1 ms are time-slot boundaries like a certificate's validity
+//    (caches.ts), so a CRL that expires between two sessions changes the decision exactly when
+//    the plain functions' does.
 import { InvalidCertificateError } from "./errors.js";
 import type { ParsedCertificate } from "./lib/certificate.js";
 import type { CommonInput, InboundInput, OutboundInput } from "./lib/options.js";
-import { checkInboundOptions, checkOutboundOptions, checkProfile } from "./lib/options.js";
+import {
+  checkInboundOptions,
+  checkOutboundOptions,
+  checkProfile,
+  checkRevocation,
+  type RevocationInput,
+} from "./lib/options.js";
 import type { ValidationProfile } from "./lib/path/validator.js";
 import {
   CertificateCache,
   DirectoryValueCache,
+  mergeCuts,
   type ParseRecord,
   PrivateKeyCache,
   slotOf,
@@ -62,6 +74,7 @@ import { raceAbort } from "./lib/store.js";
 import { parseCertificates } from "./lib/trust.js";
 import { runInboundSelection } from "./select-inbound.js";
 import { type OutboundContext, runOutboundSelection } from "./select-outbound.js";
+import type { CertificateRevocationListInput, RevocationMode } from "./lib/revocation/index.js";
 import type {
   CertificateInput,
   CertStore,
@@ -91,21 +104,25 @@ export interface SelectorOptions {
    * selector (its trust verdicts are kept per profile). Default "rfc5280".
    */
   readonly profile?: ValidationProfile;
+  /**
+   * A21: the CRLs every session's trust verdicts are checked against, parsed once here (one
+   * that does not parse is ignored and reported in the verdicts, never thrown).
+   */
+  readonly crls?: readonly CertificateRevocationListInput[];
+  /** A21: "soft" (default) or "hard", for every session of this selector. */
+  readonly revocationMode?: RevocationMode;
 }
 
+/** Options createSelector prepares, which a session may not pass. */
+type Prepared = "store" | "trustAnchors" | "intermediates" | "profile" | "crls" | "revocationMode";
+
 /** What a session passes: the plain options minus what the selector prepared. */
-export type PreparedOutboundOptions = Omit<
-  OutboundSelectionOptions,
-  "store" | "trustAnchors" | "intermediates" | "profile"
->;
+export type PreparedOutboundOptions = Omit<OutboundSelectionOptions, Prepared>;
 /**
  * What a session passes to `selectInbound`: the plain inbound options minus what the selector
  * prepared.
  */
-export type PreparedInboundOptions = Omit<
-  InboundSelectionOptions,
-  "store" | "trustAnchors" | "intermediates" | "profile"
->;
+export type PreparedInboundOptions = Omit<InboundSelectionOptions, Prepared>;
 
 /** Counters of a prepared selector's work since it was created, for tests and monitoring. */
 export interface SelectorStats {
@@ -154,12 +171,14 @@ export function createSelector(options: SelectorOptions): Selector {
     throw new TypeError("detectInPlaceChanges must be a boolean");
   }
   const profile = checkProfile(options.profile);
+  const revocation = checkRevocation(options.crls, options.revocationMode);
   return new PreparedSelector(
     store,
     parseCertificates("trustAnchors", options.trustAnchors),
     parseCertificates("intermediates", options.intermediates),
     detectInPlaceChanges === true,
     profile,
+    revocation,
   );
 }
 
@@ -212,6 +231,15 @@ interface Listing {
   readonly templates: Map<string, Promise<Template>>;
 }
 
+const PREPARED: readonly Prepared[] = [
+  "store",
+  "trustAnchors",
+  "intermediates",
+  "profile",
+  "crls",
+  "revocationMode",
+];
+
 /** Decisions kept per listing; times move forward, so old slots simply age out. */
 const TEMPLATES_PER_LISTING = 64;
 
@@ -239,9 +267,10 @@ class PreparedSelector implements Selector {
     intermediates: readonly ParsedCertificate[],
     detectInPlaceChanges: boolean,
     profile: ValidationProfile,
+    revocation: RevocationInput | undefined,
   ) {
     this.#store = store;
-    this.#trust = new TrustCache(anchors, intermediates, profile);
+    this.#trust = new TrustCache(anchors, intermediates, profile, revocation);
     this.#detectInPlaceChanges = detectInPlaceChanges;
     this.#profile = profile;
   }
@@ -268,7 +297,7 @@ class PreparedSelector implements Selector {
     if (typeof options !== "object" || options === null) {
       throw new TypeError("options must be an object");
     }
-    for (const name of ["store", "trustAnchors", "intermediates", "profile"]) {
+    for (const name of PREPARED) {
       if ((options as Record<string, unknown>)[name] !== undefined) {
         throw new TypeError(`${name} is prepared by createSelector, not given per session`);
       }
@@ -375,7 +404,8 @@ class PreparedSelector implements Selector {
     }
     if (listing.cuts === null) {
       listing.records = records;
-      listing.cuts = validityCuts([...parsed.values(), ...this.#trust.pool]);
+      // The trust cache's pool cuts: anchors', intermediates' and CRLs' boundaries (A21).
+      listing.cuts = mergeCuts(validityCuts(parsed.values()), this.#trust.poolCuts);
       if (this.#current === listing) this.#evictAllBut(records, parsed);
     }
     return makeTemplate(selection, parsed);

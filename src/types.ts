@@ -1,7 +1,9 @@
 // Public types: inputs (injected Directory and CertStore, connector settings) and outputs (the
 // Selection union, events, trace, per-certificate verdicts). Vocabulary follows docs/rules.md.
 import type { NameMatch } from "./lib/dns-name.js";
-import type { ValidationProfile } from "./lib/path/validator.js";
+import type { CertificateRevocationStatus, ValidationProfile } from "./lib/path/validator.js";
+import type { IgnoredCrl, RevocationMode } from "./lib/revocation/checker.js";
+import type { CertificateRevocationListInput } from "./lib/revocation/crl.js";
 
 /** A certificate as DER bytes or PEM text. */
 export type CertificateInput = Uint8Array | string;
@@ -112,6 +114,19 @@ export interface CommonSelectionOptions {
    * "strict" (also RFC 5280's encoding rules for CAs, like OpenSSL's -x509_strict).
    */
   readonly profile?: ValidationProfile;
+  /**
+   * A21: CRLs the caller has (DER bytes, or PEM text with one or more `X509 CRL` blocks); nothing
+   * is fetched. A CA-issued certificate listed on a usable CRL (or whose CA is) is not valid PKI
+   * (R12 skips it). A CRL that cannot be read is ignored and reported in the verdicts
+   * (`ignoredCrls`), never thrown.
+   */
+  readonly crls?: readonly CertificateRevocationListInput[];
+  /**
+   * A21: "soft" (default) keeps a chain valid PKI when no usable CRL decides a certificate;
+   * "hard" makes it "revocation-unknown" (Exchange's RevocationCheckFailure). Given without
+   * `crls`, every CA-issued certificate is checked against no CRLs.
+   */
+  readonly revocationMode?: RevocationMode;
 }
 
 /**
@@ -316,17 +331,34 @@ export interface Exclusion {
 
 /** Why a certificate is or is not "valid PKI" (A3) or self-signed (A6). */
 export type TrustVerdict =
-  /** Valid PKI (A3): `path` holds the thumbprints from the certificate to the trust anchor. */
-  | { readonly kind: "pki"; readonly path: readonly string[] }
+  | {
+      /** Valid PKI (A3): `path` holds the thumbprints from the certificate to the trust anchor. */
+      readonly kind: "pki";
+      readonly path: readonly string[];
+      /**
+       * A21, when `crls` or `revocationMode` was given: each certificate's status, leaf first,
+       * the trust anchor not included ("unknown" ones only in soft mode).
+       */
+      readonly revocation?: readonly CertificateRevocationStatus[];
+      /** A21: supplied CRLs that could not be read (only when there are some). */
+      readonly ignoredCrls?: readonly IgnoredCrl[];
+    }
   /** Self-signed (A6). */
   | { readonly kind: "self-signed" }
   | {
       /** Neither: skipped by R12 and R13. */
       readonly kind: "untrusted";
-      /** The path validator's failure code, e.g. "no-trust-anchors" or "expired". */
+      /** The path validator's failure code, e.g. "no-trust-anchors", "expired" or "revoked". */
       readonly code: string;
       /** A sentence for people; not stable. */
       readonly message: string;
+      /**
+       * A21, code "revoked" or "revocation-unknown": every status of the rejected path, leaf
+       * first, the trust anchor not included.
+       */
+      readonly revocation?: readonly CertificateRevocationStatus[];
+      /** A21: supplied CRLs that could not be read (only when there are some). */
+      readonly ignoredCrls?: readonly IgnoredCrl[];
     };
 
 /** A certificate's dates against the evaluation time (A4: both ends inclusive). */

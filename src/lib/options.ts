@@ -13,6 +13,7 @@ import type {
   ThumbprintMismatchPolicy,
 } from "../types.js";
 import type { ValidationProfile } from "./path/validator.js";
+import { type CrlSet, prepareCrls, type RevocationMode } from "./revocation/checker.js";
 import type {
   AddressSpace,
   AuthMechanism,
@@ -36,6 +37,14 @@ export interface CommonInput {
   readonly expiryWarning: ExpiryWarning | undefined;
   /** Which path-validation profile decides "valid PKI" (A3). */
   readonly profile: ValidationProfile;
+  /** A21: the caller's CRLs, parsed once, and the mode; undefined when neither was given. */
+  readonly revocation: RevocationInput | undefined;
+}
+
+/** A21: what the trust evaluator checks revocation with. */
+export interface RevocationInput {
+  readonly crls: CrlSet;
+  readonly mode: RevocationMode;
 }
 
 export interface OutboundInput extends CommonInput {
@@ -102,7 +111,28 @@ function checkCommon(options: CommonSelectionOptions): CommonInput {
     signal,
     expiryWarning: expiryWarning === undefined ? undefined : { days: days as number },
     profile: checkProfile(options.profile),
+    revocation: checkRevocation(options.crls, options.revocationMode),
   };
+}
+
+/**
+ * A21: `crls` and `revocationMode`, checked and parsed once. A wrong type is misuse (TypeError);
+ * a CRL that does not parse is not: it is ignored and reported (CrlSet.ignored), as
+ * validateCertificatePath does. Undefined when neither was given (no revocation checking).
+ */
+export function checkRevocation(crls: unknown, mode: unknown): RevocationInput | undefined {
+  if (crls === undefined && mode === undefined) return undefined;
+  if (crls !== undefined) {
+    if (!Array.isArray(crls)) throw new TypeError("crls must be an array of DER bytes or PEM text");
+    for (const crl of crls) {
+      if (!(crl instanceof Uint8Array) && typeof crl !== "string") {
+        throw new TypeError("each of crls must be DER bytes (Uint8Array) or PEM text");
+      }
+    }
+  }
+  const checkedMode = oneOf<RevocationMode>("revocationMode", mode, ["soft", "hard"], "soft");
+  // prepareCrls copies DER input: a caller reusing its buffer cannot change a kept CRL.
+  return { crls: prepareCrls((crls ?? []) as readonly (Uint8Array | string)[]), mode: checkedMode };
 }
 
 /** The validation profile (A3): "rfc5280" by default, or "strict". */
@@ -153,6 +183,7 @@ export function checkOutboundOptions(options: OutboundSelectionOptions): Outboun
     signal: common.signal,
     expiryWarning: common.expiryWarning,
     profile: common.profile,
+    revocation: common.revocation,
     role,
     smartHostAuthMechanism: parseSmartHostAuthMechanism(connector.smartHostAuthMechanism),
     addressSpaces: connector.addressSpaces.map(parseAddressSpace),
@@ -182,6 +213,7 @@ export function checkInboundOptions(options: InboundSelectionOptions): InboundIn
     signal: common.signal,
     expiryWarning: common.expiryWarning,
     profile: common.profile,
+    revocation: common.revocation,
     authMechanism: parseAuthMechanism(connector.authMechanism),
   };
 }

@@ -5,7 +5,14 @@
 // trust anchor; otherwise it is neither, and the verdict says why (A3: skipped).
 import type { CertificateInput, TrustVerdict } from "../types.js";
 import { type ParsedCertificate, parseCertificate } from "./certificate.js";
-import { PathValidator, type ValidationProfile } from "./path/validator.js";
+import type { RevocationInput } from "./options.js";
+import {
+  type CertificateRevocationStatus,
+  PathValidator,
+  type ValidationProfile,
+} from "./path/validator.js";
+import { createCrlRevocationChecker } from "./revocation/checker.js";
+import { readonlyDate } from "./readonly-date.js";
 import { describeCause } from "./run.js";
 import { SignatureVerifier } from "./signature.js";
 
@@ -34,14 +41,34 @@ export function createTrustEvaluator(options: {
   readonly verifier?: SignatureVerifier;
   /** A3: which path-validation profile makes a chain valid PKI. Default "rfc5280". */
   readonly profile?: ValidationProfile;
+  /** A21: check every CA-issued chain against these CRLs, in this mode. */
+  readonly revocation?: RevocationInput;
 }): TrustEvaluator {
   const verifier = options.verifier ?? new SignatureVerifier();
+  const { revocation } = options;
   const validator = new PathValidator({
     trustAnchors: options.trustAnchors,
     intermediates: options.intermediates,
     verifier,
     profile: options.profile ?? "rfc5280",
+    // A21: a revoked certificate (or, in hard mode, one no CRL decides) makes its chain invalid,
+    // so R12 skips it. The anchors and intermediates may have signed a CRL off the path.
+    ...(revocation === undefined
+      ? {}
+      : {
+          revocationChecker: createCrlRevocationChecker({
+            crls: revocation.crls,
+            mode: revocation.mode,
+            certificates: [...options.trustAnchors, ...options.intermediates],
+            verifier,
+          }),
+        }),
   });
+  // A21: the CRLs that could not be read, on every verdict that consulted the CRLs.
+  const ignored =
+    revocation === undefined || revocation.crls.ignored.length === 0
+      ? {}
+      : { ignoredCrls: revocation.crls.ignored };
   async function evaluate(certificate: ParsedCertificate, now: Date): Promise<TrustEvaluation> {
     if (await isSelfSigned(certificate, verifier)) {
       return { verdict: { kind: "self-signed" }, path: [certificate] };
@@ -60,12 +87,30 @@ export function createTrustEvaluator(options: {
     const result = await validator.validate(certificate, now);
     if (result.status === "valid") {
       return {
-        verdict: { kind: "pki", path: result.path.map((c) => c.thumbprint) },
+        verdict: {
+          kind: "pki",
+          path: result.path.map((c) => c.thumbprint),
+          ...(result.revocation === undefined
+            ? {}
+            : { revocation: publicStatuses(result.revocation), ...ignored }),
+        },
         path: result.path,
       };
     }
+    // A21: a revocation failure carries every status of the rejected path in its context.
+    const statuses = result.reason.revocation;
     return {
-      verdict: { kind: "untrusted", code: result.reason.code, message: result.reason.message },
+      verdict: {
+        kind: "untrusted",
+        code: result.reason.code,
+        message: result.reason.message,
+        ...(Array.isArray(statuses)
+          ? {
+              revocation: publicStatuses(statuses as readonly CertificateRevocationStatus[]),
+              ...ignored,
+            }
+          : {}),
+      },
       path: [certificate],
     };
   }
@@ -82,6 +127,20 @@ export function createTrustEvaluator(options: {
         path: [certificate],
       })),
   };
+}
+
+/**
+ * The statuses as a verdict holds them: a prepared selector shares one verdict between sessions,
+ * so a revocation date must be a date no caller can change (issue 18), like notBefore/notAfter.
+ */
+function publicStatuses(
+  statuses: readonly CertificateRevocationStatus[],
+): readonly CertificateRevocationStatus[] {
+  return statuses.map((status) =>
+    status.revocationDate === undefined
+      ? { ...status }
+      : { ...status, revocationDate: readonlyDate(status.revocationDate) },
+  );
 }
 
 /** Parses caller-supplied CA certificates; one that does not parse is misuse (it throws). */
@@ -102,7 +161,7 @@ export function parseCertificates(
 
 /**
  * The trust evaluator for the `trustAnchors`/`intermediates` options of either direction, under
- * the checked `profile` (options.ts).
+ * the checked `profile` and revocation input (A21; options.ts).
  */
 export function trustEvaluatorFor(
   options: {
@@ -110,10 +169,12 @@ export function trustEvaluatorFor(
     readonly intermediates?: readonly CertificateInput[];
   },
   profile: ValidationProfile,
+  revocation?: RevocationInput,
 ): TrustEvaluator {
   return createTrustEvaluator({
     trustAnchors: parseCertificates("trustAnchors", options.trustAnchors),
     intermediates: parseCertificates("intermediates", options.intermediates),
     profile,
+    ...(revocation === undefined ? {} : { revocation }),
   });
 }

@@ -18,11 +18,18 @@
 //    at `now`, so a CA's period changes the order it tries them in, and so the reported path or
 //    failure). Their boundaries cut time into slots; inside one slot every such comparison has
 //    the same answer, so the verdict is the same. A verdict is kept per (certificate, slot).
+// Q: and the caller's CRLs (A21)?
+// A: a CRL is used only while it is current (thisUpdate <= now <= nextUpdate, inclusive), and
+//    that is the only other place `now` is read (the revocation date is reported, never compared;
+//    an off-path CRL signer's validity is a pool certificate's, already cut). So each CRL adds
+//    two cuts, thisUpdate and nextUpdate + 1 ms, to the pool's (crlCuts).
 import { InvalidCertificateError } from "../../errors.js";
 import type { CertificateInput } from "../../types.js";
 import { type ParsedCertificate, parseDer, pemToDer } from "../certificate.js";
 import { type DecodedDirectoryValue, decodeDirectoryValue } from "../directory-value.js";
+import type { RevocationInput } from "../options.js";
 import type { ValidationProfile } from "../path/validator.js";
+import type { CrlSet } from "../revocation/checker.js";
 import { type PrivateKeyStatus, privateKeyStatus } from "../private-key.js";
 import type { CertificateParser, PrivateKeyChecker } from "../store.js";
 import { type Thumbprint, thumbprintOf } from "../thumbprint.js";
@@ -185,6 +192,24 @@ export function validityCuts(certificates: Iterable<ParsedCertificate>): number[
   return [...cuts].sort((a, b) => a - b);
 }
 
+/**
+ * Instants at which some CRL becomes or stops being current (A21): thisUpdate, and nextUpdate +
+ * 1 ms (inclusive end, as for certificates). A CRL without nextUpdate is current from thisUpdate.
+ */
+export function crlCuts(set: CrlSet | undefined): number[] {
+  const cuts: number[] = [];
+  for (const crl of set?.crls ?? []) {
+    cuts.push(crl.thisUpdate.getTime());
+    if (crl.nextUpdate !== undefined) cuts.push(crl.nextUpdate.getTime() + 1);
+  }
+  return cuts;
+}
+
+/** Sorted union of cut lists. */
+export function mergeCuts(...lists: readonly (readonly number[])[]): number[] {
+  return [...new Set(lists.flat())].sort((a, b) => a - b);
+}
+
 /** How many cuts are at or before `t`: equal for two times in the same slot. */
 export function slotOf(cuts: readonly number[], t: number): number {
   let lo = 0;
@@ -218,12 +243,14 @@ export function timeState(certificate: ParsedCertificate, t: number): 0 | 1 | 2 
  *    now < notBefore and whether now > notAfter (A4, both ends inclusive). The pool's slot (the
  *    number of its cuts at or before now) fixes both facts for every pool certificate, however
  *    its dates are ordered (a cut at notBefore and one at notAfter + 1); the judged
- *    certificate's two facts are its timeState. Nothing else in path validation reads `now`.
+ *    certificate's two facts are its timeState. With CRLs (A21) their currency boundaries are
+ *    pool cuts too. Nothing else in path validation reads `now`.
  */
 export class TrustCache implements TrustEvaluator {
   readonly #anchors: readonly ParsedCertificate[];
   readonly #intermediates: readonly ParsedCertificate[];
   readonly #profile: ValidationProfile;
+  readonly #revocation: RevocationInput | undefined;
   readonly #poolCuts: readonly number[];
   #base: TrustEvaluator;
   #results = new Map<string, Map<string, Promise<TrustEvaluation>>>();
@@ -235,15 +262,20 @@ export class TrustCache implements TrustEvaluator {
     anchors: readonly ParsedCertificate[],
     intermediates: readonly ParsedCertificate[],
     profile: ValidationProfile = "rfc5280",
+    revocation?: RevocationInput,
   ) {
     this.#anchors = anchors;
     this.#intermediates = intermediates;
     this.#profile = profile;
-    this.#poolCuts = validityCuts([...anchors, ...intermediates]);
+    this.#revocation = revocation;
+    this.#poolCuts = mergeCuts(
+      validityCuts([...anchors, ...intermediates]),
+      crlCuts(revocation?.crls),
+    );
     this.#base = this.#createBase();
   }
 
-  /** The validity cuts of the trust anchors and intermediates. */
+  /** The validity cuts of the trust anchors and intermediates, and the CRLs' (A21). */
   get poolCuts(): readonly number[] {
     return this.#poolCuts;
   }
@@ -257,6 +289,7 @@ export class TrustCache implements TrustEvaluator {
       trustAnchors: this.#anchors,
       intermediates: this.#intermediates,
       profile: this.#profile,
+      ...(this.#revocation === undefined ? {} : { revocation: this.#revocation }),
     });
   }
 
