@@ -224,6 +224,18 @@ function keyCacheKey(spki: Uint8Array, algorithm: unknown): string {
   return `${JSON.stringify(algorithm)}|${Buffer.from(spki).toString("base64")}`;
 }
 
+/** What a signature check reads of a signed object. */
+export interface SignedObject {
+  readonly id: string;
+  /** The signed bytes (a TBSCertificate, a TBSCertList). */
+  readonly tbs: Uint8Array;
+  readonly signatureAlgorithm: asn1x509.AlgorithmIdentifier;
+  /** The signature value (the BIT STRING's content after its unused-bits octet). */
+  readonly signature: Uint8Array;
+  /** A18: the faults that forbid verifying ("signature-algorithm-mismatch", "signature-encoding"). */
+  readonly encodingFaults: readonly string[];
+}
+
 /** Checks signatures, importing each key once and verifying each (certificate, key) once. */
 export class SignatureVerifier {
   readonly #crypto: WebCrypto;
@@ -236,16 +248,34 @@ export class SignatureVerifier {
 
   /** Does `certificate`'s signature verify with the key `spki` (DER SubjectPublicKeyInfo)? */
   verify(certificate: ParsedCertificate, spki: Uint8Array): Promise<SignatureCheck> {
-    const key = `${certificate.thumbprint}|${Buffer.from(spki).toString("base64")}`;
+    return this.verifySigned(
+      {
+        id: certificate.thumbprint,
+        tbs: certificate.tbs,
+        signatureAlgorithm: certificate.signatureAlgorithm,
+        signature: certificate.signature,
+        encodingFaults: certificate.encodingFaults,
+      },
+      spki,
+    );
+  }
+
+  /**
+   * Any signed object (a certificate, a CRL): does its signature over `tbs` verify with `spki`?
+   * `id` keys the result cache, so it must name the signed bytes uniquely (a thumbprint, or a
+   * CRL's SHA-256: different lengths, so the two never collide).
+   */
+  verifySigned(object: SignedObject, spki: Uint8Array): Promise<SignatureCheck> {
+    const key = `${object.id}|${Buffer.from(spki).toString("base64")}`;
     let result = this.#results.get(key);
     if (result === undefined) {
-      result = this.#verify(certificate, spki);
+      result = this.#verify(object, spki);
       this.#results.set(key, result);
     }
     return result;
   }
 
-  async #verify(certificate: ParsedCertificate, spki: Uint8Array): Promise<SignatureCheck> {
+  async #verify(certificate: SignedObject, spki: Uint8Array): Promise<SignatureCheck> {
     // A18: the bytes outside the signed TBSCertificate are not the ones that were signed (the
     // outer algorithm differs from the signed one) or not DER (see EncodingFault). Such a
     // certificate never verifies, whatever the key: otherwise re-encoding those bytes would make

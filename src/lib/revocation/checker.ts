@@ -428,19 +428,20 @@ class CrlEngine {
   }
 
   async #verifies(crl: ParsedCrl, signer: ParsedCertificate): Promise<boolean> {
-    // The verifier reads only these fields of a certificate (signed bytes, algorithm, value,
-    // and the encoding faults that forbid verifying); a CRL's id cannot collide with a
-    // certificate thumbprint (64 digits, not 40), so its result cache stays correct. A CRL's
-    // outer/inner algorithm mismatch was refused when it was parsed.
-    const signed = {
-      thumbprint: `CRL${crl.id}`,
-      signatureAlgorithm: crl.signatureAlgorithm,
-      signature: crl.signature,
-      tbs: crl.tbs,
-      encodingFaults: [],
-    } as unknown as ParsedCertificate;
+    // A CRL's outer/inner algorithm mismatch was refused when it was parsed; its id (SHA-256,
+    // 64 digits) cannot collide with a certificate thumbprint in the verifier's cache.
     try {
-      return (await this.verifier.verify(signed, signer.spki)).ok;
+      const check = await this.verifier.verifySigned(
+        {
+          id: `CRL${crl.id}`,
+          tbs: crl.tbs,
+          signatureAlgorithm: crl.signatureAlgorithm,
+          signature: crl.signature,
+          encodingFaults: [],
+        },
+        signer.spki,
+      );
+      return check.ok;
     } catch {
       return false;
     }
