@@ -1,6 +1,8 @@
 // Turning a Selection into text an administrator can read: what was decided, which events are
 // logged, each step with the rule it applied, and every store certificate with its rank or the
 // rule that excluded it. Plain text by default; `color` adds ANSI colour for terminals.
+import type { CertificateRevocationStatus } from "./lib/path/validator.js";
+import type { IgnoredCrl } from "./lib/revocation/checker.js";
 import type { CertificateVerdict, ExchangeEvent, Selection, TraceStep } from "./types.js";
 
 /** Options of {@link explainSelection}. */
@@ -75,6 +77,47 @@ function trustText(verdict: CertificateVerdict): string {
   return trust.kind === "pki" ? "valid PKI" : "self-signed";
 }
 
+// A21: which CRL decided each certificate of a checked path, one short line per certificate
+// (leaf first, the trust anchor not included), under the store certificate it was checked for.
+// Only certificates whose trust was checked against CRLs have the section.
+function revocationLines(verdicts: readonly CertificateVerdict[], paint: Paint): string[] {
+  const lines: string[] = [];
+  let ignored: readonly IgnoredCrl[] = [];
+  for (const verdict of verdicts) {
+    if (verdict.status !== "eligible" || verdict.trust === null) continue;
+    const trust = verdict.trust;
+    if (trust.kind === "self-signed" || trust.revocation === undefined) continue;
+    if (trust.ignoredCrls !== undefined) ignored = trust.ignoredCrls;
+    lines.push(`  #${verdict.index} ${verdict.thumbprint ?? "-"}: ${trustText(verdict)}`);
+    for (const status of trust.revocation) lines.push(`    ${revocationLine(status, paint)}`);
+  }
+  if (lines.length === 0) return [];
+  for (const crl of ignored) {
+    lines.push(`  ignored CRL (input ${crl.input}): ${crl.failure}: ${crl.detail}`);
+  }
+  return ["", "Revocation (A21, the supplied CRLs):", ...lines];
+}
+
+function revocationLine(status: CertificateRevocationStatus, paint: Paint): string {
+  const by =
+    status.crlIssuer === undefined
+      ? ""
+      : ` by the CRL${status.crlNumber === undefined ? "" : ` #${status.crlNumber}`} of ${status.crlIssuer}${status.deltaCrl === undefined ? "" : " and its delta"}`;
+  switch (status.status) {
+    case "good":
+      return `${status.certificate} ${paint(32, "good")}${by}`;
+    case "revoked": {
+      const facts = [
+        status.reason,
+        status.revocationDate === undefined ? undefined : `since ${date(status.revocationDate)}`,
+      ].filter((fact) => fact !== undefined);
+      return `${status.certificate} ${paint(31, "revoked")}${facts.length === 0 ? "" : ` (${facts.join(", ")})`}${by}`;
+    }
+    default:
+      return `${status.certificate} ${paint(33, "unknown")} (${status.detail ?? "no usable CRL"})`;
+  }
+}
+
 function statusText(verdict: CertificateVerdict): string {
   switch (verdict.status) {
     case "eligible":
@@ -142,6 +185,7 @@ export function explainSelection(selection: Selection, options: ExplainOptions =
       ]);
     }
     lines.push(...table(rows));
+    lines.push(...revocationLines(selection.certificates, paint));
   }
   return `${lines.join("\n")}\n`;
 }

@@ -68,13 +68,13 @@ import {
   validityCuts,
 } from "./lib/prepared/caches.js";
 import { instantiate, makeTemplate, type Template } from "./lib/prepared/template.js";
+import type { CertificateRevocationListInput, RevocationMode } from "./lib/revocation/index.js";
 import { checkReceiveConnectorGate } from "./lib/steps/receive-connector-gate.js";
 import { checkRoleGate } from "./lib/steps/role-gate.js";
 import { raceAbort } from "./lib/store.js";
 import { parseCertificates } from "./lib/trust.js";
 import { runInboundSelection } from "./select-inbound.js";
 import { type OutboundContext, runOutboundSelection } from "./select-outbound.js";
-import type { CertificateRevocationListInput, RevocationMode } from "./lib/revocation/index.js";
 import type {
   CertificateInput,
   CertStore,

@@ -11,8 +11,8 @@ import {
   PathValidator,
   type ValidationProfile,
 } from "./path/validator.js";
-import { createCrlRevocationChecker } from "./revocation/checker.js";
 import { readonlyDate } from "./readonly-date.js";
+import { createCrlRevocationChecker } from "./revocation/checker.js";
 import { describeCause } from "./run.js";
 import { SignatureVerifier } from "./signature.js";
 
