@@ -11,6 +11,7 @@
 // Where Samba is missing: outside CI the Samba suite skips with a loud message and the install
 // command; with CI=true it fails (see `sambaOrMissing` and test/ldap/samba-ad.test.ts).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, open, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { createConnection } from "node:net";
@@ -89,7 +90,7 @@ export interface Samba {
   readonly dir: string;
   /** PEM of the CA Samba generated for its TLS certificate. */
   readonly caPem: string;
-  /** The name in that certificate (CN, no subjectAltName): `<HOSTNAME>.<realm>`. */
+  /** The name in that certificate (its CN; no subjectAltName): `DC01.contoso.com`. */
   readonly tlsName: string;
   readonly sids: Readonly<Record<string, string>>;
   readonly pid: number | undefined;
@@ -369,6 +370,14 @@ export async function startSamba(install: SambaInstallation, config: SambaConfig
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const caPem = await readFile(join(dir, "private", "tls", "ca.pem"), "utf8");
+    // The name Samba put in the certificate it generated (its CN; there is no subjectAltName).
+    const certificate = new X509Certificate(
+      await readFile(join(dir, "private", "tls", "cert.pem")),
+    );
+    const tlsName = /(?:^|\n)CN=([^\n]+)/.exec(certificate.subject)?.[1];
+    if (tlsName === undefined) {
+      throw new Error(`Samba's TLS certificate has no CN: ${certificate.subject}`);
+    }
 
     const stopProcess = async (): Promise<void> => {
       if (spawned.exitCode === null && spawned.signalCode === null) {
@@ -384,7 +393,7 @@ export async function startSamba(install: SambaInstallation, config: SambaConfig
     return {
       dir,
       caPem,
-      tlsName: `${config.hostName.toUpperCase()}.${config.realm.toLowerCase()}`,
+      tlsName,
       sids,
       pid: spawned.pid,
       get running() {
