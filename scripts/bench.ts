@@ -5,7 +5,10 @@
 //   fingerprint of the same DER;
 // - the prepared selector: its first session on a store, a store change (one entry replaced),
 //   and a warm session (same listing, same slot);
-// - path validation, cold and cached; memory retained per cached certificate.
+// - path validation, cold and cached; memory retained per cached certificate;
+// - issue 14 (scripts/bench-wire.ts): anonymous-TLS sessions through the shipped receiver against
+//   a fixed pre-built context (handshake_ratio), and the built command's `--help` and `explain`
+//   as whole processes against `node -e 0` (cli_help_ratio, cli_explain_ratio).
 // The last line is one JSON object of the figures. Stores come from scripts/bench-fixtures.ts
 // (generated once, cached in .bench-cache/).
 import { X509Certificate } from "node:crypto";
@@ -30,6 +33,7 @@ import {
   benchStore,
   loadBenchData,
 } from "./bench-fixtures.js";
+import { measureCli, measureHandshakes } from "./bench-wire.js";
 
 const quick = process.argv.includes("--quick");
 const SIZES = [10, 100, 1_000, 10_000] as const;
@@ -209,6 +213,9 @@ for (const size of SIZES) {
 process.stderr.write("measuring path validation and memory…\n");
 const paths = await measurePaths(data);
 const memory = await measureMemory(data, quick ? 1_000 : 10_000);
+process.stderr.write("measuring anonymous-TLS sessions and the command…\n");
+const handshakes = await measureHandshakes(quick);
+const cli = measureCli(quick);
 
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const us = (v: number) => (v * 1000).toFixed(1);
@@ -229,12 +236,22 @@ console.log(
   `memory retained per certificate (${quick ? "1,000" : "10,000"} certificates): primed selector ${memory.selector} B, parse result alone ${memory.parsed} B`,
 );
 
+console.log(
+  `anonymous-TLS sessions (EHLO, X-ANONYMOUSTLS, handshake, QUIT): fixed context ${handshakes.fixedPerSecond.toFixed(0)}/s, receiver ${handshakes.integrationPerSecond.toFixed(0)}/s, ratio ${handshakes.ratio.toFixed(2)} (a context per session: ${handshakes.contextPerSessionRatio.toFixed(2)})`,
+);
+console.log(
+  `command (built, whole process): node -e 0 ${cli.nodeMs.toFixed(0)} ms, --help ${cli.helpMs.toFixed(0)} ms (${(cli.helpMs / cli.nodeMs).toFixed(2)}×), explain ${cli.explainMs.toFixed(0)} ms (${(cli.explainMs / cli.nodeMs).toFixed(2)}×)`,
+);
+
 const at = (size: number) => figures.find((f) => f.size === size)!;
 const warmFlat = at(10_000).warm / at(10).warm;
 const targets = {
   warm_1000_le_20us: at(1_000).warm * 1000 <= 20,
   warm_flat_10000_within_2x_of_10: warmFlat <= 2,
   cold_1000_le_3x_native: at(1_000).cold / at(1_000).native <= 3,
+  handshake_ratio_ge_0_9: handshakes.ratio >= 0.9,
+  cli_help_le_1_3x_node: cli.helpMs / cli.nodeMs <= 1.3,
+  cli_explain_le_2x_node: cli.explainMs / cli.nodeMs <= 2,
 };
 console.log(
   `targets: ${Object.entries(targets)
@@ -258,5 +275,14 @@ json.path_evaluator_warm_us = +(paths.revalidate * 1000).toFixed(1);
 json.path_cached_us = +(paths.cached * 1000).toFixed(2);
 json.memory_bytes_per_cert = memory.selector;
 json.memory_parsed_bytes_per_cert = memory.parsed;
+json.handshake_ratio = +handshakes.ratio.toFixed(3);
+json.handshake_sessions_per_s_fixed = +handshakes.fixedPerSecond.toFixed(1);
+json.handshake_sessions_per_s_receiver = +handshakes.integrationPerSecond.toFixed(1);
+json.handshake_ratio_context_per_session = +handshakes.contextPerSessionRatio.toFixed(3);
+json.cli_node_ms = +cli.nodeMs.toFixed(1);
+json.cli_help_ms = +cli.helpMs.toFixed(1);
+json.cli_explain_ms = +cli.explainMs.toFixed(1);
+json.cli_help_ratio = +(cli.helpMs / cli.nodeMs).toFixed(3);
+json.cli_explain_ratio = +(cli.explainMs / cli.nodeMs).toFixed(3);
 for (const [name, met] of Object.entries(targets)) json[name] = met;
 console.log(JSON.stringify(json));

@@ -1,24 +1,35 @@
 #!/usr/bin/env node
 // The `exchange-anonymous-tls` command: binds runCli to this process. Exit codes and output
 // rules live in run.ts; here only what a process adds (a closed pipe, the exit status).
-import { EXIT, runCli } from "./run.js";
+// `--help` alone is answered from help.ts without loading the command (issue 14: a quick
+// `--help`); everything else imports run.ts, which loads the X.509 stack only for `explain`.
+const args = process.argv.slice(2);
+
+/** Exit status of an internal error (run.ts's EXIT.bug), without importing run.ts for it. */
+const EXIT_BUG = 3;
 
 // `explain … | head` closes stdout early: that is the reader's choice, not an error to report
 // with a stack trace.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
   process.stderr.write(`exchange-anonymous-tls: cannot write output: ${error.message}\n`);
-  process.exit(EXIT.bug);
+  process.exit(EXIT_BUG);
 });
 
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: (text) => {
-    process.stdout.write(text);
-  },
-  stderr: (text) => {
-    process.stderr.write(text);
-  },
-  env: process.env,
-  isTTY: process.stdout.isTTY === true,
-  cwd: process.cwd(),
-});
+if (args.length === 1 && (args[0] === "--help" || args[0] === "-h" || args[0] === "help")) {
+  process.stdout.write((await import("./help.js")).HELP);
+  process.exitCode = 0;
+} else {
+  const { runCli } = await import("./run.js");
+  process.exitCode = await runCli(args, {
+    stdout: (text) => {
+      process.stdout.write(text);
+    },
+    stderr: (text) => {
+      process.stderr.write(text);
+    },
+    env: process.env,
+    isTTY: process.stdout.isTTY === true,
+    cwd: process.cwd(),
+  });
+}

@@ -12,6 +12,7 @@ import { explainSelection } from "../explain.js";
 import { parseThumbprint } from "../lib/thumbprint.js";
 import type { CertStore, Directory, Selection } from "../types.js";
 import { parseAt } from "./dates.js";
+import { HELP } from "./help.js";
 import { InputError } from "./input-error.js";
 import {
   changesBetween,
@@ -45,32 +46,6 @@ const SCHEMAS = {
   output: new URL("./output.schema.json", import.meta.url),
 } as const;
 const PACKAGE_JSON = new URL("../../package.json", import.meta.url);
-
-const HELP = `Usage: ${PROGRAM} explain [snapshot.json] [options]
-       ${PROGRAM} serve --snapshot snapshot.json | --store <folder> [--listen host:port]
-       ${PROGRAM} schema [snapshot|output]
-
-Explains which certificate an Exchange 2007 Hub or Edge Transport server uses for anonymous TLS
-(X-ANONYMOUSTLS), and why, from a JSON snapshot of the server: its role, connector, names,
-msExchServerInternalTLSCert and certificate store. Without a snapshot it explains the bundled
-demo: an Edge server whose renewed certificate is ignored (event 1037).
-
-Options:
-  --json                  machine-readable output (its JSON Schema: ${PROGRAM} schema output)
-  --inbound               the receiving side (Receive connector, I1-I4), not the sending side
-  --at <date>             evaluate at this time: 2027-01-15 (UTC), 2027-01-15T09:30:00Z, or +30d
-                          (days after the snapshot's evaluatedAt, or after now)
-  --without <thumbprint>  what if this certificate were removed from the store (repeatable)
-  --with <file>           what if this PEM/DER certificate were added, SMTP enabled, with its
-                          key from <file-stem>.key when present (repeatable)
-                          --with/--without print the decision before and after;
-                          the exit status is that of the decision after
-  -h, --help              show this help
-  --version               show the version
-
-Exit status: 0 a certificate is used, 1 none is, 2 bad input, 3 internal error.
-Colour only on a terminal; NO_COLOR turns it off, FORCE_COLOR on.
-`;
 
 interface Flags {
   readonly json: boolean;

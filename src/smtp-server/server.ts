@@ -220,6 +220,8 @@ export async function createAnonymousTlsServer(
         return offer;
       },
       onUpgraded(session, offer, socket: TLSSocket) {
+        // Reading the peer's chain costs a certificate decode per element: only for a listener.
+        if (options.onAnonymousTls === undefined) return;
         const peerChain = peerCertificateChain(socket);
         onAnonymousTls({
           session,
