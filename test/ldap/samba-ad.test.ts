@@ -23,6 +23,7 @@ import {
   type SambaInstallation,
   sambaOrMissing,
   startSamba,
+  unreadBytes,
 } from "../support/samba.js";
 import {
   ADMIN_DN,
@@ -487,7 +488,12 @@ describe.skipIf(installation === undefined)("LdapDirectory against a Samba AD DC
           timeout: 20_000,
         }).readInternalTransportCertificate(),
       );
-      await sleep(500);
+      // Kill only once both requests have reached the paused DC (its kernel holds them).
+      const deadline = Date.now() + 15_000;
+      while ((await unreadBytes(636)) === 0 || (await unreadBytes(389)) === 0) {
+        if (Date.now() > deadline) throw new Error("the requests never reached the paused DC");
+        await sleep(20);
+      }
       expect(await busyPorts()).toEqual(expect.arrayContaining([389, 636])); // control
       await samba!.kill();
       expect(samba!.running).toBe(false);

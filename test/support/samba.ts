@@ -208,6 +208,24 @@ export async function lockPorts(): Promise<() => Promise<void>> {
   }
 }
 
+/**
+ * Bytes clients have sent to 127.0.0.1:`port` that the DC has not read yet, over its established
+ * connections (Linux: /proc/net/tcp's rx_queue; accepted or still in the backlog). With the DC
+ * paused, this says a request (a TLS ClientHello, a StartTLS request) has arrived and waits.
+ */
+export async function unreadBytes(port: number): Promise<number> {
+  const table = await readFile("/proc/net/tcp", "utf8");
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  let total = 0;
+  for (const line of table.split("\n").slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    // sl local_address rem_address st tx_queue:rx_queue …; st 01 is ESTABLISHED.
+    if (fields[1] !== local || fields[3] !== "01") continue;
+    total += Number.parseInt(fields[4]?.split(":")[1] ?? "0", 16);
+  }
+  return total;
+}
+
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once("exit", () => resolve()));
