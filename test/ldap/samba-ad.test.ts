@@ -8,6 +8,8 @@
 // Runs when Samba is installed and we are root; SAMBA_AD_TESTS=0 turns it off, =1 makes a missing
 // Samba a failure (as CI=true does). Outside CI, a missing Samba skips loudly with the install
 // command.
+import { createServer } from "node:net";
+
 import { Client } from "ldapts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
@@ -19,6 +21,7 @@ import {
 } from "../../src/ldap/index.js";
 import {
   busyPorts,
+  lockPorts,
   type Samba,
   type SambaInstallation,
   sambaOrMissing,
@@ -71,6 +74,26 @@ async function failure(promise: Promise<unknown>): Promise<LdapDirectoryError> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(installation === undefined)("startSamba and AD's fixed ports", () => {
+  test("something else listening on one of them → a clear error naming the port, nothing left behind", async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve, reject) => {
+      squatter.once("error", reject);
+      squatter.listen(3269, "127.0.0.1", () => resolve());
+    });
+    try {
+      await expect(startSamba(installation!, SAMBA_CONFIG)).rejects.toThrow(
+        /something already listens on port 3269/,
+      );
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+    // The lock was released: the real DC below starts without waiting for it.
+    const release = await lockPorts();
+    await release();
+  });
+});
 
 describe.skipIf(installation === undefined)("LdapDirectory against a Samba AD DC", () => {
   let samba: Samba | undefined;
