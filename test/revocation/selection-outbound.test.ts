@@ -255,7 +255,7 @@ describe("A21: soft vs hard mode without a usable CRL", () => {
       crls,
       revocationMode: "hard",
     });
-    const { store: _store, ...session } = edgeOptions();
+    const session = edgeOptions();
     const times = [0, DAY, DAY + 1, DAY, 0].map((offset) => new Date(NOW.getTime() + offset));
     const bests: (string | null)[] = [];
     for (const now of times) {

@@ -9,6 +9,11 @@
 // validity boundary of a scenario, forward and backward; onEvent handlers that throw or write
 // into their events; callers that change their options after the call and write into their
 // results. Both results must also be frozen all the way down and own their bytes.
+//
+// Issue 16 (A21) added: caller-supplied CRLs per selector (soft and hard mode, hard mode without
+// any CRL), revoking a leaf or an intermediate, CRLs that expire or only become current near NOW
+// (their thisUpdate and nextUpdate are time boundaries the prepared selector must respect, so
+// sessions and walks land on them to the millisecond), and a CRL that does not parse.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -24,6 +29,7 @@ import {
 } from "../../src/index.js";
 import { parseCertificate } from "../../src/lib/certificate.js";
 import { createSelector } from "../../src/selector.js";
+import { forgeCrl, REASON } from "../revocation/crl-forge.js";
 import {
   CLUSTER_NAME,
   DAY,
@@ -63,6 +69,14 @@ const LEAF = {
   eku: [OID.serverAuth],
 } as const;
 const at = (offset: number) => new Date(NOW.getTime() + offset);
+const ODD_ROOT = [
+  ["O", "Contoso Odd PKI"],
+  ["CN", "Contoso Odd Root"],
+] as const;
+const ODD_CA = [
+  ["O", "Contoso Odd PKI"],
+  ["CN", "Contoso Odd Issuing CA"],
+] as const;
 
 /** Forged variants whose boundaries fall near NOW, so that sessions cross them. */
 const FORGED: Record<string, CertSpec> = {
@@ -118,14 +132,6 @@ const FORGED: Record<string, CertSpec> = {
  * and walks cross them. Variants of a level share its name and key, so any of them can chain.
  */
 function oddChain(): Record<string, CertSpec> {
-  const ODD_ROOT = [
-    ["O", "Contoso Odd PKI"],
-    ["CN", "Contoso Odd Root"],
-  ] as const;
-  const ODD_CA = [
-    ["O", "Contoso Odd PKI"],
-    ["CN", "Contoso Odd Issuing CA"],
-  ] as const;
   const CA = { basicConstraints: { ca: true }, keyUsage: ["keyCertSign", "cRLSign"] } as const;
   const shapes = (offset: number) => ({
     "": { notBefore: at(-200 * DAY), notAfter: at(200 * DAY) },
@@ -200,6 +206,146 @@ const INTERMEDIATES = [
 let sources: Source[] = [];
 let boundaries: number[] = [];
 
+/** A21: the CRL sets a scenario picks from (built once the forged serials are known). */
+const CRL_SETS = [
+  "leaf-ec-revoked",
+  "inter-ec-good",
+  "inter-rsa-revoked",
+  "inter-rsa-good",
+  "odd-future",
+  "odd-root",
+  "garbage",
+] as const;
+type CrlSetName = (typeof CRL_SETS)[number];
+interface CrlSource {
+  readonly input: Uint8Array | string;
+  /** thisUpdate and nextUpdate ± 1 ms: where a CRL becomes or stops being current. */
+  readonly edges: readonly number[];
+}
+let crlSources: Record<CrlSetName, CrlSource>;
+
+function buildCrls(): Record<CrlSetName, CrlSource> {
+  const serial = (name: string) => parseCertificate(source(name).der).serialNumber;
+  const make = (spec: {
+    issuer: readonly (readonly [string, string])[];
+    signer: Parameters<typeof forgeCrl>[0]["signer"];
+    from: number;
+    to: number;
+    listed: readonly string[];
+    number: number;
+  }): CrlSource => {
+    const thisUpdate = at(spec.from);
+    const nextUpdate = at(spec.to);
+    return {
+      input: forgeCrl({
+        issuer: spec.issuer as [string, string][],
+        signer: spec.signer,
+        thisUpdate,
+        nextUpdate,
+        crlNumber: spec.number,
+        entries: spec.listed.map((name) => ({
+          serial: serial(name),
+          date: at(-7 * DAY),
+          reason: REASON.keyCompromise,
+        })),
+      }),
+      edges: [
+        thisUpdate.getTime() - 1,
+        thisUpdate.getTime(),
+        nextUpdate.getTime(),
+        nextUpdate.getTime() + 1,
+      ],
+    };
+  };
+  const ROOT_RSA = [
+    ["O", "Contoso Test PKI"],
+    ["CN", "Contoso Root CA (RSA)"],
+  ] as const;
+  return {
+    // Expires five hours after NOW: the revoked leaves come back (soft) or stay out (hard).
+    "leaf-ec-revoked": make({
+      issuer: INTER_EC,
+      signer: "p256-1",
+      from: -DAY,
+      to: 5 * HOUR,
+      listed: ["leaf-ec", "pki-tomorrow", "pki-client-only"],
+      number: 3,
+    }),
+    "inter-ec-good": make({
+      issuer: INTER_EC,
+      signer: "p256-1",
+      from: -2 * DAY,
+      to: 2 * DAY,
+      listed: [],
+      number: 2,
+    }),
+    "inter-rsa-revoked": make({
+      issuer: ROOT_RSA,
+      signer: "rsa-1",
+      from: -2 * DAY,
+      to: 20 * DAY,
+      listed: ["inter-rsa"],
+      number: 9,
+    }),
+    "inter-rsa-good": make({
+      issuer: INTER_RSA,
+      signer: "rsa-2",
+      from: -3 * HOUR,
+      to: 3 * DAY,
+      listed: [],
+      number: 4,
+    }),
+    // Only current from two hours after NOW to nine hours after.
+    "odd-future": make({
+      issuer: ODD_CA,
+      signer: "rsa-6",
+      from: 2 * HOUR,
+      to: 9 * HOUR,
+      listed: ["odd-leaf", "odd-leaf-1ms"],
+      number: 1,
+    }),
+    "odd-root": make({
+      issuer: ODD_ROOT,
+      signer: "p384-2",
+      from: -DAY,
+      to: 6 * HOUR,
+      listed: ["odd-ca-lax"],
+      number: 1,
+    }),
+    garbage: {
+      input: "-----BEGIN X509 CRL-----\nnot base64!\n-----END X509 CRL-----\n",
+      edges: [],
+    },
+  };
+}
+
+/** A21: a scenario's revocation options (none, most of the time). */
+const revocationSpec = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(null) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      crls: fc.subarray([...CRL_SETS]),
+      mode: fc.constantFrom(undefined, "soft" as const, "hard" as const),
+    }),
+  },
+);
+type RevocationSpec = typeof revocationSpec extends fc.Arbitrary<infer T> ? T : never;
+
+function revocationOptions(spec: RevocationSpec): {
+  crls?: (Uint8Array | string)[];
+  revocationMode?: "soft" | "hard";
+} {
+  if (spec === null) return {};
+  return {
+    crls: spec.crls.map((name) => crlSources[name].input),
+    ...(spec.mode === undefined ? {} : { revocationMode: spec.mode }),
+  };
+}
+
+const crlEdges = (spec: RevocationSpec): number[] =>
+  spec === null ? [] : spec.crls.flatMap((name) => crlSources[name].edges);
+
 beforeAll(async () => {
   const fromDer = (name: string, der: Uint8Array, keyPem: string): Source => {
     const parsed = parseCertificate(der);
@@ -224,6 +370,7 @@ beforeAll(async () => {
   const times = new Set<number>();
   for (const s of sources) for (const t of edges(s)) times.add(t);
   boundaries = [...times];
+  crlSources = buildCrls();
 });
 
 // --- Arbitraries ----------------------------------------------------------------------------
@@ -406,6 +553,8 @@ const scenarioSpec = fc.record({
   concurrency: fc.constantFrom(1, 1, 2, 4),
   /** A3: the validation profile, per selector; the plain function gets the same. */
   profile: fc.constantFrom(undefined, undefined, "rfc5280" as const, "strict" as const),
+  /** A21: CRLs and mode, per selector; the plain function gets the same. */
+  revocation: revocationSpec,
   detectInPlaceChanges: fc.constantFrom(false, false, false, true),
   initial: storeSpec,
   configs: fc
@@ -638,8 +787,13 @@ function edges(s: Source): number[] {
   return [s.notBefore - 1, s.notBefore, s.notAfter, s.notAfter + 1];
 }
 
-function timeOf(spec: TimeSpec, jitter: number, pool: readonly string[]): Date {
-  const poolEdges = pool.flatMap((name) => edges(source(name)));
+function timeOf(
+  spec: TimeSpec,
+  jitter: number,
+  pool: readonly string[],
+  extra: readonly number[] = [],
+): Date {
+  const poolEdges = [...pool.flatMap((name) => edges(source(name))), ...extra];
   const t =
     spec.kind === "near"
       ? NOW.getTime() + spec.offset
@@ -685,6 +839,8 @@ async function compare(
     trustAnchors: Uint8Array[];
     intermediates: Uint8Array[];
     profile?: "rfc5280" | "strict";
+    crls?: (Uint8Array | string)[];
+    revocationMode?: "soft" | "hard";
   },
   listed: readonly StoreEntry[],
 ): Promise<Selection> {
@@ -771,6 +927,7 @@ describe("the prepared selector answers exactly as the plain functions", () => {
           trustAnchors: scenario.anchors.map((name) => source(name).der),
           intermediates: scenario.intermediates.map((name) => source(name).der),
           ...(scenario.profile === undefined ? {} : { profile: scenario.profile }),
+          ...revocationOptions(scenario.revocation),
         };
         const prepared = createSelector({
           store,
@@ -807,10 +964,12 @@ describe("the prepared selector answers exactly as the plain functions", () => {
               pick(scenario.directories, session.directory),
               scenario.initial,
             ),
-            now: timeOf(pick(scenario.times, session.time), session.jitter, [
-              ...scenario.anchors,
-              ...scenario.intermediates,
-            ]),
+            now: timeOf(
+              pick(scenario.times, session.time),
+              session.jitter,
+              [...scenario.anchors, ...scenario.intermediates],
+              crlEdges(scenario.revocation),
+            ),
           }));
           const launched = planned.map((p) =>
             launch(prepared, p.config, p.directory, p.now, p.session.handler, p.session.meddles),
@@ -872,9 +1031,10 @@ const walkSpec = fc.record({
   config: fc.oneof({ weight: 3, arbitrary: outboundSpec }, { weight: 1, arbitrary: inboundSpec }),
   backward: fc.boolean(),
   profile: fc.constantFrom(undefined, "rfc5280" as const, "strict" as const),
+  revocation: revocationSpec,
 });
 
-describe("time walks across every validity boundary (issue 18)", () => {
+describe("time walks across every validity and CRL boundary (issues 18, 16)", () => {
   it(`leaves, intermediates and anchors, forward or backward, on one selector (${WALKS} walks)`, async () => {
     await fc.assert(
       fc.asyncProperty(walkSpec, async (walk) => {
@@ -888,6 +1048,7 @@ describe("time walks across every validity boundary (issue 18)", () => {
           trustAnchors: walk.anchors.map((name) => source(name).der),
           intermediates: walk.intermediates.map((name) => source(name).der),
           ...(walk.profile === undefined ? {} : { profile: walk.profile }),
+          ...revocationOptions(walk.revocation),
         };
         const prepared = createSelector({ store, ...pool });
         const directory: DirectorySpec = {
@@ -909,9 +1070,87 @@ describe("time walks across every validity boundary (issue 18)", () => {
         ]) {
           for (const t of edges(source(name))) times.add(t);
         }
+        // A21: a CRL becoming or stopping being current is a boundary too.
+        for (const t of crlEdges(walk.revocation)) times.add(t);
         const ordered = [...times].sort((a, b) => a - b);
         if (walk.backward) ordered.reverse();
         for (const t of ordered) {
+          const now = new Date(t);
+          await compare(
+            launch(prepared, config, directory, now, "records", false),
+            config,
+            directory,
+            now,
+            "records",
+            false,
+            store,
+            pool,
+            listed,
+          );
+        }
+      }),
+      { numRuns: WALKS, seed: Number(process.env.SELECTOR_SEED ?? 20250615), endOnFailure: true },
+    );
+  }, 240_000);
+});
+
+/** CI runs 25 CRL walks; SELECTOR_WALKS raises it locally. */
+const crlWalkSpec = fc.record({
+  store: fc.subarray(
+    ["leaf-ec", "leaf-rsa", "pki-tomorrow", "odd-leaf", "odd-leaf-1ms", "odd-leaf-inverted"],
+    { minLength: 1 },
+  ),
+  selfSigned: fc.boolean(),
+  crls: fc.subarray([...CRL_SETS], { minLength: 1 }),
+  mode: fc.constantFrom(undefined, "soft" as const, "hard" as const),
+  directory: INDEX,
+  config: fc.oneof({ weight: 3, arbitrary: outboundSpec }, { weight: 1, arbitrary: inboundSpec }),
+  backward: fc.boolean(),
+  profile: fc.constantFrom(undefined, "strict" as const),
+});
+
+describe("time walks across every CRL's thisUpdate and nextUpdate (issue 16, A21)", () => {
+  it(`every chain's CAs in the pool, CRLs that expire or start near NOW (${WALKS} walks)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(crlWalkSpec, async (walk) => {
+        const names = [...walk.store, ...(walk.selfSigned ? ["self-signed"] : [])];
+        const entries = names.map((name) => ({
+          kind: "certificate" as const,
+          source: sources.findIndex((s) => s.name === name),
+          pem: false,
+          hasPrivateKey: true as const,
+          services: ["SMTP"] as const,
+          key: "none" as const,
+        }));
+        const listed = entries.map(makeEntry);
+        const store: CertStore = { list: () => listed };
+        const revocation = { crls: walk.crls, mode: walk.mode };
+        const pool = {
+          trustAnchors: ANCHORS.map((name) => source(name).der),
+          intermediates: INTERMEDIATES.map((name) => source(name).der),
+          ...(walk.profile === undefined ? {} : { profile: walk.profile }),
+          ...revocationOptions(revocation),
+        };
+        const prepared = createSelector({ store, ...pool });
+        const directory: DirectorySpec = {
+          kind: "thumbprint",
+          source: entries[walk.directory % entries.length]!.source,
+        };
+        const config: ConfigSpec = {
+          ...walk.config,
+          ...(walk.config.direction === "outbound"
+            ? {
+                mechanism: "ExchangeServer",
+                deliveryType: "SmtpRelayWithinAdSiteToEdge",
+                addressSpaces: ["SMTP:--;1"],
+              }
+            : { authMechanism: "ExchangeServer" }),
+        } as ConfigSpec;
+        // Only the CRLs' boundaries (and NOW): between two of them every certificate of the
+        // store and the pool keeps its validity, so only the CRL cuts can tell the slots apart.
+        const times = [...new Set([NOW.getTime(), ...crlEdges(revocation)])].sort((a, b) => a - b);
+        if (walk.backward) times.reverse();
+        for (const t of times) {
           const now = new Date(t);
           await compare(
             launch(prepared, config, directory, now, "records", false),
