@@ -9,6 +9,9 @@
 // Q: what are a certificate's services?  A: what the optional manifest (`store.json`) says;
 //    otherwise `defaultServices` (SMTP, since a folder handed to this library is there for
 //    SMTP). Services and HasPrivateKey use Get-ExchangeCertificate's names or camelCase.
+// Q: CRLs (A21)?  A: `*.crl` files (any case), DER or PEM, are the folder's CRLs: `crls()` reads
+//    them afresh, in file-name order, for the caller to pass as `crls`. They are not parsed here:
+//    a CRL that does not parse is the selection's to ignore and report.
 // Q: what if the folder or the manifest cannot be read?  A: `list()` throws FolderStoreError;
 //    a selection treats that as a store that cannot be read (A16: 12013, with the cause kept).
 import { readdir, readFile } from "node:fs/promises";
@@ -33,11 +36,24 @@ export interface FolderStoreEntry extends StoreEntry {
   readonly keyFile?: string;
 }
 
+/** A CRL file of the folder (A21). */
+export interface FolderCrl {
+  /** The file's name inside the folder. */
+  readonly file: string;
+  /** PEM text (one or more `X509 CRL` blocks) or DER bytes, as the selection's `crls` take. */
+  readonly crl: Uint8Array | string;
+}
+
 export interface FolderStore extends CertStore {
   /** The folder, as an absolute path. */
   readonly folder: string;
   /** Reads the folder afresh on every call, in file-name order (so the order is stable). */
   list(): Promise<readonly FolderStoreEntry[]>;
+  /**
+   * A21: the folder's `*.crl` files, read afresh, in file-name order. Throws FolderStoreError
+   * when the folder or a file cannot be read.
+   */
+  crls(): Promise<readonly FolderCrl[]>;
 }
 
 /** The folder or its manifest cannot be read; `path` is the file at fault (and `field`, if any). */
@@ -57,6 +73,7 @@ export class FolderStoreError extends AnonymousTlsError {
 }
 
 const CERTIFICATE_EXTENSIONS = new Set([".pem", ".crt", ".cer", ".der"]);
+const CRL_EXTENSION = ".crl";
 
 interface ManifestEntry {
   readonly services?: readonly string[];
@@ -77,17 +94,13 @@ export function createFolderStore(folder: string, options: FolderStoreOptions = 
   return {
     folder: absolute,
     list: () => listFolder(absolute, manifestName, defaultServices),
+    crls: () => listCrls(absolute),
   };
 }
 
-async function listFolder(
-  folder: string,
-  manifestName: string,
-  defaultServices: readonly string[],
-): Promise<readonly FolderStoreEntry[]> {
-  let names: string[];
+async function fileNames(folder: string): Promise<string[]> {
   try {
-    names = (await readdir(folder, { withFileTypes: true }))
+    return (await readdir(folder, { withFileTypes: true }))
       .filter((d) => d.isFile() || d.isSymbolicLink())
       .map((d) => d.name)
       .sort();
@@ -96,6 +109,29 @@ async function listFolder(
       cause: error,
     });
   }
+}
+
+async function listCrls(folder: string): Promise<readonly FolderCrl[]> {
+  const crls: FolderCrl[] = [];
+  for (const file of await fileNames(folder)) {
+    if (extname(file).toLowerCase() !== CRL_EXTENSION) continue;
+    const bytes = await readOrFail(join(folder, file));
+    crls.push(
+      Object.freeze({
+        file,
+        crl: looksLikePem(bytes) ? bytes.toString("latin1") : new Uint8Array(bytes),
+      }),
+    );
+  }
+  return Object.freeze(crls);
+}
+
+async function listFolder(
+  folder: string,
+  manifestName: string,
+  defaultServices: readonly string[],
+): Promise<readonly FolderStoreEntry[]> {
+  const names = await fileNames(folder);
   const manifest = names.includes(manifestName)
     ? await readManifest(join(folder, manifestName), names)
     : new Map<string, ManifestEntry>();

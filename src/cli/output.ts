@@ -2,6 +2,8 @@
 // every field is always present, `null` when it does not apply, so a script can read
 // `.decision.certificateUsed` without first asking which outcome it is looking at. The library's
 // Selection is richer (DER bytes, Date objects, the StoreEntry); this is its JSON projection.
+import type { CertificateRevocationStatus, ValidationProfile } from "../lib/path/validator.js";
+import type { RevocationMode } from "../lib/revocation/checker.js";
 import { describeCause } from "../lib/run.js";
 import type {
   CertificateVerdict,
@@ -10,7 +12,7 @@ import type {
   TraceStep,
   TrustVerdict,
 } from "../types.js";
-import type { Direction } from "./snapshot.js";
+import type { Direction, SourcedCrl } from "./snapshot.js";
 
 export const OUTPUT_VERSION = 1;
 
@@ -37,6 +39,50 @@ export interface JsonTrust {
   /** untrusted: why. */
   readonly code: string | null;
   readonly message: string | null;
+  /**
+   * A21, when CRLs or --revocation were given: each certificate of the checked path (leaf first,
+   * no trust anchor) with its status and deciding CRL; for "untrusted", only with the codes
+   * revoked and revocation-unknown. null otherwise.
+   */
+  readonly revocation: readonly JsonRevocationStatus[] | null;
+}
+
+/** A21: one certificate's revocation status; every field present, null when it does not apply. */
+export interface JsonRevocationStatus {
+  readonly certificate: string;
+  readonly status: CertificateRevocationStatus["status"];
+  /** SHA-256 (64 hex digits) of the deciding CRL. */
+  readonly crl: string | null;
+  readonly crlIssuer: string | null;
+  readonly crlNumber: string | null;
+  readonly deltaCrl: string | null;
+  readonly reasonCode: number | null;
+  readonly reason: string | null;
+  readonly revocationDate: string | null;
+  readonly detail: string | null;
+}
+
+/** A21/A3: how "valid PKI" was decided for this run. */
+export interface JsonValidation {
+  /** --profile (default "rfc5280"). */
+  readonly profile: ValidationProfile;
+  /** --revocation, or "soft" when the snapshot has CRLs; null: no revocation checking. */
+  readonly revocationMode: RevocationMode | null;
+  /** The snapshot's CRLs (and a folder store's *.crl files). */
+  readonly crls: readonly JsonCrl[];
+}
+
+export interface JsonCrl {
+  readonly source: string;
+  /** SHA-256 of the DER, 64 upper-case hex digits: what `crl` in a status names. */
+  readonly id: string;
+  readonly issuer: string;
+  readonly crlNumber: string | null;
+  /** A delta CRL (RFC 5280 §5.2.4): its BaseCRLNumber. */
+  readonly baseCrlNumber: string | null;
+  readonly thisUpdate: string;
+  readonly nextUpdate: string | null;
+  readonly entries: number;
 }
 
 export interface JsonCertificate {
@@ -115,6 +161,8 @@ export interface JsonOutput {
   } | null;
   /** The decision the exit code reports: the one after the what-if changes, if any. */
   readonly decision: JsonDecision;
+  /** A3/A21: the validation profile, revocation mode and CRLs both decisions used. */
+  readonly validation: JsonValidation;
   readonly exitCode: 0 | 1;
 }
 
@@ -140,14 +188,44 @@ function jsonEvent(event: ExchangeEvent): JsonEvent {
   };
 }
 
+function jsonRevocation(
+  statuses: readonly CertificateRevocationStatus[] | undefined,
+): readonly JsonRevocationStatus[] | null {
+  if (statuses === undefined) return null;
+  return statuses.map((status) => ({
+    certificate: status.certificate,
+    status: status.status,
+    crl: status.crl ?? null,
+    crlIssuer: status.crlIssuer ?? null,
+    crlNumber: status.crlNumber ?? null,
+    deltaCrl: status.deltaCrl ?? null,
+    reasonCode: status.reasonCode ?? null,
+    reason: status.reason ?? null,
+    revocationDate: status.revocationDate?.toISOString() ?? null,
+    detail: status.detail ?? null,
+  }));
+}
+
 function jsonTrust(trust: TrustVerdict): JsonTrust {
   switch (trust.kind) {
     case "pki":
-      return { kind: "pki", path: [...trust.path], code: null, message: null };
+      return {
+        kind: "pki",
+        path: [...trust.path],
+        code: null,
+        message: null,
+        revocation: jsonRevocation(trust.revocation),
+      };
     case "self-signed":
-      return { kind: "self-signed", path: null, code: null, message: null };
+      return { kind: "self-signed", path: null, code: null, message: null, revocation: null };
     case "untrusted":
-      return { kind: "untrusted", path: null, code: trust.code, message: trust.message };
+      return {
+        kind: "untrusted",
+        path: null,
+        code: trust.code,
+        message: trust.message,
+        revocation: jsonRevocation(trust.revocation),
+      };
     default:
       return assertNever(trust);
   }
@@ -234,6 +312,28 @@ export function jsonDecision(selection: Selection, sources: readonly string[]): 
     certificates: selection.certificates.map((verdict) =>
       jsonCertificate(verdict, sources[verdict.index] ?? `store[${verdict.index}]`, used),
     ),
+  };
+}
+
+/** A3/A21: the validation settings of a run, for the JSON output. */
+export function jsonValidation(
+  profile: ValidationProfile,
+  revocationMode: RevocationMode | null,
+  crls: readonly SourcedCrl[],
+): JsonValidation {
+  return {
+    profile,
+    revocationMode,
+    crls: crls.map(({ source, crl }) => ({
+      source,
+      id: crl.id,
+      issuer: crl.issuer,
+      crlNumber: crl.crlNumber?.toString() ?? null,
+      baseCrlNumber: crl.baseCrlNumber?.toString() ?? null,
+      thisUpdate: crl.thisUpdate.toISOString(),
+      nextUpdate: crl.nextUpdate?.toISOString() ?? null,
+      entries: crl.entryCount,
+    })),
   };
 }
 

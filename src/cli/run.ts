@@ -19,6 +19,7 @@ import {
   type JsonDecision,
   type JsonOutput,
   jsonDecision,
+  jsonValidation,
   OUTPUT_VERSION,
 } from "./output.js";
 // Type-only: the snapshot loader and the selections bring the X.509 stack (@peculiar/x509, its
@@ -51,6 +52,10 @@ interface Flags {
   readonly json: boolean;
   readonly inbound: boolean;
   readonly at: string | undefined;
+  /** A21: --revocation soft|hard (default: soft when the snapshot has CRLs, else none). */
+  readonly revocation: "soft" | "hard" | undefined;
+  /** A3: --profile rfc5280|strict. */
+  readonly profile: "rfc5280" | "strict";
   readonly without: readonly string[];
   readonly with: readonly string[];
 }
@@ -132,6 +137,8 @@ function parse(argv: readonly string[]) {
       json: { type: "boolean" },
       inbound: { type: "boolean" },
       at: { type: "string" },
+      revocation: { type: "string" },
+      profile: { type: "string" },
       without: { type: "string", multiple: true },
       with: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
@@ -145,9 +152,21 @@ function toFlags(values: ReturnType<typeof parse>["values"]): Flags {
     json: values.json === true,
     inbound: values.inbound === true,
     at: values.at,
+    revocation: oneOf("--revocation", values.revocation, ["soft", "hard"] as const),
+    profile: oneOf("--profile", values.profile, ["rfc5280", "strict"] as const) ?? "rfc5280",
     without: values.without ?? [],
     with: values.with ?? [],
   };
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new InputError([`${flag} must be ${allowed.join(" or ")}, got ${JSON.stringify(value)}`]);
 }
 
 async function schema(args: readonly string[], io: CliIo): Promise<number> {
@@ -187,8 +206,10 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
   const whatIf = flags.with.length > 0 || flags.without.length > 0;
   const after = whatIf ? await applyWhatIf(snapshot.store, flags, io.cwd) : snapshot.store;
 
-  const beforeSelection = whatIf ? await decide(snapshot, snapshot.store, direction, now) : null;
-  const afterSelection = await decide(snapshot, after, direction, now);
+  const beforeSelection = whatIf
+    ? await decide(snapshot, snapshot.store, direction, now, flags)
+    : null;
+  const afterSelection = await decide(snapshot, after, direction, now, flags);
   const exitCode = afterSelection.outcome === "selected" ? EXIT.used : EXIT.none;
 
   const decision = jsonDecision(
@@ -219,6 +240,7 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
               changes: changesBetween(before, decision),
             },
       decision,
+      validation: jsonValidation(flags.profile, revocationMode(snapshot, flags), snapshot.crls),
       exitCode,
     };
     io.stdout(`${JSON.stringify(output, null, 2)}\n`);
@@ -229,6 +251,14 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
   const bold = (text: string) => (color ? `\u001b[1m${text}\u001b[0m` : text);
   const lines: string[] = [];
   lines.push(`Snapshot: ${displayName}${snapshot.description ? ` (${snapshot.description})` : ""}`);
+  const mode = revocationMode(snapshot, flags);
+  if (flags.profile !== "rfc5280" || mode !== null) {
+    // A3/A21: say how "valid PKI" was decided when it is not the default.
+    const crls = `${snapshot.crls.length} CRL${snapshot.crls.length === 1 ? "" : "s"}`;
+    lines.push(
+      `Validation: profile ${flags.profile}${mode === null ? "" : `; revocation ${mode}, ${crls}`}`,
+    );
+  }
   if (beforeSelection === null || before === null) {
     lines.push("", explainSelection(afterSelection, { color }).trimEnd());
     lines.push(...sourcesLegend(after));
@@ -247,6 +277,16 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
   }
   io.stdout(`${lines.join("\n")}\n`);
   return exitCode;
+}
+
+/** A21: --revocation, else soft when the snapshot has CRLs; null: no revocation checking. */
+function revocationMode(snapshot: Snapshot, flags: Flags): "soft" | "hard" | null {
+  return flags.revocation ?? (snapshot.crls.length > 0 ? "soft" : null);
+}
+
+function revocationOptions(snapshot: Snapshot, flags: Flags) {
+  const mode = revocationMode(snapshot, flags);
+  return mode === null ? {} : { crls: snapshot.crls.map((c) => c.crl.der), revocationMode: mode };
 }
 
 /** The demo's path as the user would type it from here; absolute when it is not below cwd. */
@@ -350,6 +390,7 @@ async function decide(
   entries: readonly SourcedEntry[],
   direction: Direction,
   now: Date,
+  flags: Flags,
 ): Promise<Selection> {
   const [{ selectInboundAnonymousTlsCert }, { selectOutboundAnonymousTlsCert }] = await Promise.all(
     [import("../select-inbound.js"), import("../select-outbound.js")],
@@ -363,6 +404,8 @@ async function decide(
     now,
     trustAnchors: snapshot.trustAnchors,
     intermediates: snapshot.intermediates,
+    profile: flags.profile,
+    ...revocationOptions(snapshot, flags),
     ...(snapshot.phase !== undefined ? { phase: snapshot.phase } : {}),
   };
   if (direction === "inbound") {

@@ -11,6 +11,9 @@
 //    `Select-Object` exports carry extra columns (Subject, NotAfter, Identity…).
 // Q: a store certificate that does not parse?  A: bad input (exit 2), naming the entry. The
 //    library would list it as unreadable, but in an export it means the export is broken.
+// Q: CRLs (A21)?  A: `crls: [{ "base64": … } | { "path": … }]` (DER or PEM; a PEM file may hold
+//    several), and a folder store's `*.crl` files. A CRL that does not parse is bad input too,
+//    for the same reason (the library would ignore it and say so in the verdicts).
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
 
@@ -18,6 +21,7 @@ import { InvalidSettingError } from "../errors.js";
 import { createFolderStore, FolderStoreError, parseServices } from "../folder-store.js";
 import { type ParsedCertificate, parseCertificate } from "../lib/certificate.js";
 import { decodeDirectoryValue } from "../lib/directory-value.js";
+import { type ParsedCrl, parseCrlInput } from "../lib/revocation/crl.js";
 import { parseThumbprint, type Thumbprint } from "../lib/thumbprint.js";
 import {
   parseAddressSpace,
@@ -47,6 +51,13 @@ export interface SourcedEntry {
   readonly certificate: ParsedCertificate;
 }
 
+/** A CRL of the snapshot (A21) and where it came from. */
+export interface SourcedCrl {
+  /** "crls[0]", "crls[1] (pki/issuing.crl)", "store.folder (certs/issuing.crl)". */
+  readonly source: string;
+  readonly crl: ParsedCrl;
+}
+
 export interface Snapshot {
   /** The snapshot file, absolute. */
   readonly file: string;
@@ -64,6 +75,8 @@ export interface Snapshot {
   readonly store: readonly SourcedEntry[];
   readonly trustAnchors: readonly Uint8Array[];
   readonly intermediates: readonly Uint8Array[];
+  /** A21: the snapshot's CRLs and the folder store's `*.crl` files, each parsed. */
+  readonly crls: readonly SourcedCrl[];
   readonly wildcardNames: boolean;
 }
 
@@ -83,6 +96,7 @@ const TOP_LEVEL = [
   "store",
   "trustAnchors",
   "intermediates",
+  "crls",
   "wildcardNames",
 ] as const;
 
@@ -154,9 +168,11 @@ export async function parseSnapshot(
   const receiveConnector = readReceiveConnector(json, problems, !outbound);
   const server = readServer(json, problems, outbound);
   const directory = readDirectory(json, problems);
-  const store = await readStore(json, problems, baseDir);
+  const folderCrls: SourcedCrl[] = [];
+  const store = await readStore(json, problems, baseDir, folderCrls);
   const trustAnchors = await readCertificateList(json, "trustAnchors", problems, baseDir);
   const intermediates = await readCertificateList(json, "intermediates", problems, baseDir);
+  const crls = [...(await readCrlList(json, problems, baseDir)), ...folderCrls];
   const wildcardNames = json.wildcardNames;
   if (wildcardNames !== undefined && typeof wildcardNames !== "boolean") {
     problems.add("wildcardNames", `expected true or false, got ${describeType(wildcardNames)}`);
@@ -178,6 +194,7 @@ export async function parseSnapshot(
     store: store ?? [],
     trustAnchors,
     intermediates,
+    crls,
     wildcardNames: wildcardNames === true,
   };
 }
@@ -585,6 +602,7 @@ async function readStore(
   record: Json,
   problems: Problems,
   baseDir: string,
+  crls: SourcedCrl[],
 ): Promise<SourcedEntry[] | undefined> {
   const value = record.store;
   if (value === undefined) {
@@ -594,7 +612,7 @@ async function readStore(
     );
   }
   if (isRecord(value) && value.folder !== undefined)
-    return readFolderStore(value, problems, baseDir);
+    return readFolderStore(value, problems, baseDir, crls);
   // ConvertTo-Json writes a one-certificate store as an object rather than an array.
   const list = Array.isArray(value) ? value : isRecord(value) ? [value] : undefined;
   if (list === undefined) {
@@ -705,6 +723,7 @@ async function readFolderStore(
   value: Json,
   problems: Problems,
   baseDir: string,
+  crls: SourcedCrl[],
 ): Promise<SourcedEntry[] | undefined> {
   for (const key of Object.keys(value)) {
     if (!["folder", "manifest", "defaultServices"].includes(key)) {
@@ -752,7 +771,84 @@ async function readFolderStore(
     const certificate = parseOrReport(entry.certificate, `store.folder (${source})`, problems);
     if (certificate !== undefined) entries.push({ entry, source, certificate });
   }
+  // A21: the folder's *.crl files are the snapshot's CRLs too.
+  let folderCrls: Awaited<ReturnType<typeof store.crls>>;
+  try {
+    folderCrls = await store.crls();
+  } catch (error) {
+    if (error instanceof FolderStoreError) return problems.add("store.folder", error.message);
+    throw error;
+  }
+  for (const { file, crl } of folderCrls) {
+    crls.push(...parseCrlOrReport(crl, `store.folder (${join(folder, file)})`, problems));
+  }
   return entries;
+}
+
+/** A21: `crls`, each `{ "base64": … }` (DER, or PEM text) or `{ "path": … }` (DER or PEM file). */
+async function readCrlList(
+  record: Json,
+  problems: Problems,
+  baseDir: string,
+): Promise<SourcedCrl[]> {
+  const value = record.crls;
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    problems.add("crls", `expected a list of CRLs, got ${describeType(value)}`);
+    return [];
+  }
+  const out: SourcedCrl[] = [];
+  for (const [index, raw] of value.entries()) {
+    const path = item("crls", index);
+    if (!isRecord(raw)) {
+      problems.add(path, `expected {"base64": "…"} or {"path": "…"}, got ${describeType(raw)}`);
+      continue;
+    }
+    const keys = Object.keys(raw);
+    if (keys.length !== 1 || (keys[0] !== "base64" && keys[0] !== "path")) {
+      problems.add(path, 'expected exactly one of "base64" or "path"');
+      continue;
+    }
+    if (raw.base64 !== undefined) {
+      const text = raw.base64;
+      const input =
+        typeof text === "string" && text.includes("-----BEGIN")
+          ? text
+          : decodeBase64(text, child(path, "base64"), problems);
+      if (input !== undefined) out.push(...parseCrlOrReport(input, path, problems));
+      continue;
+    }
+    const file = raw.path;
+    if (typeof file !== "string" || file.length === 0) {
+      problems.add(child(path, "path"), `expected a file path, got ${describeType(file)}`);
+      continue;
+    }
+    const absolute = resolve(baseDir, file);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(absolute);
+    } catch (error) {
+      problems.add(child(path, "path"), `${fileProblem(error)}: ${absolute}`);
+      continue;
+    }
+    const input = bytes.includes("-----BEGIN") ? bytes.toString("latin1") : new Uint8Array(bytes);
+    out.push(...parseCrlOrReport(input, `${path} (${file})`, problems));
+  }
+  return out;
+}
+
+/** Every CRL of one input (a PEM text may hold several); a block that does not parse is a problem. */
+function parseCrlOrReport(
+  input: Uint8Array | string,
+  source: string,
+  problems: Problems,
+): SourcedCrl[] {
+  const out: SourcedCrl[] = [];
+  for (const result of parseCrlInput(input)) {
+    if (result.ok) out.push({ source, crl: result.crl });
+    else problems.add(source, `not a CRL (${result.failure}): ${result.detail}`);
+  }
+  return out;
 }
 
 async function readCertificateList(
