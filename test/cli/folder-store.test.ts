@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 
 import { createFolderStore, FolderStoreError } from "../../src/folder-store.js";
 import { selectOutboundAnonymousTlsCert } from "../../src/index.js";
-import { edgeOptions, fixture, staticDirectory } from "../support/fixtures.js";
+import { parseCertificate } from "../../src/lib/certificate.js";
+import { forgeCrl, REASON, toCrlPem } from "../revocation/crl-forge.js";
+import { edgeOptions, fixture, NOW, staticDirectory } from "../support/fixtures.js";
 import { copyFixture, tempDir, writeJson } from "./support.js";
 
 function folderWith(setup: (dir: string) => void): string {
@@ -147,5 +149,68 @@ describe("a selection over a folder store", () => {
     expect(selection.outcome === "no-certificate" && selection.cause).toBeInstanceOf(
       FolderStoreError,
     );
+  });
+});
+
+describe("A21: a folder's *.crl files", () => {
+  const DAY = 86_400_000;
+  const interRsaCrl = (listed: readonly string[]) =>
+    forgeCrl({
+      issuer: [
+        ["O", "Contoso Test PKI"],
+        ["CN", "Contoso Issuing CA (RSA)"],
+      ],
+      signer: "rsa-2",
+      thisUpdate: new Date(NOW.getTime() - DAY),
+      nextUpdate: new Date(NOW.getTime() + DAY),
+      crlNumber: 8,
+      entries: listed.map((name) => ({
+        serial: parseCertificate(fixture(name).der).serialNumber,
+        reason: REASON.keyCompromise,
+      })),
+    });
+
+  it("crls() lists them in name order, PEM as text and DER as bytes; list() ignores them", async () => {
+    const dir = folderWith((d) => {
+      copyFixture(d, "self-signed", "edge.pem");
+      writeFileSync(join(d, "b-issuing.CRL"), interRsaCrl([]));
+      writeFileSync(join(d, "a-root.crl"), toCrlPem(interRsaCrl([])));
+      writeFileSync(join(d, "notes.txt"), "not a CRL file name");
+    });
+    const store = createFolderStore(dir);
+    const crls = await store.crls();
+    expect(crls.map((c) => c.file)).toEqual(["a-root.crl", "b-issuing.CRL"]);
+    expect(typeof crls[0]!.crl).toBe("string");
+    expect(crls[1]!.crl).toBeInstanceOf(Uint8Array);
+    expect((await store.list()).map((e) => e.file)).toEqual(["edge.pem"]);
+    await expect(createFolderStore(join(dir, "missing")).crls()).rejects.toThrow(FolderStoreError);
+  });
+
+  it("passed as crls, a revoked CA-issued certificate is not valid PKI: the self-signed one ranks first (R13)", async () => {
+    const dir = folderWith((d) => {
+      copyFixture(d, "self-signed", "edge.pem", { from: "self-signed", as: "edge.key" });
+      copyFixture(d, "leaf-rsa", "mail.pem", { from: "leaf-rsa", as: "mail.key" });
+      writeFileSync(join(d, "issuing.crl"), interRsaCrl(["leaf-rsa"]));
+    });
+    const store = createFolderStore(dir);
+    const options = {
+      ...edgeOptions(),
+      directory: staticDirectory(fixture("self-signed").thumbprint),
+      store,
+      trustAnchors: [fixture("root-rsa").der],
+      intermediates: [fixture("inter-rsa").der],
+    };
+    const without = await selectOutboundAnonymousTlsCert(options);
+    expect(without.outcome === "selected" && without.bestCandidate).toBe(
+      fixture("leaf-rsa").thumbprint,
+    );
+    const withCrls = await selectOutboundAnonymousTlsCert({
+      ...options,
+      crls: (await store.crls()).map((c) => c.crl),
+    });
+    expect(withCrls.outcome === "selected" && withCrls.bestCandidate).toBe(
+      fixture("self-signed").thumbprint,
+    );
+    expect(withCrls.events.map((e) => e.id)).not.toContain(1037);
   });
 });

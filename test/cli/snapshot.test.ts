@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 
 import { InputError } from "../../src/cli/input-error.js";
 import { loadSnapshot, parseSnapshot } from "../../src/cli/snapshot.js";
-import { directoryFile, fixture, SERVER } from "../support/fixtures.js";
+import { forgeCrl, toCrlPem } from "../revocation/crl-forge.js";
+import { directoryFile, fixture, NOW, SERVER } from "../support/fixtures.js";
 import { assertValid, validateSnapshot } from "./schemas.js";
 import { b64, copyFixture, tempDir, writeJson } from "./support.js";
 
@@ -365,5 +366,91 @@ describe("accepted shapes", () => {
     expect(snapshot.store.map((e) => [e.source, e.entry.services, e.entry.hasPrivateKey])).toEqual([
       [join("folder", "leaf.pem"), ["IIS"], false],
     ]);
+  });
+});
+
+describe("A21: CRLs in a snapshot (crls, and a folder store's *.crl files)", () => {
+  const crl = (number: number) =>
+    forgeCrl({
+      issuer: [
+        ["O", "Contoso Test PKI"],
+        ["CN", "Contoso Issuing CA (RSA)"],
+      ],
+      signer: "rsa-2",
+      thisUpdate: new Date(NOW.getTime() - 86_400_000),
+      nextUpdate: new Date(NOW.getTime() + 86_400_000),
+      crlNumber: number,
+    });
+
+  it("base64 DER, PEM text, and a PEM file with two CRLs; each named by its source", async () => {
+    writeFileSync(join(dir, "two.crl"), `${toCrlPem(crl(2))}${toCrlPem(crl(3))}`);
+    const json = {
+      ...valid(),
+      crls: [
+        { base64: Buffer.from(crl(1)).toString("base64") },
+        { base64: toCrlPem(crl(4)) },
+        { path: "two.crl" },
+      ],
+    };
+    assertValid(validateSnapshot, json);
+    const snapshot = await parse(json);
+    expect(snapshot.crls.map((c) => [c.source, c.crl.crlNumber])).toEqual([
+      ["crls[0]", 1n],
+      ["crls[1]", 4n],
+      ["crls[2] (two.crl)", 2n],
+      ["crls[2] (two.crl)", 3n],
+    ]);
+    expect((await parse(valid())).crls).toEqual([]);
+  });
+
+  it("a folder store's *.crl files (DER or PEM, any case) come after the listed ones", async () => {
+    copyFixture(dir, "leaf-rsa", "crl-folder/leaf.pem");
+    writeFileSync(join(dir, "crl-folder", "b.CRL"), crl(6));
+    writeFileSync(join(dir, "crl-folder", "a.crl"), toCrlPem(crl(5)));
+    const snapshot = await parse({
+      ...valid(),
+      store: { folder: "crl-folder" },
+      crls: [{ base64: Buffer.from(crl(1)).toString("base64") }],
+    });
+    expect(snapshot.store).toHaveLength(1); // a CRL file is not a store entry
+    expect(snapshot.crls.map((c) => [c.source, c.crl.crlNumber])).toEqual([
+      ["crls[0]", 1n],
+      [`store.folder (${join("crl-folder", "a.crl")})`, 5n],
+      [`store.folder (${join("crl-folder", "b.CRL")})`, 6n],
+    ]);
+  });
+
+  it("bad CRLs are bad input, named by their JSON path (schema agrees on the shapes)", async () => {
+    writeFileSync(
+      join(dir, "junk.crl"),
+      "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n",
+    );
+    const cases: [unknown, string, boolean][] = [
+      ["crl.der", "crls: expected a list of CRLs, got a string", true],
+      [["x"], 'crls[0]: expected {"base64": "…"} or {"path": "…"}, got a string', true],
+      [
+        [{ base64: "AAAA", path: "x.crl" }],
+        'crls[0]: expected exactly one of "base64" or "path"',
+        true,
+      ],
+      [
+        [{ url: "http://crl.contoso.com/ca.crl" }],
+        'crls[0]: expected exactly one of "base64"',
+        true,
+      ],
+      [[{ base64: "not base64!" }], "crls[0].base64: not base64", false],
+      [[{ base64: "MAMCAQE=" }], "crls[0]: not a CRL (", false],
+      [[{ path: "missing.crl" }], "crls[0].path: ", false],
+      [[{ path: "junk.crl" }], "crls[0] (junk.crl): not a CRL (", false],
+    ];
+    for (const [crls, expected, schemaRejects] of cases) {
+      const json = { ...valid(), crls };
+      const problems = await problemsOf(json);
+      expect(
+        problems.some((p) => p.startsWith(expected)),
+        `${expected} in ${problems}`,
+      ).toBe(true);
+      expect(validateSnapshot(json)).toBe(!schemaRejects);
+    }
   });
 });
