@@ -14,6 +14,7 @@
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { TLSSocket } from "node:tls";
 import { parseArgs } from "node:util";
 
 import type { CertStore, DirectoryValue, ReceiveConnector } from "../types.js";
@@ -177,6 +178,9 @@ export async function runServe(
   }
 
   const log = (line: string) => io.stdout(`${new Date().toISOString()} ${line}\n`);
+  // Sessions whose handshake was X-ANONYMOUSTLS (logged by onAnonymousTls); the others are STARTTLS.
+  const anonymous = new Set<string>();
+  const { peerCertificateChain } = await import("../tls.js");
   const directory = { readInternalTransportCertificate: async () => directoryValue };
   const server = await receiver.createAnonymousTlsServer({
     selection: {
@@ -191,6 +195,15 @@ export async function runServe(
       name: values.name ?? hostname(),
       closeTimeout: 3_000,
       ...(starttls ?? {}),
+      // smtp-server calls onSecure after every handshake, STARTTLS and X-ANONYMOUSTLS alike; the
+      // receiver's onAnonymousTls runs synchronously inside the callback, so what it did not
+      // claim was STARTTLS.
+      onSecure(socket, session, callback) {
+        callback();
+        if (anonymous.delete(session.id) || !(socket instanceof TLSSocket)) return;
+        const peer = peerCertificateChain(socket)[0]?.thumbprint ?? "sent no certificate";
+        log(`tls ${session.id} STARTTLS ${socket.getProtocol() ?? "?"}, peer ${peer}`);
+      },
       onData(stream, session, callback) {
         let size = 0;
         stream.on("data", (chunk: Buffer) => {
@@ -214,6 +227,7 @@ export async function runServe(
       }
     },
     onAnonymousTls(session) {
+      anonymous.add(session.session.id);
       log(
         `tls ${session.session.id} X-ANONYMOUSTLS ${session.protocol ?? "?"}, presented ${session.selection.thumbprint}, peer ${session.peerThumbprint ?? "sent no certificate"}`,
       );

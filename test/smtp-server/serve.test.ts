@@ -184,6 +184,8 @@ describe("exchange-anonymous-tls serve", () => {
       // Inside TLS the session was reset (RFC 3207 §4.2): EHLO again works, QUIT closes it.
       expect(ran.stdout).toMatch(/^221 /m);
       const tls = await serve.waitFor(/ tls .* X-ANONYMOUSTLS /);
+      expect(tls).toMatch(/X-ANONYMOUSTLS TLSv1\.3, /);
+      expect(serve.log()).not.toMatch(/ STARTTLS /);
       expect(tls).toContain(`presented ${fixture(RECEIVER).thumbprint}`);
       expect(tls).toContain(`peer ${fixture(SENDER).thumbprint}`);
     } finally {
@@ -209,6 +211,10 @@ describe("exchange-anonymous-tls serve", () => {
     const tls = await swaks(serve.port, "--tls");
     expect(tls.code, tls.stdout + tls.stderr).toBe(0);
     expect(tls.stdout).toMatch(/TLS started/);
+    // Both handshakes are logged as STARTTLS (no client certificate was asked for), none as ours.
+    await serve.waitFor(/ tls \S+ STARTTLS TLSv1\.3, peer sent no certificate/);
+    expect(serve.log().match(/ tls \S+ STARTTLS /g)).toHaveLength(2);
+    expect(serve.log()).not.toMatch(/ X-ANONYMOUSTLS TLS/);
   });
 
   it("a hostile session (plaintext after the 220) is logged with its session and code; serve goes on", async () => {
