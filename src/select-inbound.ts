@@ -20,7 +20,9 @@ export async function selectInboundAnonymousTlsCert(
   options: InboundSelectionOptions,
 ): Promise<Selection> {
   const input = checkInboundOptions(options);
-  return runInboundSelection(input, { trust: trustEvaluatorFor(options, input.profile, input.revocation) });
+  return runInboundSelection(input, {
+    trust: trustEvaluatorFor(options, input.profile, input.revocation),
+  });
 }
 
 export async function runInboundSelection(

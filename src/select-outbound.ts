@@ -31,7 +31,9 @@ export async function selectOutboundAnonymousTlsCert(
   options: OutboundSelectionOptions,
 ): Promise<Selection> {
   const input = checkOutboundOptions(options);
-  return runOutboundSelection(input, { trust: trustEvaluatorFor(options, input.profile, input.revocation) });
+  return runOutboundSelection(input, {
+    trust: trustEvaluatorFor(options, input.profile, input.revocation),
+  });
 }
 
 export interface OutboundContext extends SelectionCaches {

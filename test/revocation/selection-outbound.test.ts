@@ -26,10 +26,6 @@ const INTER_EC = [
   ["O", "Contoso Test PKI"],
   ["CN", "Contoso Issuing CA (ECDSA)"],
 ] as const;
-const INTER_RSA = [
-  ["O", "Contoso Test PKI"],
-  ["CN", "Contoso Issuing CA (RSA)"],
-] as const;
 
 const anchors = [fixture("root-rsa").der, fixture("root-ec").der];
 const intermediates = [fixture("inter-rsa").der, fixture("inter-ec").der];

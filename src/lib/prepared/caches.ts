@@ -280,10 +280,6 @@ export class TrustCache implements TrustEvaluator {
     return this.#poolCuts;
   }
 
-  get pool(): readonly ParsedCertificate[] {
-    return [...this.#anchors, ...this.#intermediates];
-  }
-
   #createBase(): TrustEvaluator {
     return createTrustEvaluator({
       trustAnchors: this.#anchors,
