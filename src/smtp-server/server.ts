@@ -145,18 +145,36 @@ export async function createAnonymousTlsServer(
       // onError is the last resort; what it throws goes nowhere.
     }
   };
+  // A callback that throws is reported with the session it was called for (the start-up
+  // selection's events have none); the session itself goes on.
   const guarded =
-    <A extends unknown[]>(name: string, callback: ((...args: A) => void) | undefined) =>
+    <A extends unknown[]>(
+      name: string,
+      callback: ((...args: A) => void) | undefined,
+      sessionOf: (...args: A) => SMTPServerSession | null,
+    ) =>
     (...args: A) => {
       try {
         callback?.(...args);
       } catch (error) {
-        report(new ReceiverError("ERR_SESSION_CALLBACK", null, `${name} threw`, { cause: error }));
+        const session = sessionOf(...args);
+        report(
+          new ReceiverError(
+            "ERR_SESSION_CALLBACK",
+            session === null ? null : identityOf(session),
+            `${name} threw`,
+            { cause: error },
+          ),
+        );
       }
     };
-  const onEvent = guarded("onEvent", options.onEvent);
-  const onEhlo = guarded("onEhlo", options.onEhlo);
-  const onAnonymousTls = guarded("onAnonymousTls", options.onAnonymousTls);
+  const onEvent = guarded("onEvent", options.onEvent, (_event, session) => session);
+  const onEhlo = guarded("onEhlo", options.onEhlo, (decision) => decision.session);
+  const onAnonymousTls = guarded(
+    "onAnonymousTls",
+    options.onAnonymousTls,
+    (session) => session.session,
+  );
 
   const select = (phase: "startup" | "session", session: SMTPServerSession | null) =>
     selector.selectInbound({

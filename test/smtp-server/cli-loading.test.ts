@@ -49,7 +49,7 @@ describe("the command loads the X.509 stack only for what needs it (issue 14)", 
     (entry) => {
       const graph = [...staticGraph(entry)];
       // main.ts imports nothing statically at all; the others link a few light modules.
-    expect(graph.length).toBeGreaterThan(entry === "cli/main.ts" ? 0 : 1);
+      expect(graph.length).toBeGreaterThan(entry === "cli/main.ts" ? 0 : 1);
       for (const heavy of HEAVY) expect(graph.filter((m) => heavy.test(m))).toEqual([]);
     },
   );

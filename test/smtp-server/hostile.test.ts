@@ -155,8 +155,13 @@ describe("hostile clients end their own session only (issue 14)", () => {
       `only ${held()} connections registered`,
     );
     expect(held()).toBe(1_000);
-    // Idle, but reading: a closed one is seen as closed.
-    for (const socket of idle) socket.resume();
+    // Idle, but reading: a closed one is seen as closed, and what it was told is kept.
+    const replies = new Map<Socket, string>();
+    for (const socket of idle) {
+      socket.on("data", (chunk: Buffer) => {
+        replies.set(socket, (replies.get(socket) ?? "") + chunk.toString("latin1"));
+      });
+    }
     // Three well-behaved sessions while all 1,000 idle sockets are still open on our side.
     for (let i = 0; i < 3; i++) await wellBehavedSession(receiver);
     expect(held()).toBeLessThanOrEqual(1_000);
@@ -172,6 +177,9 @@ describe("hostile clients end their own session only (issue 14)", () => {
     );
     await sleep(200);
     expect(displaced()).toBe(1);
+    // It was the oldest held connection, told why: 421 after its greeting.
+    const victim = idle.find((s) => s.destroyed)!;
+    expect(replies.get(victim)).toMatch(/\r\n421 Too many connections, closing an idle one\r\n$/);
     expect(receiver.errors).toEqual([]);
   }, 60_000);
 
@@ -254,7 +262,9 @@ describe("hostile clients end their own session only (issue 14)", () => {
         throw new Error("boom");
       },
     });
-    await wellBehavedSession(receiver);
-    expect(receiver.errors.map((e) => e.code)).toContain("ERR_SESSION_CALLBACK");
+    const session = await wellBehavedSession(receiver);
+    expect(receiver.errors.map((e) => e.code)).toEqual(["ERR_SESSION_CALLBACK"]);
+    expect(receiver.errors[0]?.session?.id).toBe(session.session.id);
+    expect(receiver.errors[0]?.cause).toMatchObject({ message: "boom" });
   });
 });
