@@ -3,6 +3,7 @@
 // internally (src/lib/path/validator.ts); this entry point parses the caller's input and
 // returns @peculiar/x509 certificates instead of internal parsed ones.
 
+import { InvalidCertificateError } from "./errors.js";
 import { type ParsedCertificate, parseCertificate } from "./lib/certificate.js";
 import type { PathFailure, PathFailureCode } from "./lib/path/failure.js";
 import {
@@ -20,7 +21,7 @@ import {
 } from "./lib/revocation/checker.js";
 import type { CertificateRevocationListInput } from "./lib/revocation/crl.js";
 import { SignatureVerifier } from "./lib/signature.js";
-import { X509Certificate } from "./lib/x509.js";
+import { asnParseOptions, X509Certificate } from "./lib/x509.js";
 import type { CertificateInput } from "./types.js";
 
 export type { PathFailureCode as PathValidationFailureCode } from "./lib/path/failure.js";
@@ -206,7 +207,17 @@ function publicCertificates(): (certificate: ParsedCertificate) => X509Certifica
   return (certificate) => {
     let x509 = built.get(certificate.thumbprint);
     if (x509 === undefined) {
-      x509 = new X509Certificate(certificate.der);
+      try {
+        x509 = new X509Certificate(certificate.der, asnParseOptions(certificate.der));
+      } catch (cause) {
+        // Beyond even asnParseOptions' limits (nesting deeper than 256): a typed refusal of
+        // that input, never a bare decoder error.
+        throw new InvalidCertificateError(
+          "asn1-schema",
+          `the certificate cannot be represented as an X509Certificate: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
       built.set(certificate.thumbprint, x509);
     }
     return x509;

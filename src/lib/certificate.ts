@@ -30,7 +30,7 @@ import { type CertificateParseFailure, InvalidCertificateError } from "../errors
 import type { CertificateInput } from "../types.js";
 import { BerReader, type BerTlv, DerError, readChildren, readTlv, sameBytes } from "./der.js";
 import { type Thumbprint, thumbprintOf } from "./thumbprint.js";
-import { AsnConvert, asn1x509 } from "./x509.js";
+import { AsnConvert, asn1x509, asnParseOptions } from "./x509.js";
 
 /** One extension as it appears in the certificate, decoded on demand by its consumer. */
 export interface RawExtension {
@@ -70,7 +70,11 @@ export interface RawExtension {
  *   has this fault or the one above, and never verifies (A6, A11);
  * - "trailing-data": bytes after the certificate (a DER file with something appended, a PEM
  *   block with bytes after the certificate). They are not part of it: neither `der` nor the
- *   thumbprint covers them.
+ *   thumbprint covers them;
+ * - "extensions-before-v3": a version 1 or 2 certificate that carries extensions (RFC 5280
+ *   §4.1.2.9: v3 only). They are read; an intermediate must be v3 in every profile (§6.1.4 (k)).
+ * - "undecodable-subject-alt-name": a subjectAltName that cannot be decoded. The certificate has
+ *   no DNS names then (it matches no domain-list entry, R10c) and is on no valid path.
  */
 export type EncodingFault =
   | "ber-encoding"
@@ -79,7 +83,9 @@ export type EncodingFault =
   | "duplicate-extension"
   | "signature-algorithm-mismatch"
   | "signature-encoding"
-  | "trailing-data";
+  | "trailing-data"
+  | "extensions-before-v3"
+  | "undecodable-subject-alt-name";
 
 /** The faults in their stable order; bit i of a fault mask is FAULT_ORDER[i]. */
 const FAULT_ORDER: readonly EncodingFault[] = [
@@ -90,6 +96,8 @@ const FAULT_ORDER: readonly EncodingFault[] = [
   "signature-algorithm-mismatch",
   "signature-encoding",
   "trailing-data",
+  "extensions-before-v3",
+  "undecodable-subject-alt-name",
 ];
 const BER = 1;
 const ALPHABET = 2;
@@ -98,6 +106,8 @@ const DUPLICATE = 8;
 const MISMATCH = 16;
 const SIGNATURE = 32;
 const TRAILING = 64;
+const EARLY_EXTENSIONS = 128;
+const BAD_SAN = 256;
 
 /** The fault list of a mask; one shared frozen array per mask (most certificates have none). */
 const FAULT_LISTS = new Map<number, readonly EncodingFault[]>();
@@ -118,7 +128,8 @@ export interface ParsedCertificate {
   /**
    * 1, 2 or 3 (the field holds 0, 1 or 2). A18: a version field X.509 does not define, which
    * OpenSSL and Node read, is readable too, as the field + 1 (a field of 7 is version 8): R10a
-   * asks for "version 3 or later", and the path validator accepts only 3. A negative field, or
+   * asks for "version 3 or later"; the path validator takes intermediates of version 3 only (and, in
+   * the strict profile, every certificate). A negative field, or
    * one beyond 32 bits, is still refused ("unsupported-version").
    */
   readonly version: number;
@@ -908,9 +919,8 @@ function checkFields(
   }
   const version = versionField + 1;
 
-  if (fields.extensions.length > 0 && version < 3) {
-    fail("bad-extension", `a version ${version} certificate cannot carry extensions`);
-  }
+  // A18: OpenSSL and Node read a v1/v2 certificate with extensions; so do we, and say so.
+  if (fields.extensions.length > 0 && version < 3) w.faults |= EARLY_EXTENSIONS;
   const seen = new Set<string>();
   let san: Uint8Array | undefined;
   for (const extension of fields.extensions) {
@@ -933,8 +943,11 @@ function checkFields(
   if (san !== undefined) {
     try {
       dnsNames = readSanDnsNames(w, san);
-    } catch (error) {
-      fail("bad-extension", "subjectAltName cannot be decoded", error);
+    } catch {
+      // A18: readable (both oracles read it); no names from it, and no valid path either
+      // (the path validator decodes the SAN itself and fails closed).
+      w.faults |= BAD_SAN;
+      dnsNames = [];
     }
   }
 
@@ -1076,7 +1089,7 @@ class Certificate implements ParsedCertificate {
 
   get asn(): asn1x509.Certificate {
     this.#asn ??= lazily(() => {
-      const model = AsnConvert.parse(this.der, asn1x509.Certificate);
+      const model = AsnConvert.parse(this.der, asn1x509.Certificate, asnParseOptions(this.der));
       // asn1js reads only YYMMDDHHMMSSZ-like times correctly (UTCTime without seconds comes
       // out in 1899); the model gets the walk's reading of a time in another form.
       if (this.encodingFaults.includes("time-format")) {

@@ -4,7 +4,7 @@
 import "reflect-metadata";
 
 import type { webcrypto } from "node:crypto";
-
+import type { IAsnParseOptions } from "@peculiar/asn1-schema";
 import { Crypto as PolyfillCrypto } from "@peculiar/webcrypto";
 
 export { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
@@ -24,3 +24,13 @@ export const defaultCrypto: WebCrypto =
   typeof globalThis.crypto?.subtle?.verify === "function"
     ? (globalThis.crypto as WebCrypto)
     : (new PolyfillCrypto() as unknown as WebCrypto);
+
+/**
+ * Decoder limits for a certificate the strict walk already read (A18: readable). asn1js stops at
+ * 100 levels and 10,000 nodes by default, below what a readable certificate may hold (10,000 SAN
+ * names; a subject attribute nested 98 deep): a node takes at least two bytes, so the input's
+ * length bounds the node count, and 256 levels bound asn1js's recursion.
+ */
+export function asnParseOptions(bytes: Uint8Array): IAsnParseOptions {
+  return { berOptions: { maxDepth: 256, maxNodes: Math.max(10_000, bytes.length) } };
+}

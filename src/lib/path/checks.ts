@@ -27,7 +27,7 @@
 //    R10a (the selection's eligibility), the path does not mind it by default.
 import type { ParsedCertificate } from "../certificate.js";
 import { readChildren, readTlv, sameBytes, type Tlv } from "../der.js";
-import { KEY_USAGE, OID, profileOf } from "./extensions.js";
+import { type ExtensionProblem, KEY_USAGE, OID, profileOf } from "./extensions.js";
 import { type PathFailure, pathFailure } from "./failure.js";
 import type { ValidationProfile } from "./validator.js";
 
@@ -122,7 +122,27 @@ export function checkCriticalExtensions(certificate: ParsedCertificate): PathFai
 
 /** Every extension the validator reads must decode, in the form RFC 5280 allows. */
 export function checkExtensionsDecode(certificate: ParsedCertificate): PathFailure | undefined {
-  const problem = profileOf(certificate).problem;
+  return extensionProblem(certificate, profileOf(certificate).problem);
+}
+
+/** A17: a trust anchor's undecodable extension counts only when its checks read it. */
+export function checkAnchorExtensionsDecode(
+  certificate: ParsedCertificate,
+): PathFailure | undefined {
+  return extensionProblem(certificate, profileOf(certificate).anchorProblem);
+}
+
+/** Strict profile: every extension decodes, authorityInfoAccess included (RFC 5280 §4.2.2.1). */
+export function checkStrictExtensionsDecode(
+  certificate: ParsedCertificate,
+): PathFailure | undefined {
+  return extensionProblem(certificate, profileOf(certificate).strictProblem);
+}
+
+function extensionProblem(
+  certificate: ParsedCertificate,
+  problem: ExtensionProblem | undefined,
+): PathFailure | undefined {
   if (problem === undefined) return undefined;
   return pathFailure("bad-extension", problem.message, certificate, { oid: problem.oid });
 }
@@ -311,7 +331,10 @@ export const CERTIFICATE_CHECKS: readonly Check[] = [
  * a root too), not an encoding detail.
  */
 export const ANCHOR_CERTIFICATE_CHECKS: readonly Check[] = [
-  checkExtensionsDecode,
+  checkAnchorExtensionsDecode,
+  // Two copies of an extension make what the anchor asserts ambiguous (two nameConstraints:
+  // which one binds?), not merely oddly encoded: refused, as OpenSSL refuses it.
+  checkDuplicateExtensions,
   checkCriticalExtensions,
   checkKeySupported,
 ];
@@ -481,8 +504,21 @@ export function checkAnchorAuthorityKeyId(anchor: ParsedCertificate): PathFailur
   return undefined;
 }
 
+/**
+ * RFC 5280 §6.1.4 (k): an intermediate is a v3 certificate. A v1 or v2 one cannot say it is a CA;
+ * one that carries extensions anyway (A18 reads it) does not make them count; a version X.509
+ * does not define is no CA either.
+ */
+export function checkIssuerVersion(issuer: ParsedCertificate): PathFailure | undefined {
+  if (issuer.version === 3) return undefined;
+  return pathFailure("bad-version", `a version ${issuer.version} intermediate`, issuer, {
+    version: issuer.version,
+  });
+}
+
 /** Issuers that are not trust anchors, both profiles (A13; RFC 5280 §6.1.4 (k)(n)). */
 export const ISSUER_CHECKS: readonly Check[] = [
+  checkIssuerVersion,
   checkIssuerIsCa,
   checkIssuerKeyUsage,
   checkIssuerEku,
@@ -515,7 +551,7 @@ const STRICT_CERTIFICATE: readonly Check[] = [
   checkVersion,
   checkSerial,
   checkStrictEncoding,
-  checkExtensionsDecode,
+  checkStrictExtensionsDecode,
   checkDuplicateExtensions,
   checkCriticalExtensions,
   checkKeyIdentifiersNotCritical,

@@ -55,6 +55,11 @@ export interface NameSubtrees {
   readonly excluded: readonly GeneralName[] | undefined;
 }
 
+export interface ExtensionProblem {
+  readonly oid: string;
+  readonly message: string;
+}
+
 /** What the validator reads from one certificate's extensions. */
 export interface CertificateProfile {
   readonly basicConstraints: BasicConstraintsInfo | undefined;
@@ -73,8 +78,12 @@ export interface CertificateProfile {
   readonly selfIssued: boolean;
   readonly subjectEmpty: boolean;
   readonly issuerEmpty: boolean;
-  /** A decoding problem: the certificate cannot be on a valid path. */
-  readonly problem: { readonly oid: string; readonly message: string } | undefined;
+  /** A decoding problem: the certificate cannot be on a valid path (but as a trust anchor). */
+  readonly problem: ExtensionProblem | undefined;
+  /** A17: a problem in an extension a trust anchor's checks read. */
+  readonly anchorProblem: ExtensionProblem | undefined;
+  /** The strict profile's: any problem, authorityInfoAccess included. */
+  readonly strictProblem: ExtensionProblem | undefined;
 }
 
 const profiles = new WeakMap<ParsedCertificate, CertificateProfile>();
@@ -108,42 +117,52 @@ function decode<T>(oid: string, what: string, read: () => T): T {
 }
 
 function decodeProfile(certificate: ParsedCertificate): CertificateProfile {
+  // Each extension is decoded on its own, so that one that cannot be decoded costs only what
+  // reads it: every certificate of a path but a trust anchor fails on any problem; an anchor
+  // (A17) only on one in an extension its checks read (ANCHOR_READS).
+  const problems: ExtensionProblem[] = [];
+  const read = <T>(decoder: (c: ParsedCertificate) => T): T | undefined => {
+    try {
+      return decoder(certificate);
+    } catch (error) {
+      if (!(error instanceof ExtensionError)) throw error;
+      problems.push({ oid: error.oid, message: error.message });
+      return undefined;
+    }
+  };
   // An empty Name has the empty comparison key (a non-empty one names at least one attribute);
   // reading it there avoids building the certificate's whole asn1-schema model.
-  const base = {
+  const profile = {
     selfIssued: certificate.subjectKey === certificate.issuerKey,
     subjectEmpty: certificate.subjectKey === "",
     issuerEmpty: certificate.issuerKey === "",
+    basicConstraints: read(basicConstraints),
+    keyUsage: read(keyUsage),
+    extKeyUsage: read(extKeyUsage),
+    subjectKeyIdentifier: read(subjectKeyIdentifier),
+    authorityKeyIdentifier: read(authorityKeyIdentifier),
+    nameConstraints: read(nameConstraints),
+    subjectAltNames: read(subjectAltNames),
+    subjectAltNameCritical: certificate.extensions.get(OID.subjectAltName)?.critical === true,
   };
-  try {
-    return {
-      ...base,
-      basicConstraints: basicConstraints(certificate),
-      keyUsage: keyUsage(certificate),
-      extKeyUsage: extKeyUsage(certificate),
-      subjectKeyIdentifier: subjectKeyIdentifier(certificate),
-      authorityKeyIdentifier: authorityKeyIdentifier(certificate),
-      nameConstraints: nameConstraints(certificate),
-      subjectAltNames: subjectAltNames(certificate),
-      subjectAltNameCritical: certificate.extensions.get(OID.subjectAltName)?.critical === true,
-      problem: checkAuthorityInfoAccess(certificate),
-    };
-  } catch (error) {
-    if (!(error instanceof ExtensionError)) throw error;
-    return {
-      ...base,
-      basicConstraints: undefined,
-      keyUsage: undefined,
-      extKeyUsage: undefined,
-      subjectKeyIdentifier: undefined,
-      authorityKeyIdentifier: undefined,
-      nameConstraints: undefined,
-      subjectAltNames: undefined,
-      subjectAltNameCritical: false,
-      problem: { oid: error.oid, message: error.message },
-    };
-  }
+  // authorityInfoAccess is never used: a malformed one is an encoding fault the strict profile
+  // refuses, nothing the default profile needs to read.
+  const accessProblem = authorityInfoAccessProblem(certificate);
+  return {
+    ...profile,
+    problem: problems[0],
+    anchorProblem: problems.find((problem) => ANCHOR_READS.has(problem.oid)),
+    strictProblem: problems[0] ?? accessProblem,
+  };
 }
+
+/** The extensions a trust anchor's checks read in the default profile (A17). */
+const ANCHOR_READS: ReadonlySet<string> = new Set([
+  OID.basicConstraints,
+  OID.keyUsage,
+  OID.extKeyUsage,
+  OID.nameConstraints,
+]);
 
 function basicConstraints(certificate: ParsedCertificate): BasicConstraintsInfo | undefined {
   const raw = certificate.extensions.get(OID.basicConstraints);
@@ -277,16 +296,19 @@ function subjectAltNames(certificate: ParsedCertificate): readonly GeneralName[]
  * authorityInfoAccess is not used (we never fetch issuers), but a malformed one is still a
  * malformed certificate: RFC 5280 §4.2.2.1 AuthorityInfoAccessSyntax is SIZE (1..MAX).
  */
-function checkAuthorityInfoAccess(certificate: ParsedCertificate): undefined {
+function authorityInfoAccessProblem(certificate: ParsedCertificate): ExtensionProblem | undefined {
   const raw = certificate.extensions.get(OID.authorityInfoAccess);
   if (raw === undefined) return undefined;
-  const access = decode(OID.authorityInfoAccess, "authorityInfoAccess", () =>
-    AsnConvert.parse(raw.value, asn1x509.AuthorityInfoAccessSyntax),
-  );
-  if (access.length === 0) {
-    throw new ExtensionError(OID.authorityInfoAccess, "authorityInfoAccess is empty");
+  try {
+    const access = decode(OID.authorityInfoAccess, "authorityInfoAccess", () =>
+      AsnConvert.parse(raw.value, asn1x509.AuthorityInfoAccessSyntax),
+    );
+    if (access.length > 0) return undefined;
+    return { oid: OID.authorityInfoAccess, message: "authorityInfoAccess is empty" };
+  } catch (error) {
+    if (!(error instanceof ExtensionError)) throw error;
+    return { oid: error.oid, message: error.message };
   }
-  return undefined;
 }
 
 /** A serial number's comparison form: upper-case hex without leading zero octets. */

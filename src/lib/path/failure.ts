@@ -71,6 +71,11 @@ export type PathFailureCode =
   | "no-valid-policy"
   /** A19: a policyMappings entry maps to or from anyPolicy (RFC 5280 §6.1.4 (a)). */
   | "bad-policy-mapping"
+  /**
+   * A field the validator needed could not be decoded within the decoder's limits (a hostile
+   * certificate: nesting deeper than 256 levels). Fail closed, with a verdict, never a throw.
+   */
+  | "malformed"
   /** A19: the valid policy tree would exceed the work bound (a chain built to make it explode). */
   | "policy-tree-too-large";
 

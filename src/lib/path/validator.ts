@@ -33,6 +33,7 @@
 //    certificates do not count, as for pathLenConstraint), and a fixed budget of issuer
 //    candidates per validation, so that a hostile pool of cross-certificates cannot make path
 //    building exponential.
+import { InvalidCertificateError } from "../../errors.js";
 import type { ParsedCertificate } from "../certificate.js";
 import { sameBytes } from "../der.js";
 import { certificateNames, findNameMatch, parseHostName } from "../dns-name.js";
@@ -273,6 +274,25 @@ export class PathValidator {
     leaf: ParsedCertificate,
     now: Date,
     options: PathCheckOptions = {},
+  ): Promise<PathResult> {
+    try {
+      return await this.#validate(leaf, now, options);
+    } catch (error) {
+      // A readable certificate (A18) whose lazily decoded fields are beyond the decoder's limits
+      // gets a verdict like any other, never an exception.
+      if (!(error instanceof InvalidCertificateError)) throw error;
+      return invalid(
+        pathFailure("malformed", `a certificate cannot be decoded: ${error.message}`, leaf, {
+          reason: error.reason,
+        }),
+      );
+    }
+  }
+
+  async #validate(
+    leaf: ParsedCertificate,
+    now: Date,
+    options: PathCheckOptions,
   ): Promise<PathResult> {
     // A3: without trust anchors no certificate is valid PKI.
     if (this.#anchors.length === 0) {
