@@ -17,6 +17,8 @@ Options:
   --inbound               the receiving side (Receive connector, I1-I4), not the sending side
   --at <date>             evaluate at this time: 2027-01-15 (UTC), 2027-01-15T09:30:00Z, or +30d
                           (days after the snapshot's evaluatedAt, or after now)
+  --profile <name>        path validation profile: rfc5280 (default) or strict (A3)
+  --revocation <mode>     soft or hard CRL checking (default: soft when the snapshot has CRLs)
   --without <thumbprint>  what if this certificate were removed from the store (repeatable)
   --with <file>           what if this PEM/DER certificate were added, SMTP enabled, with its
                           key from <file-stem>.key when present (repeatable)
