@@ -25,6 +25,7 @@ export {
 export { type ExplainOptions, explainSelection } from "./explain.js";
 export {
   createFolderStore,
+  type FolderCrl,
   type FolderStore,
   type FolderStoreEntry,
   FolderStoreError,

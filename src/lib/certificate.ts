@@ -67,7 +67,9 @@ export interface RawExtension {
  *   bits in the signature BIT STRING, or an ECDSA signature value that is not a DER
  *   SEQUENCE of two minimal positive INTEGERs. DER is one encoding per value, so a "twin" made
  *   by re-encoding the unsigned bytes of a certificate (a new thumbprint, the same TBS) always
- *   has this fault or the one above, and never verifies (A6, A11);
+ *   has this fault or the one above, and never verifies (A6, A11). (A new *signature* is another
+ *   matter: ECDSA's s may become n - s without the key, and that twin verifies, as it does for
+ *   OpenSSL; it has the same signed bytes and key, so it is the same certificate to a peer.)
  * - "trailing-data": bytes after the certificate (a DER file with something appended, a PEM
  *   block with bytes after the certificate). They are not part of it: neither `der` nor the
  *   thumbprint covers them;
