@@ -28,7 +28,15 @@
 //    (version, validity, names, extensions) are kept.
 import { type CertificateParseFailure, InvalidCertificateError } from "../errors.js";
 import type { CertificateInput } from "../types.js";
-import { BerReader, type BerTlv, DerError, readChildren, readTlv, sameBytes } from "./der.js";
+import {
+  BerReader,
+  type BerTlv,
+  DerError,
+  readChildren,
+  readOid,
+  readTlv,
+  sameBytes,
+} from "./der.js";
 import { type Thumbprint, thumbprintOf } from "./thumbprint.js";
 import { AsnConvert, asn1x509, asnParseOptions } from "./x509.js";
 
@@ -174,7 +182,8 @@ const OID_SAN = "2.5.29.17";
 /** ecdsa-with-SHA1 (1.2.840.10045.4.1) and ecdsa-with-SHA2 (1.2.840.10045.4.3.*). */
 const ECDSA_SIGNATURE = /^1\.2\.840\.10045\.4\.(1|3\.\d+)$/;
 
-const SHORT_NAMES: Readonly<Record<string, string>> = {
+/** Attribute short names for display (RFC 4514 and Windows: E for emailAddress). */
+export const SHORT_NAMES: Readonly<Record<string, string>> = {
   "2.5.4.3": "CN",
   "2.5.4.6": "C",
   "2.5.4.7": "L",
@@ -634,40 +643,6 @@ function checkAny(w: Walk, tlv: BerTlv): void {
     }
     if (!ok) throw new DerError(`malformed value with tag 0x${tag.toString(16)}`);
   }
-}
-
-/** OBJECT IDENTIFIER in dotted form; sub-identifiers minimally encoded, exact at any size. */
-function readOid(der: Uint8Array, tlv: { contentStart: number; end: number }): string {
-  if (tlv.end === tlv.contentStart) throw new DerError("empty OBJECT IDENTIFIER");
-  if ((der[tlv.end - 1]! & 0x80) !== 0) throw new DerError("truncated OBJECT IDENTIFIER");
-  let text = "";
-  let value = 0;
-  let big: bigint | undefined;
-  let first = true;
-  let start = true;
-  for (let i = tlv.contentStart; i < tlv.end; i++) {
-    const byte = der[i]!;
-    if (start && byte === 0x80) throw new DerError("non-minimal OBJECT IDENTIFIER arc");
-    start = false;
-    if (big !== undefined) big = big * 128n + BigInt(byte & 0x7f);
-    else {
-      value = value * 128 + (byte & 0x7f);
-      if (value > Number.MAX_SAFE_INTEGER / 256) big = BigInt(value);
-    }
-    if ((byte & 0x80) !== 0) continue;
-    const arc = big ?? value;
-    if (first) {
-      // X.690 §8.19.4: the first sub-identifier packs two arcs.
-      const top = arc < 40 ? 0 : arc < 80 ? 1 : 2;
-      const rest = typeof arc === "bigint" ? arc - BigInt(top * 40) : arc - top * 40;
-      text = `${top}.${rest}`;
-      first = false;
-    } else text += `.${arc}`;
-    value = 0;
-    big = undefined;
-    start = true;
-  }
-  return text;
 }
 
 /** Name ::= SEQUENCE OF RelativeDistinguishedName (SET OF AttributeTypeAndValue). */

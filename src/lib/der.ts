@@ -196,3 +196,37 @@ export class BerReader {
     }
   }
 }
+
+/** OBJECT IDENTIFIER in dotted form; sub-identifiers minimally encoded, exact at any size. */
+export function readOid(der: Uint8Array, tlv: { contentStart: number; end: number }): string {
+  if (tlv.end === tlv.contentStart) throw new DerError("empty OBJECT IDENTIFIER");
+  if ((der[tlv.end - 1]! & 0x80) !== 0) throw new DerError("truncated OBJECT IDENTIFIER");
+  let text = "";
+  let value = 0;
+  let big: bigint | undefined;
+  let first = true;
+  let start = true;
+  for (let i = tlv.contentStart; i < tlv.end; i++) {
+    const byte = der[i]!;
+    if (start && byte === 0x80) throw new DerError("non-minimal OBJECT IDENTIFIER arc");
+    start = false;
+    if (big !== undefined) big = big * 128n + BigInt(byte & 0x7f);
+    else {
+      value = value * 128 + (byte & 0x7f);
+      if (value > Number.MAX_SAFE_INTEGER / 256) big = BigInt(value);
+    }
+    if ((byte & 0x80) !== 0) continue;
+    const arc = big ?? value;
+    if (first) {
+      // X.690 §8.19.4: the first sub-identifier packs two arcs.
+      const top = arc < 40 ? 0 : arc < 80 ? 1 : 2;
+      const rest = typeof arc === "bigint" ? arc - BigInt(top * 40) : arc - top * 40;
+      text = `${top}.${rest}`;
+      first = false;
+    } else text += `.${arc}`;
+    value = 0;
+    big = undefined;
+    start = true;
+  }
+  return text;
+}

@@ -4,35 +4,22 @@
 // path); a trust anchor's extensions that no anchor check reads (authorityInfoAccess, SAN) never
 // stop it in the default profile (A17), while two copies of one extension do (they make what it
 // asserts ambiguous); and nothing a readable certificate holds makes the validator throw.
-import { sign, X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 
 import { OctetString } from "@peculiar/asn1-schema";
 import { describe, expect, it } from "vitest";
 
 import { parseCertificate } from "../../src/lib/certificate.js";
 import { PathValidator, type ValidationProfile } from "../../src/lib/path/validator.js";
-import { AsnConvert, asn1x509 } from "../../src/lib/x509.js";
+import { asn1x509 } from "../../src/lib/x509.js";
 import { validateCertificatePath } from "../../src/validate-path.js";
+import { resign } from "../realworld/shapes.js";
 import { cn, intermediate, leaf, NOW, root } from "../support/chains.js";
-import { forgeCertificate, type KeyName, poolKey } from "../support/forge.js";
+import { forgeCertificate } from "../support/forge.js";
 
 const R = { name: "Edge Root", key: "rsa-1" } as const;
 const I = { name: "Edge Issuing CA", key: "rsa-2" } as const;
 const L = { name: "mail.contoso.com", key: "rsa-3" } as const;
-
-/** Re-signs `der` (RSA, SHA-256, as forged) after `edit` changes its TBSCertificate. */
-function resign(
-  der: Uint8Array,
-  signer: KeyName,
-  edit: (tbs: asn1x509.TBSCertificate) => void,
-): Uint8Array {
-  const certificate = AsnConvert.parse(der, asn1x509.Certificate);
-  edit(certificate.tbsCertificate);
-  const tbs = new Uint8Array(AsnConvert.serialize(certificate.tbsCertificate));
-  certificate.signatureValue = new Uint8Array(sign("sha256", tbs, poolKey(signer).privateKeyPem))
-    .buffer as ArrayBuffer;
-  return new Uint8Array(AsnConvert.serialize(certificate));
-}
 
 function extension(oid: string, value: Uint8Array, critical = false): asn1x509.Extension {
   return new asn1x509.Extension({

@@ -51,7 +51,7 @@ function modernRoot(shape: string): CertSpec {
 }
 
 /** Edits a forged certificate's TBSCertificate and signs it again with `signer`. */
-function resign(
+export function resign(
   der: Uint8Array,
   signer: KeyName,
   edit: (tbs: asn1x509.TBSCertificate) => void,

@@ -20,7 +20,7 @@
 // Q: a policyMappings that maps to or from anyPolicy?
 // A: decoded as written: policies.ts rejects it with its own code ("bad-policy-mapping").
 import type { ParsedCertificate } from "../certificate.js";
-import { DerError, readChildren, readTlv, type Tlv } from "../der.js";
+import { DerError, readChildren, readOid, readTlv, type Tlv } from "../der.js";
 import { OID } from "./extensions.js";
 
 /** The four extensions (the validator's OID table, where checks.ts marks them processed). */
@@ -251,43 +251,4 @@ function readSkipCerts(bytes: Uint8Array, tlv: Tlv): number {
     if (value >= SKIP_CERTS_CAP) return SKIP_CERTS_CAP;
   }
   return value;
-}
-
-/**
- * OBJECT IDENTIFIER in dotted form: sub-identifiers minimally encoded (X.690 §8.19.2), exact at
- * any size (arcs past 2^53 go through BigInt).
- */
-function readOid(bytes: Uint8Array, tlv: Tlv): string {
-  if (tlv.end === tlv.contentStart) throw new PolicyExtensionError("empty OBJECT IDENTIFIER");
-  if ((bytes[tlv.end - 1]! & 0x80) !== 0) {
-    throw new PolicyExtensionError("truncated OBJECT IDENTIFIER");
-  }
-  const arcs: string[] = [];
-  let value = 0;
-  let big: bigint | undefined;
-  let start = true;
-  for (let i = tlv.contentStart; i < tlv.end; i++) {
-    const byte = bytes[i]!;
-    if (start && byte === 0x80) {
-      throw new PolicyExtensionError("non-minimal OBJECT IDENTIFIER arc");
-    }
-    start = false;
-    if (big !== undefined) big = big * 128n + BigInt(byte & 0x7f);
-    else {
-      value = value * 128 + (byte & 0x7f);
-      if (value > Number.MAX_SAFE_INTEGER / 256) big = BigInt(value);
-    }
-    if ((byte & 0x80) !== 0) continue;
-    if (arcs.length === 0) {
-      // X.690 §8.19.4: the first sub-identifier packs the first two arcs.
-      if (big === undefined) {
-        const top = value < 40 ? 0 : value < 80 ? 1 : 2;
-        arcs.push(String(top), String(value - top * 40));
-      } else arcs.push("2", String(big - 80n));
-    } else arcs.push(String(big ?? value));
-    value = 0;
-    big = undefined;
-    start = true;
-  }
-  return arcs.join(".");
 }

@@ -9,7 +9,7 @@
 //    through that one function, so equal names always get equal keys.
 // Q: and URIs, DNS names, e-mail addresses in a distribution point?
 // A: exact string equality (a distribution point URI is an identifier here, never fetched).
-import type { ParsedCertificate } from "../certificate.js";
+import { type ParsedCertificate, SHORT_NAMES } from "../certificate.js";
 import type { GeneralName } from "../path/general-names.js";
 import { rdnKeys } from "../path/general-names.js";
 import { AsnConvert, asn1x509 } from "../x509.js";
@@ -19,16 +19,6 @@ export interface ScopeNames {
   readonly names: readonly GeneralName[];
   readonly relative?: string;
 }
-
-const SHORT: Readonly<Record<string, string>> = {
-  "2.5.4.3": "CN",
-  "2.5.4.6": "C",
-  "2.5.4.7": "L",
-  "2.5.4.8": "ST",
-  "2.5.4.10": "O",
-  "2.5.4.11": "OU",
-  "0.9.2342.19200300.100.1.25": "DC",
-};
 
 /** Key and display form of a DER Name. Throws on a malformed Name (callers catch). */
 export function nameKeyOfDer(der: Uint8Array): { key: string; display: string } {
@@ -50,7 +40,7 @@ function displayOf(name: asn1x509.Name): string {
             value.bmpString ??
             value.universalString ??
             "#";
-          return `${SHORT[attribute.type] ?? attribute.type}=${text}`;
+          return `${SHORT_NAMES[attribute.type] ?? attribute.type}=${text}`;
         })
         .join("+"),
     )
