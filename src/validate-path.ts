@@ -21,7 +21,7 @@ import {
 } from "./lib/revocation/checker.js";
 import type { CertificateRevocationListInput } from "./lib/revocation/crl.js";
 import { SignatureVerifier } from "./lib/signature.js";
-import { asnParseOptions, X509Certificate } from "./lib/x509.js";
+import { asnParseOptions, loadX509, type X509Certificate } from "./lib/x509.js";
 import type { CertificateInput } from "./types.js";
 
 export type { PathFailureCode as PathValidationFailureCode } from "./lib/path/failure.js";
@@ -161,7 +161,7 @@ export async function validateCertificatePath(
       ? {}
       : { initialAnyPolicyInhibit: options.initialAnyPolicyInhibit }),
   });
-  const publicForm = publicCertificates();
+  const publicForm = publicCertificates(await loadX509());
   const hook = options.revocation;
   const result = await validator.validate(leaf, now, {
     ...(options.dnsName === undefined ? {} : { dnsName: options.dnsName }),
@@ -202,13 +202,15 @@ function prepareRevocation(
 }
 
 /** One X509Certificate per certificate, built on first use. */
-function publicCertificates(): (certificate: ParsedCertificate) => X509Certificate {
+function publicCertificates(
+  X509: typeof import("@peculiar/x509"),
+): (certificate: ParsedCertificate) => X509Certificate {
   const built = new Map<string, X509Certificate>();
   return (certificate) => {
     let x509 = built.get(certificate.thumbprint);
     if (x509 === undefined) {
       try {
-        x509 = new X509Certificate(certificate.der, asnParseOptions(certificate.der));
+        x509 = new X509.X509Certificate(certificate.der, asnParseOptions(certificate.der));
       } catch (cause) {
         // Beyond even asnParseOptions' limits (nesting deeper than 256): a typed refusal of
         // that input, never a bare decoder error.
