@@ -1,4 +1,4 @@
-// npx tsx scripts/bench-crl.ts [-- --quick]: the issue 16 figures for caller-supplied CRLs (A21).
+// npm run bench:crl [-- --quick]: the issue 16 figures for caller-supplied CRLs (A21).
 // - parse: one parse of a 100,000-entry CRL (and of a 1,000,000-entry one, for linearity), the
 //   median of several runs;
 // - lookup: the median time of one serial-number look-up in the parsed 100,000-entry CRL, for a
