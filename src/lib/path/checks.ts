@@ -26,7 +26,7 @@
 //    basicConstraints, so RFC 5280 §6.1.4 (k) rejects it (issuer-not-ca); a v1 leaf is left to
 //    R10a (the selection's eligibility), the path does not mind it by default.
 import type { ParsedCertificate } from "../certificate.js";
-import { readChildren, readTlv, sameBytes, type Tlv } from "../der.js";
+import { readChildren, readOid, readTlv, sameBytes, type Tlv } from "../der.js";
 import { type ExtensionProblem, KEY_USAGE, OID, profileOf } from "./extensions.js";
 import { type PathFailure, pathFailure } from "./failure.js";
 import type { ValidationProfile } from "./validator.js";
@@ -228,10 +228,10 @@ export function checkNames(certificate: ParsedCertificate): PathFailure | undefi
   return undefined;
 }
 
-/** AlgorithmIdentifier OIDs, as their DER TLVs in hex. */
-const KEY_RSA = "06092a864886f70d010101";
-const KEY_EC = "06072a8648ce3d0201";
-const KEY_ED25519 = "06032b6570";
+/** Key algorithm OIDs; named curves as their DER TLVs in hex. */
+const KEY_RSA = "1.2.840.113549.1.1.1";
+const KEY_EC = "1.2.840.10045.2.1";
+const KEY_ED25519 = "1.3.101.112";
 const SUPPORTED_CURVES: ReadonlySet<string> = new Set([
   "06082a8648ce3d030107", // P-256
   "06052b81040022", // P-384
@@ -248,7 +248,7 @@ function keyAlgorithm(spki: Uint8Array): { algorithm: string; parameters: string
   if (algorithmIdentifier === undefined) return { algorithm: "", parameters: undefined };
   const [oid, parameters] = readChildren(spki, algorithmIdentifier);
   return {
-    algorithm: oid === undefined ? "" : hex(oid),
+    algorithm: oid === undefined || oid.tag !== 0x06 ? "" : readOid(spki, oid),
     parameters: parameters === undefined ? undefined : hex(parameters),
   };
 }
