@@ -10,6 +10,7 @@ export type ErrorCode =
   | "ERR_INVALID_DELIVERY_TYPE"
   | "ERR_INVALID_AUTH_MECHANISM"
   | "ERR_INVALID_ADDRESS_SPACE"
+  | "ERR_INVALID_TLS_CERTIFICATE_NAME"
   | "ERR_INVALID_THUMBPRINT"
   | "ERR_INVALID_CERTIFICATE"
   | "ERR_NOT_SELECTED"
@@ -41,13 +42,17 @@ export type SettingField =
   | "sendConnector.smartHostAuthMechanism"
   | "sendConnector.addressSpaces"
   | "deliveryType"
-  | "receiveConnector.authMechanism";
+  | "receiveConnector.authMechanism"
+  | "receiveConnector.tlsCertificateName"
+  | "sendConnector.tlsCertificateName";
 
 const settingCodes = {
   "sendConnector.smartHostAuthMechanism": "ERR_INVALID_SMART_HOST_AUTH_MECHANISM",
   "sendConnector.addressSpaces": "ERR_INVALID_ADDRESS_SPACE",
   deliveryType: "ERR_INVALID_DELIVERY_TYPE",
   "receiveConnector.authMechanism": "ERR_INVALID_AUTH_MECHANISM",
+  "receiveConnector.tlsCertificateName": "ERR_INVALID_TLS_CERTIFICATE_NAME",
+  "sendConnector.tlsCertificateName": "ERR_INVALID_TLS_CERTIFICATE_NAME",
 } as const satisfies Record<SettingField, ErrorCode>;
 
 /**
@@ -66,8 +71,13 @@ export class InvalidSettingError extends AnonymousTlsError {
     readonly value: unknown,
     /** The names Exchange accepts there (for an address space: the accepted form). */
     readonly allowed: readonly string[],
+    /** What exactly is wrong, when the value has a syntax (a TlsCertificateName, E3). */
+    options: { detail?: string } = {},
   ) {
-    super(`${field}: ${JSON.stringify(value)} is not one of ${allowed.join(", ")}`);
+    super(
+      `${field}: ${JSON.stringify(value)} is not one of ${allowed.join(", ")}` +
+        (options.detail === undefined ? "" : ` (${options.detail})`),
+    );
     this.code = settingCodes[field];
   }
 }

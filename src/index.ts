@@ -40,6 +40,14 @@ export {
 } from "./lib/dns-name.js";
 export { parseThumbprint, type Thumbprint, thumbprintOf } from "./lib/thumbprint.js";
 export {
+  type DistinguishedName,
+  type DistinguishedNameAttribute,
+  type ParseTlsCertificateNameOptions,
+  parseTlsCertificateName,
+  type TlsCertificateName,
+  type TlsCertificateNameField,
+} from "./lib/tls-certificate-name.js";
+export {
   AUTH_MECHANISMS,
   type AuthMechanism,
   DELIVERY_TYPES,
