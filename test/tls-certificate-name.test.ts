@@ -1,6 +1,7 @@
 // E3: a connector's TlsCertificateName, `<I>issuer<S>subject` in Windows' X.500 string form,
 // parsed into distinguished names and matched against certificates as names, never as strings.
 import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -133,6 +134,30 @@ describe("E3: parseTlsCertificateName reads the strings PowerShell prints", () =
     }
     const name = parseTlsCertificateName(`<I>CN=Issuer<S>${subject}`);
     expect(pairs(name.subject)).toEqual([rdn]);
+  });
+
+  it.each([
+    ["CN", "2.5.4.3", "CN"],
+    ["SN", "2.5.4.4", "SN"],
+    ["SERIALNUMBER", "2.5.4.5", "SERIALNUMBER"],
+    ["SerialNumber", "2.5.4.5", "SERIALNUMBER"],
+    ["C", "2.5.4.6", "C"],
+    ["L", "2.5.4.7", "L"],
+    ["S", "2.5.4.8", "S"],
+    ["STREET", "2.5.4.9", "STREET"],
+    ["O", "2.5.4.10", "O"],
+    ["OU", "2.5.4.11", "OU"],
+    ["T", "2.5.4.12", "T"],
+    ["Title", "2.5.4.12", "T"],
+    ["G", "2.5.4.42", "G"],
+    ["GivenName", "2.5.4.42", "G"],
+    ["I", "2.5.4.43", "I"],
+    ["E", "1.2.840.113549.1.9.1", "E"],
+    ["DC", "0.9.2342.19200300.100.1.25", "DC"],
+    ["OID.1.3.6.1.4.1.311.60.2.1.3", "1.3.6.1.4.1.311.60.2.1.3", "OID.1.3.6.1.4.1.311.60.2.1.3"],
+  ])("E3: the attribute name %s is the type %s", (written, oid, reported) => {
+    const [attribute] = parseTlsCertificateName(`<I>CN=CA<S>${written}=v`).subject.rdns[0]!;
+    expect(attribute).toEqual({ oid, name: reported, value: "v" });
   });
 
   it("E3: a backslash is kept literally inside a value", () => {
@@ -337,6 +362,35 @@ describe("E3: matching certificates by distinguished name", () => {
         withEmail,
       ),
     ).toBe(true);
+  });
+
+  it("E3: Windows' order is the reverse of the order Node's X509Certificate lists (oracle)", async () => {
+    const cert = await certificate(
+      [
+        ["C", "US"],
+        ["ST", "Washington"],
+        ["L", "Redmond"],
+        ["O", "Contoso"],
+        ["OU", "IT"],
+        ["CN", "mail.contoso.com"],
+      ],
+      [
+        [OID.DC, "com", "ia5"],
+        [OID.DC, "contoso", "ia5"],
+        ["CN", "contoso-DC01-CA"],
+      ],
+    );
+    const node = new X509Certificate(cert.der);
+    // Node lists one attribute per line, most general first, with OpenSSL's short names.
+    const windows = (lines: string) =>
+      lines
+        .split("\n")
+        .reverse()
+        .map((line) => line.replace(/^ST=/, "S="))
+        .join(", ");
+    const text = `<I>${windows(node.issuer)}<S>${windows(node.subject)}`;
+    expect(text).toBe(AD_CS);
+    expect(matchesTlsCertificateName(parseTlsCertificateName(text), cert)).toBe(true);
   });
 
   it("E3: RDN order matters: Windows' order is the reverse of the certificate's", async () => {
