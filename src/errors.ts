@@ -57,7 +57,8 @@ const settingCodes = {
 
 /**
  * A connector or queue setting that Exchange itself would not accept (an unknown
- * `SmartHostAuthMechanism`, `DeliveryType`, `AuthMechanism` name, or a malformed address space).
+ * `SmartHostAuthMechanism`, `DeliveryType`, `AuthMechanism` name, a malformed address space or
+ * TlsCertificateName).
  * The code names the field; `value` is what was given.
  */
 export class InvalidSettingError extends AnonymousTlsError {
