@@ -180,6 +180,15 @@ describe("E3: parseTlsCertificateName reads the strings PowerShell prints", () =
     expect(Object.isFrozen(name.subject.rdns[0]![0])).toBe(true);
   });
 
+  it("only parseTlsCertificateName makes a TlsCertificateName (branded type)", async () => {
+    const cert = await certificate([["CN", "x"]], [["CN", "CA"]]);
+    const parsed = parseTlsCertificateName("<I>CN=CA<S>CN=x");
+    const lookalike = { text: parsed.text, issuer: parsed.issuer, subject: parsed.subject };
+    // @ts-expect-error: a structural copy is not a parsed name
+    expect(() => matchesTlsCertificateName(lookalike, cert)).not.toThrow();
+    expect(matchesTlsCertificateName(parsed, cert)).toBe(true);
+  });
+
   it("is exported from the package entry point", () => {
     expect(api.parseTlsCertificateName).toBe(parseTlsCertificateName);
   });
