@@ -12,6 +12,7 @@ describe("public API", () => {
     "selectInboundAnonymousTlsCert",
     "explainSelection",
     "parseThumbprint",
+    "parseTlsCertificateName",
     "thumbprintOf",
     "parseHostName",
     "validateCertificatePath",
