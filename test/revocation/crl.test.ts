@@ -522,3 +522,34 @@ describe("A21: inputs", () => {
 function tlvNull(): Uint8Array {
   return Uint8Array.of(0x05, 0x00);
 }
+
+describe("A21: CRLs regenerated within one second (review finding)", () => {
+  it("two current CRLs of one issuer with the same thisUpdate: the higher cRLNumber decides, in any order", async () => {
+    // "revoke, then regenerate": the older CRL (#n) does not list the leaf, the newer (#n+1)
+    // does, both issued in the same second. Several pairs, so that the ids (SHA-256) fall both
+    // ways round; the caller's order never matters either.
+    const caCrl = crlOf(CA, { crlNumber: 1 });
+    for (let n = 10; n < 20; n += 2) {
+      const older = crlOf(ROOT, { crlNumber: n });
+      const newer = crlOf(ROOT, { crlNumber: n + 1, entries: [{ serial: caCert.serialNumber }] });
+      for (const crls of [
+        [caCrl, older, newer],
+        [caCrl, newer, older],
+      ]) {
+        expect(codeOf(await check(crls, "hard"))).toBe("revoked");
+        expect(codeOf(await check(crls, "soft"))).toBe("revoked");
+      }
+      // And the other way round: a later CRL that no longer lists it (removed) wins too.
+      const relisted = crlOf(ROOT, { crlNumber: n, entries: [{ serial: caCert.serialNumber }] });
+      const cleared = crlOf(ROOT, { crlNumber: n + 1 });
+      expect(codeOf(await check([caCrl, relisted, cleared], "hard"))).toBe("valid");
+    }
+  });
+
+  it("a PEM CRL handed over as bytes is read as PEM (as a PEM string is), never ignored", async () => {
+    const pem = toCrlPem(crlOf(CA, { entries: [{ serial: leafCert.serialNumber }] }));
+    const bytes = new Uint8Array(Buffer.from(pem, "latin1"));
+    expect(codeOf(await check([bytes, crlOf(ROOT)], "soft"))).toBe("revoked");
+    expect(codeOf(await check([pem, crlOf(ROOT)], "soft"))).toBe("revoked");
+  });
+});

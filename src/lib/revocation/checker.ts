@@ -153,9 +153,15 @@ class CrlEngine {
     readonly verifier: SignatureVerifier,
   ) {
     this.#ignored = set.ignored;
-    // Newest first, then by id: the order the caller listed them in never matters.
+    // Newest first; CRL dates have one-second resolution, so two CRLs of one issuer regenerated
+    // within the same second (revoke, then re-issue) tie on thisUpdate: the higher cRLNumber is
+    // the later one (RFC 5280 §5.2.3, monotonically increasing). Then by id, so the order the
+    // caller listed them in never matters.
     const sorted = [...set.crls].sort(
-      (a, b) => b.thisUpdate.getTime() - a.thisUpdate.getTime() || (a.id < b.id ? -1 : 1),
+      (a, b) =>
+        b.thisUpdate.getTime() - a.thisUpdate.getTime() ||
+        compareNumbers(b.crlNumber, a.crlNumber) ||
+        (a.id < b.id ? -1 : 1),
     );
     for (const crl of sorted) {
       const map = crl.baseCrlNumber === undefined ? this.#complete : this.#deltas;
@@ -505,4 +511,12 @@ function revokedFailure(
       revocation: statuses,
     },
   );
+}
+
+/** Ascending; an absent cRLNumber sorts before every present one. */
+function compareNumbers(a: bigint | undefined, b: bigint | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return -1;
+  if (b === undefined) return 1;
+  return a < b ? -1 : 1;
 }

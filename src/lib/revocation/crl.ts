@@ -174,6 +174,15 @@ class CrlError extends Error {
 }
 
 const BEGIN = "-----BEGIN X509 CRL-----";
+
+/** The first byte that is not ASCII white space is "-", as in "-----BEGIN". */
+function looksLikePem(bytes: Uint8Array): boolean {
+  for (const byte of bytes) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x2d;
+  }
+  return false;
+}
 const END = "-----END X509 CRL-----";
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -184,7 +193,12 @@ const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 export function parseCrlInput(input: CertificateRevocationListInput): CrlParse[] {
   // Our own copy: entries are decoded lazily, at look-up time, from these bytes (after the
   // signature was checked), so a caller who reuses its buffer must not change a parsed CRL.
-  if (input instanceof Uint8Array) return [parseCrl(new Uint8Array(input))];
+  // Bytes that hold PEM (a .crl file read with readFileSync, no encoding) are read as PEM: DER
+  // never starts with "-", and ignoring such a CRL would leave a revoked certificate "unknown".
+  if (input instanceof Uint8Array) {
+    if (!looksLikePem(input)) return [parseCrl(new Uint8Array(input))];
+    return parseCrlInput(Buffer.from(input).toString("latin1"));
+  }
   if (typeof input !== "string") {
     throw new TypeError("a CRL must be DER bytes (Uint8Array) or PEM text (string)");
   }
