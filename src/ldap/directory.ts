@@ -442,12 +442,22 @@ class Read {
       }
       return new LdapDirectoryError("ERR_LDAP_TLS", phase, `StartTLS with ${url}: ${why}`, details);
     }
-    if (resultCode === undefined) {
+    if (resultCode === undefined && lost) {
       // Not an LDAP answer: the connection went away under the operation.
       return new LdapDirectoryError(
         "ERR_LDAP_CONNECT",
         phase,
         `connection to ${url} lost during the ${phase}: ${why}`,
+        details,
+      );
+    }
+    if (resultCode === undefined) {
+      // The server answered, but not with anything LDAP defines (an unknown protocol op, a
+      // malformed message): the connection is fine, the answer is not.
+      return new LdapDirectoryError(
+        "ERR_LDAP_OPERATION",
+        phase,
+        `${url} gave an unexpected answer during the ${phase}: ${why}`,
         details,
       );
     }
@@ -527,7 +537,12 @@ class Read {
     }
     const entry = entries[0]!;
     const classes = strings(values(entry, "objectClass"));
-    if (classes.length === 0) {
+    const key = Object.keys(entry).find((name) => name.toLowerCase() === ATTRIBUTE_LOWER);
+    const value = key === undefined ? [] : entry[key];
+    const hasValue = Buffer.isBuffer(value) || (Array.isArray(value) && value.length > 0);
+    // The attribute came back: the account may read it, whatever an ACL does to objectClass
+    // (slapd can hide objectClass alone); only an entry with neither is AD's "cannot read".
+    if (classes.length === 0 && !hasValue) {
       // R4: AD's answer to an account that may not read the object (see the top).
       throw new LdapDirectoryError(
         "ERR_LDAP_ACCESS",
@@ -537,6 +552,7 @@ class Read {
     }
     if (
       objectClass !== undefined &&
+      classes.length > 0 &&
       !classes.some((name) => name.toLowerCase() === objectClass.toLowerCase())
     ) {
       throw new LdapDirectoryError(
@@ -545,8 +561,6 @@ class Read {
         `${entry.dn} is a ${classes.at(-1)} (objectClass ${classes.join(", ")}), not a ${objectClass}: serverDN must name the server object`,
       );
     }
-    const key = Object.keys(entry).find((name) => name.toLowerCase() === ATTRIBUTE_LOWER);
-    const value = key === undefined ? [] : entry[key];
     if (Buffer.isBuffer(value)) return new Uint8Array(value); // a copy, not a view on ldapts' buffer
     if (Array.isArray(value) && value.length === 0) {
       if (this.#options.missingAttribute === "error") {
