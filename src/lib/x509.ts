@@ -34,7 +34,7 @@ function polyfillCrypto(): WebCrypto {
 }
 
 /**
- * Decoder limits for a certificate the strict walk already read (A18: readable). asn1js stops at
+ * Decoder limits for a certificate the parser's walk already read (A18: readable). asn1js stops at
  * 100 levels and 10,000 nodes by default, below what a readable certificate may hold (10,000 SAN
  * names; a subject attribute nested 98 deep): a node takes at least two bytes, so the input's
  * length bounds the node count, and 256 levels bound asn1js's recursion.

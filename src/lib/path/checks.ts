@@ -504,21 +504,12 @@ export function checkAnchorAuthorityKeyId(anchor: ParsedCertificate): PathFailur
   return undefined;
 }
 
-/**
- * RFC 5280 §6.1.4 (k): an intermediate is a v3 certificate. A v1 or v2 one cannot say it is a CA;
- * one that carries extensions anyway (A18 reads it) does not make them count; a version X.509
- * does not define is no CA either.
- */
-export function checkIssuerVersion(issuer: ParsedCertificate): PathFailure | undefined {
-  if (issuer.version === 3) return undefined;
-  return pathFailure("bad-version", `a version ${issuer.version} intermediate`, issuer, {
-    version: issuer.version,
-  });
-}
-
 /** Issuers that are not trust anchors, both profiles (A13; RFC 5280 §6.1.4 (k)(n)). */
 export const ISSUER_CHECKS: readonly Check[] = [
-  checkIssuerVersion,
+  // RFC 5280 §6.1.4 (k): an intermediate is a v3 certificate in every profile. A v1 or v2 one
+  // cannot say it is a CA, one that carries extensions anyway (A18 reads it) does not make them
+  // count, and a version X.509 does not define is no CA either.
+  checkVersion,
   checkIssuerIsCa,
   checkIssuerKeyUsage,
   checkIssuerEku,

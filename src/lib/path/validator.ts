@@ -335,12 +335,12 @@ export class PathValidator {
         leaf,
       );
     }
-    const strict = this.#checks;
+    const checks = this.#checks;
     return (
-      (strict.leafCaConsistency ? checkLeafCaConsistent(leaf) : undefined) ??
+      (checks.leafCaConsistency ? checkLeafCaConsistent(leaf) : undefined) ??
       // A13: the leaf's EKU allows TLS server authentication.
       checkLeafEku(leaf) ??
-      (strict.keyIdentifiers
+      (checks.keyIdentifiers
         ? checkHasAuthorityKeyId(leaf, directlyTrusted && profileOf(leaf).selfIssued)
         : undefined) ??
       checkLeafNames(leaf, options)
@@ -530,7 +530,7 @@ export class PathValidator {
   ): PathFailure | undefined {
     const issuer = chain[chain.length - 1]!;
     const selfIssued = profileOf(issuer).selfIssued;
-    const strict = this.#checks.keyIdentifiers;
+    const keyIdentifiers = this.#checks.keyIdentifiers;
     return (
       this.#run(anchor ? "anchor" : "certificate", issuer) ??
       // A13: issuers are CAs, with keyCertSign when keyUsage is present (A17: an anchor only
@@ -538,8 +538,8 @@ export class PathValidator {
       this.#run(anchor ? "anchorIssuer" : "issuer", issuer) ??
       // A4/A13: every certificate's dates count, the trust anchor's too.
       checkValidity(issuer, now) ??
-      (strict && anchor ? checkAnchorAuthorityKeyId(issuer) : undefined) ??
-      (strict ? checkHasAuthorityKeyId(issuer, anchor && selfIssued) : undefined) ??
+      (keyIdentifiers && anchor ? checkAnchorAuthorityKeyId(issuer) : undefined) ??
+      (keyIdentifiers ? checkHasAuthorityKeyId(issuer, anchor && selfIssued) : undefined) ??
       (anchor ? undefined : this.#checkDepth(chain)) ??
       checkPathLength(chain) ??
       checkPathNameConstraints(chain, options)
