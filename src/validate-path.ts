@@ -161,18 +161,25 @@ export async function validateCertificatePath(
       ? {}
       : { initialAnyPolicyInhibit: options.initialAnyPolicyInhibit }),
   });
-  const publicForm = publicCertificates(await loadX509());
+  // @peculiar/x509 is loaded only when its certificates are handed out: to the revocation hook,
+  // or in a valid result (one instance per certificate across both).
   const hook = options.revocation;
+  const hooked =
+    hook === undefined ? undefined : { hook, form: publicCertificates(await loadX509()) };
   const result = await validator.validate(leaf, now, {
     ...(options.dnsName === undefined ? {} : { dnsName: options.dnsName }),
     ...(options.wildcardNames === undefined ? {} : { wildcardNames: options.wildcardNames }),
     ...(options.nameSources === undefined ? {} : { nameSources: options.nameSources }),
-    ...(hook === undefined
+    ...(hooked === undefined
       ? {}
-      : { revocation: (certificate, issuer) => hook(publicForm(certificate), publicForm(issuer)) }),
+      : {
+          revocation: (certificate, issuer) =>
+            hooked.hook(hooked.form(certificate), hooked.form(issuer)),
+        }),
   });
   if (result.status === "invalid")
     return { status: "invalid", reason: publicFailure(result.reason) };
+  const publicForm = hooked?.form ?? publicCertificates(await loadX509());
   const ignored = revocation?.ignored ?? [];
   return {
     status: "valid",
