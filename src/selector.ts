@@ -114,7 +114,16 @@ export interface SelectorOptions {
 }
 
 /** Options createSelector prepares, which a session may not pass. */
-type Prepared = "store" | "trustAnchors" | "intermediates" | "profile" | "crls" | "revocationMode";
+/** What createSelector prepares once, and a session may therefore not give. */
+const PREPARED = [
+  "store",
+  "trustAnchors",
+  "intermediates",
+  "profile",
+  "crls",
+  "revocationMode",
+] as const;
+type Prepared = (typeof PREPARED)[number];
 
 /** What a session passes: the plain options minus what the selector prepared. */
 export type PreparedOutboundOptions = Omit<OutboundSelectionOptions, Prepared>;
@@ -231,15 +240,6 @@ interface Listing {
   readonly templates: Map<string, Promise<Template>>;
 }
 
-const PREPARED: readonly Prepared[] = [
-  "store",
-  "trustAnchors",
-  "intermediates",
-  "profile",
-  "crls",
-  "revocationMode",
-];
-
 /** Decisions kept per listing; times move forward, so old slots simply age out. */
 const TEMPLATES_PER_LISTING = 64;
 
@@ -250,7 +250,6 @@ type Outcome<T> =
 class PreparedSelector implements Selector {
   readonly #store: CertStore;
   readonly #detectInPlaceChanges: boolean;
-  readonly #profile: ValidationProfile;
   readonly #certificates = new CertificateCache();
   readonly #keys = new PrivateKeyCache();
   readonly #trust: TrustCache;
@@ -272,7 +271,6 @@ class PreparedSelector implements Selector {
     this.#store = store;
     this.#trust = new TrustCache(anchors, intermediates, profile, revocation);
     this.#detectInPlaceChanges = detectInPlaceChanges;
-    this.#profile = profile;
   }
 
   // Arrow properties, so that `const { selectOutbound } = selector` works.
@@ -305,12 +303,9 @@ class PreparedSelector implements Selector {
     // The session's options seen through a view that adds the prepared store: options are read
     // by name, so inherited ones count exactly as the plain functions count them (a copy with
     // Object.assign or a spread would drop them; a spread is also a V8 slow path here).
-    const merged = Object.create(options) as typeof options & {
-      store: CertStore;
-      profile: ValidationProfile;
-    };
+    // (The profile and the CRLs live in the trust cache: no session input reads them.)
+    const merged = Object.create(options) as typeof options & { store: CertStore };
     merged.store = this.#store;
-    merged.profile = this.#profile;
     return merged;
   }
 

@@ -5,18 +5,17 @@
 
 import { InvalidCertificateError } from "./errors.js";
 import { type ParsedCertificate, parseCertificate } from "./lib/certificate.js";
+import { checkRevocation } from "./lib/options.js";
 import type { PathFailure, PathFailureCode } from "./lib/path/failure.js";
 import {
   type CertificateRevocationStatus,
   type NameSources,
   PathValidator,
-  type RevocationChecker,
   type ValidationProfile,
 } from "./lib/path/validator.js";
 import {
   createCrlRevocationChecker,
   type IgnoredCrl,
-  prepareCrls,
   type RevocationMode,
 } from "./lib/revocation/checker.js";
 import type { CertificateRevocationListInput } from "./lib/revocation/crl.js";
@@ -136,11 +135,21 @@ export async function validateCertificatePath(
   const trustAnchors = options.trustAnchors.map((input) => parseCertificate(input));
   const intermediates = (options.intermediates ?? []).map((input) => parseCertificate(input));
   const verifier = new SignatureVerifier();
-  // A21: the CRLs are parsed once, before any path is built; unreadable ones are listed.
+  // A21: the CRLs are checked and parsed once (as the selections do), before any path is built;
+  // unreadable ones are listed.
+  const crls = checkRevocation(options.crls, options.revocationMode);
   const revocation =
-    options.crls === undefined && options.revocationMode === undefined
+    crls === undefined
       ? undefined
-      : prepareRevocation(options, [...trustAnchors, ...intermediates], verifier);
+      : {
+          checker: createCrlRevocationChecker({
+            crls: crls.crls,
+            mode: crls.mode,
+            certificates: [...trustAnchors, ...intermediates],
+            verifier,
+          }),
+          ignored: crls.crls.ignored,
+        };
   const validator = new PathValidator({
     trustAnchors,
     intermediates,
@@ -187,24 +196,6 @@ export async function validateCertificatePath(
     policies: result.policies,
     ...(result.revocation === undefined ? {} : { revocation: result.revocation }),
     ...(ignored.length === 0 ? {} : { ignoredCrls: ignored }),
-  };
-}
-
-function prepareRevocation(
-  options: ValidateCertificatePathOptions,
-  certificates: readonly ParsedCertificate[],
-  verifier: SignatureVerifier,
-): { checker: RevocationChecker; ignored: readonly IgnoredCrl[] } {
-  const crls = options.crls ?? [];
-  if (!Array.isArray(crls)) throw new TypeError("crls must be an array of DER bytes or PEM text");
-  const mode = options.revocationMode ?? "soft";
-  if (mode !== "soft" && mode !== "hard") {
-    throw new TypeError('revocationMode must be "soft" or "hard"');
-  }
-  const set = prepareCrls(crls);
-  return {
-    checker: createCrlRevocationChecker({ crls: set, mode, certificates, verifier }),
-    ignored: set.ignored,
   };
 }
 
