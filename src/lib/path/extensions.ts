@@ -33,6 +33,7 @@ export const KEY_USAGE = {
   keyEncipherment: 4,
   keyAgreement: 16,
   keyCertSign: 32,
+  cRLSign: 64,
 } as const;
 
 export interface BasicConstraintsInfo {

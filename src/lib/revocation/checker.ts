@@ -63,7 +63,7 @@ import {
   parseCrlInput,
   REMOVE_FROM_CRL,
 } from "./crl.js";
-import { issuerKeyOf, subjectKeyOf } from "./names.js";
+import { directoryKeys, issuerKeyOf, subjectKeyOf } from "./names.js";
 import { checkScope, type DistributionPoint, distributionPointsOf, mayIssueCrls } from "./scope.js";
 
 /**
@@ -298,10 +298,7 @@ class CrlEngine {
 
   /** Complete CRLs that may be in scope through `point`: by issuer, then by cRLIssuer. */
   #candidates(point: DistributionPoint, issuerKey: string): ParsedCrl[] {
-    const keys = new Set<string>([issuerKey]);
-    for (const name of point.crlIssuer ?? []) {
-      if (name.kind === "directory") keys.add(name.rdns.join("/"));
-    }
+    const keys = new Set<string>([issuerKey, ...directoryKeys(point.crlIssuer ?? [])]);
     return [...keys].flatMap((key) => this.#complete.get(key) ?? []);
   }
 
@@ -426,7 +423,7 @@ class CrlEngine {
         delta.crlNumber > number
       );
     });
-    deltas.sort((a, b) => (a.crlNumber! > b.crlNumber! ? -1 : a.crlNumber! < b.crlNumber! ? 1 : 0));
+    deltas.sort((a, b) => compareNumbers(b.crlNumber, a.crlNumber));
     for (const delta of deltas) {
       if ((await this.#unusable(delta, chain, now, vouching)) === undefined) return delta;
     }

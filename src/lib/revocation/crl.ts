@@ -21,10 +21,10 @@
 // A: the first one counts (OpenSSL's lookup also stops at the first match after its sort).
 import { createHash } from "node:crypto";
 
-import { DerError, readChildren, readTlv, sameBytes, type Tlv } from "../der.js";
+import { DerError, readChildren, readOid, readTlv, sameBytes, type Tlv } from "../der.js";
 import { readGeneralNames } from "../path/general-names.js";
 import { AsnConvert, asn1x509 } from "../x509.js";
-import { nameKeyOfDer, type ScopeNames } from "./names.js";
+import { directoryKeys, nameKeyOfDer, type ScopeNames } from "./names.js";
 import { SerialIndex } from "./serial-index.js";
 
 /** DER bytes, or PEM text with one or more `X509 CRL` blocks. */
@@ -481,8 +481,7 @@ function directoryNameKeys(bytes: Uint8Array): string[] {
   if (outer.tag !== 0x30 || outer.end !== bytes.length) {
     throw new DerError("GeneralNames is not one SEQUENCE");
   }
-  const names = readGeneralNames(bytes.subarray(outer.contentStart, outer.end), true);
-  return names.flatMap((name) => (name.kind === "directory" ? [name.rdns.join("/")] : []));
+  return directoryKeys(readGeneralNames(bytes.subarray(outer.contentStart, outer.end), true));
 }
 
 /** Decodes the entry at `offset` (the index found it; its structure was checked then). */
@@ -538,26 +537,6 @@ function readExtensions(der: Uint8Array, list: Tlv): Extension[] {
     extensions.push({ oid, critical, value: expect(parts[index], 0x04, "extnValue") });
   }
   return extensions;
-}
-
-/** Dotted OID; bounded by its length (arcs beyond 2^53 are kept as BigInt text). */
-export function readOid(der: Uint8Array, tlv: Tlv): string {
-  if (tlv.end === tlv.contentStart || (der[tlv.end - 1]! & 0x80) !== 0) {
-    throw new DerError("malformed OBJECT IDENTIFIER");
-  }
-  const arcs: string[] = [];
-  let value = 0n;
-  for (let i = tlv.contentStart; i < tlv.end; i++) {
-    const byte = der[i]!;
-    value = value * 128n + BigInt(byte & 0x7f);
-    if ((byte & 0x80) !== 0) continue;
-    if (arcs.length === 0) {
-      const top = value < 40n ? 0n : value < 80n ? 1n : 2n;
-      arcs.push(String(top), String(value - top * 40n));
-    } else arcs.push(String(value));
-    value = 0n;
-  }
-  return arcs.join(".");
 }
 
 const UTC_TIME = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;

@@ -10,6 +10,7 @@
 // Q: and URIs, DNS names, e-mail addresses in a distribution point?
 // A: exact string equality (a distribution point URI is an identifier here, never fetched).
 import { type ParsedCertificate, SHORT_NAMES } from "../certificate.js";
+import { sameBytes } from "../der.js";
 import type { GeneralName } from "../path/general-names.js";
 import { rdnKeys } from "../path/general-names.js";
 import { AsnConvert, asn1x509 } from "../x509.js";
@@ -85,11 +86,7 @@ function sameName(a: GeneralName, b: GeneralName): boolean {
     case "uri":
       return b.kind === a.kind && a.value === b.value;
     case "ip":
-      return (
-        b.kind === "ip" &&
-        a.bytes.length === b.bytes.length &&
-        a.bytes.every((byte, i) => byte === b.bytes[i])
-      );
+      return b.kind === "ip" && sameBytes(a.bytes, b.bytes);
     case "other":
       return false;
   }

@@ -12,7 +12,7 @@
 //    issuer (certificateIssuer, §5.3.3), which the CRL index takes care of.
 import type { ParsedCertificate } from "../certificate.js";
 import { DerError, readChildren, readTlv } from "../der.js";
-import { profileOf } from "../path/extensions.js";
+import { KEY_USAGE, profileOf } from "../path/extensions.js";
 import { type GeneralName, readGeneralNames } from "../path/general-names.js";
 import {
   ALL_REASONS,
@@ -149,8 +149,5 @@ export function mayIssueCrls(certificate: ParsedCertificate): boolean {
   const profile = profileOf(certificate);
   if (profile.problem !== undefined) return false;
   const usage = profile.keyUsage;
-  return usage === undefined || (usage & CRL_SIGN) !== 0;
+  return usage === undefined || (usage & KEY_USAGE.cRLSign) !== 0;
 }
-
-/** asn1-x509 numbers KeyUsage bits from 1 (digitalSignature); cRLSign is bit 6. */
-const CRL_SIGN = 64;
