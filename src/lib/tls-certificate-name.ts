@@ -121,11 +121,8 @@ const ATTRIBUTE_NAMES: readonly (readonly [string, string])[] = [
 ];
 const OID_BY_NAME = new Map<string, string>(ATTRIBUTE_NAMES);
 const NAME_BY_OID = new Map<string, string>();
+// The first name listed for an OID is the one Windows prints (CN, S, T, G, I, E), not its alias.
 for (const [name, oid] of ATTRIBUTE_NAMES) if (!NAME_BY_OID.has(oid)) NAME_BY_OID.set(oid, name);
-for (const [name, oid] of ATTRIBUTE_NAMES) {
-  // Report the name Windows prints (CN, S, T, G, I, E), not its longer alias.
-  if (name.length < NAME_BY_OID.get(oid)!.length) NAME_BY_OID.set(oid, name);
-}
 
 /** A dotted OID: at least two arcs, the first 0-2, no leading zeros. */
 const DOTTED_OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;

@@ -3,7 +3,7 @@
 // model turns an iPAddress into text (losing a NameConstraints mask) and accepts lengths that
 // RFC 5280 forbids; here an iPAddress keeps its exact octets and its length is checked by the
 // consumer.
-import { DerError, readTlv } from "../der.js";
+import { DerError, readOid, readTlv } from "../der.js";
 import { AsnConvert, asn1x509 } from "../x509.js";
 
 export type GeneralName =
@@ -83,32 +83,11 @@ function otherNameTypeId(content: Uint8Array): string | undefined {
   try {
     const oid = readTlv(content, 0);
     if (oid.tag !== 0x06) return undefined;
-    return decodeOid(content.subarray(oid.contentStart, oid.end));
+    return readOid(content, oid);
   } catch (error) {
     if (error instanceof DerError) return undefined;
     throw error;
   }
-}
-
-/** X.690 §8.19 OBJECT IDENTIFIER content octets as dotted text; undefined when malformed. */
-function decodeOid(bytes: Uint8Array): string | undefined {
-  if (bytes.length === 0 || (bytes[bytes.length - 1]! & 0x80) !== 0) return undefined;
-  const arcs: bigint[] = [];
-  let value = 0n;
-  let start = true;
-  for (const byte of bytes) {
-    // A leading 0x80 pads an arc, which DER forbids.
-    if (start && byte === 0x80) return undefined;
-    value = (value << 7n) | BigInt(byte & 0x7f);
-    start = (byte & 0x80) === 0;
-    if (start) {
-      arcs.push(value);
-      value = 0n;
-    }
-  }
-  const first = arcs[0]!;
-  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
-  return [...head, ...arcs.slice(1)].join(".");
 }
 
 function attributeText(value: asn1x509.AttributeValue): string {

@@ -54,6 +54,7 @@
 //    certificate of the path except the anchor, even one whose extension the algorithm would not
 //    read (the leaf's policyMappings): fail closed.
 import type { ParsedCertificate } from "../certificate.js";
+import { profileOf } from "./extensions.js";
 import { type PathFailure, pathFailure } from "./failure.js";
 import {
   POLICY_OID,
@@ -153,11 +154,6 @@ function readPolicyExtensions(
   return decoded.value;
 }
 
-/** RFC 5280 §3.2: subject and issuer are the same name (the validator's comparison keys). */
-function isSelfIssued(certificate: ParsedCertificate): boolean {
-  return certificate.subjectKey === certificate.issuerKey;
-}
-
 /** §6.1.3 (d), (e), (f) for certificate i of n. */
 function processCertificate(
   state: PolicyState,
@@ -174,7 +170,8 @@ function processCertificate(
     } else {
       // (d)(2): anyPolicy in the certificate counts while inhibit_anyPolicy allows it, and
       // always in a self-issued intermediate.
-      const anyPolicyCounts = state.inhibitAnyPolicy > 0 || (i < n && isSelfIssued(certificate));
+      const anyPolicyCounts =
+        state.inhibitAnyPolicy > 0 || (i < n && profileOf(certificate).selfIssued);
       if (!graph.addCertificatePolicies(own.policies, anyPolicyCounts)) {
         return tooLarge(certificate, i);
       }
@@ -214,7 +211,7 @@ function prepareForNext(
     }
   }
   // (h): self-issued certificates (key rollover) do not use up a skip count.
-  if (!isSelfIssued(certificate)) {
+  if (!profileOf(certificate).selfIssued) {
     if (state.explicitPolicy > 0) state.explicitPolicy--;
     if (state.policyMapping > 0) state.policyMapping--;
     if (state.inhibitAnyPolicy > 0) state.inhibitAnyPolicy--;
