@@ -1182,7 +1182,7 @@ function displayName(name: Name): string {
  * with insignificant white space removed (RFC 4518); we fold ASCII case and runs of spaces in
  * string values, keep attribute order, and compare everything else exactly.
  */
-function nameKey(name: Name): string {
+export function nameKey(name: Name): string {
   return name
     .map((rdn) =>
       rdn

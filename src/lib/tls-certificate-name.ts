@@ -38,7 +38,7 @@
 //    per certificate: matching a store of a thousand certificates is a thousand string
 //    comparisons. The parsed name's keys are built here once, by the same rule.
 import { InvalidSettingError, type SettingField } from "../errors.js";
-import type { ParsedCertificate } from "./certificate.js";
+import { nameKey, type ParsedCertificate } from "./certificate.js";
 
 /** One attribute of a distinguished name, its quoting undone. */
 export interface DistinguishedNameAttribute {
@@ -312,20 +312,10 @@ function attributeType(typeText: string, at: number): { oid: string; name: strin
  * certificate walk shows a non-string value) is compared as it is.
  */
 function dnKey(name: DistinguishedName): string {
-  const rdns: string[] = [];
-  for (let i = name.rdns.length - 1; i >= 0; i--) {
-    rdns.push(
-      name.rdns[i]!.map((a) => {
-        const folded = a.value.startsWith("#")
-          ? a.value
-          : a.value.trim().replace(/ +/g, " ").toLowerCase();
-        return `${a.oid}=${JSON.stringify(folded)}`;
-      })
-        .sort()
-        .join("+"),
-    );
-  }
-  return rdns.join("/");
+  // The certificate's own key (certificate.ts nameKey), so the two can never fold differently.
+  return nameKey(
+    [...name.rdns].reverse().map((rdn) => rdn.map((a) => ({ type: a.oid, text: a.value }))),
+  );
 }
 
 /** The keys of a parsed name, built once per parsed value (the value is frozen). */
