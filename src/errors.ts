@@ -100,9 +100,11 @@ export class InvalidThumbprintError extends AnonymousTlsError {
 /**
  * Why a certificate could not be parsed; stable, one per check. Since A18 (readable is not
  * valid) the parser no longer refuses bytes after the certificate, an outer signature algorithm
- * that differs from the signed one, or a duplicate extension: it reads them and records an
- * encoding fault. "der-trailing-data", "signature-algorithm-mismatch" and "duplicate-extension"
- * stay in the union so that code matching on them keeps compiling, but are no longer produced.
+ * that differs from the signed one, a duplicate extension, extensions in a v1/v2 certificate or
+ * a subjectAltName it cannot decode: it reads them and records an encoding fault.
+ * "der-trailing-data", "signature-algorithm-mismatch", "duplicate-extension" and
+ * "bad-extension" stay in the union so that code matching on them keeps compiling, but are no
+ * longer produced.
  */
 export type CertificateParseFailure =
   | "empty"

@@ -25,7 +25,7 @@
 //    end-of-contents, a constructed value where only a primitive one can be) is "der-malformed",
 //    as for the outer structure; a well-formed TLV in the wrong place (wrong tag, missing or
 //    extra field) is "asn1-schema", as the schema parse reported it; the field-specific reasons
-//    (version, validity, names, extensions) are kept.
+//    (version, validity, names) are kept.
 import { type CertificateParseFailure, InvalidCertificateError } from "../errors.js";
 import type { CertificateInput } from "../types.js";
 import {
