@@ -124,8 +124,9 @@ function abortError(phase: LdapPhase, reason: unknown): LdapDirectoryError {
   });
 }
 
+/** The text of a thrown value (LdapDirectoryError folds it onto one line). */
 function describe(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -537,8 +538,7 @@ class Read {
     }
     const entry = entries[0]!;
     const classes = strings(values(entry, "objectClass"));
-    const key = Object.keys(entry).find((name) => name.toLowerCase() === ATTRIBUTE_LOWER);
-    const value = key === undefined ? [] : entry[key];
+    const value = values(entry, INTERNAL_TLS_CERT_ATTRIBUTE) ?? [];
     const hasValue = Buffer.isBuffer(value) || (Array.isArray(value) && value.length > 0);
     // The attribute came back: the account may read it, whatever an ACL does to objectClass
     // (slapd can hide objectClass alone); only an entry with neither is AD's "cannot read".
@@ -582,7 +582,7 @@ class Read {
     throw new LdapDirectoryError(
       "ERR_LDAP_OPERATION",
       "search",
-      `${entry.dn}: the server returned ${key ?? INTERNAL_TLS_CERT_ATTRIBUTE} as text, not bytes`,
+      `${entry.dn}: the server returned ${INTERNAL_TLS_CERT_ATTRIBUTE} as text, not bytes`,
     );
   }
 }

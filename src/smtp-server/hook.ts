@@ -20,11 +20,9 @@ import type { SecureContext, TLSSocket } from "node:tls";
 import type { SMTPServer, SMTPServerSession } from "smtp-server";
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 
+import { ANONYMOUS_TLS_KEYWORD } from "../tls.js";
 import type { Selected } from "../types.js";
 import { identityOf, ReceiverError, type ReceiverErrorCode } from "./errors.js";
-
-/** The EHLO keyword and command (Exchange spells it in upper case). */
-const KEYWORD = "X-ANONYMOUSTLS";
 
 /** What a connection offers after its EHLO: the selection and its secure context. */
 export interface Offer {
@@ -99,7 +97,7 @@ interface HookableServer {
   ): void;
 }
 
-const HANDLER = `handler_${KEYWORD}` as const;
+const HANDLER = `handler_${ANONYMOUS_TLS_KEYWORD}` as const;
 
 /** Throws when the installed smtp-server lacks an internal this module relies on. */
 export function assertSmtpServerHooks(server: SMTPServer): void {
@@ -280,7 +278,7 @@ function extendConnection(
           // The command exists on this connection only once the keyword went out in a 250.
           if (code === 250 && Array.isArray(data)) {
             connection[HANDLER] = anonymousTlsHandler(connection, offered, state);
-            send.call(connection, code, [...data, KEYWORD], context);
+            send.call(connection, code, [...data, ANONYMOUS_TLS_KEYWORD], context);
           } else {
             send.call(connection, code, data, context);
           }
@@ -306,7 +304,7 @@ function extendConnection(
   ): CommandHandler {
     return (command, callback) => {
       if (command.toString().trim().split(/\s+/).length > 1) {
-        conn.send(501, `Error: syntax: ${KEYWORD}`);
+        conn.send(501, `Error: syntax: ${ANONYMOUS_TLS_KEYWORD}`);
         return callback();
       }
       if (conn.secure) {
