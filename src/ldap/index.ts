@@ -12,6 +12,7 @@
 // package fails while Node links the module graph, before any of our code runs, with a bare
 // ERR_MODULE_NOT_FOUND that does not say the package is an optional peer to install. The price is
 // a top-level await: this entry point can be imported, not require()d (the package is ESM only).
+import { importPeerDependency } from "../lib/peer.js";
 import type { LdapDirectory as LdapDirectoryClass } from "./directory.js";
 
 export { LdapDirectoryError, type LdapErrorCode, type LdapPhase } from "./errors.js";
@@ -24,28 +25,8 @@ export {
   type ServerObjectLookup,
 } from "./options.js";
 
-/** The `code` of the error importing this entry point throws when ldapts is not installed. */
-const MISSING_PEER_DEPENDENCY = "ERR_MISSING_PEER_DEPENDENCY";
-
 async function loadAdapter(): Promise<typeof import("./directory.js")> {
-  try {
-    await import("ldapts");
-  } catch (error) {
-    // Only "ldapts itself cannot be found" is rewritten; anything else (a broken install, a
-    // missing dependency of ldapts) is left as Node reported it, since the advice would be wrong.
-    const code = (error as { code?: unknown } | null)?.code;
-    const message = error instanceof Error ? error.message : "";
-    if (code === "ERR_MODULE_NOT_FOUND" && /['"]ldapts['"]/.test(message)) {
-      throw Object.assign(
-        new Error(
-          'exchange-anonymous-tls/ldap needs the optional peer dependency "ldapts" (version 8), which is not installed: run `npm install ldapts@8`.',
-          { cause: error },
-        ),
-        { code: MISSING_PEER_DEPENDENCY },
-      );
-    }
-    throw error;
-  }
+  await importPeerDependency("ldap", "ldapts", "8", () => import("ldapts"));
   return import("./directory.js");
 }
 

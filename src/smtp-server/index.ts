@@ -10,6 +10,7 @@
 // bare ERR_MODULE_NOT_FOUND that does not say the package is an optional peer to install (as
 // `/ldap` does for ldapts). The price is a top-level await: this entry point is imported, not
 // require()d.
+import { importPeerDependency } from "../lib/peer.js";
 import type * as Receiver from "./server.js";
 
 export {
@@ -26,9 +27,6 @@ export type {
   ReceiverSelectionOptions,
 } from "./server.js";
 
-/** The `code` of the error importing this entry point throws when smtp-server is not installed. */
-const MISSING_PEER_DEPENDENCY = "ERR_MISSING_PEER_DEPENDENCY";
-
 /**
  * Imports the receiver after checking that smtp-server can be imported; `importPeer` is a seam
  * for the test of the missing-package message.
@@ -36,24 +34,7 @@ const MISSING_PEER_DEPENDENCY = "ERR_MISSING_PEER_DEPENDENCY";
 export async function loadReceiver(
   importPeer: () => Promise<unknown> = () => import("smtp-server"),
 ): Promise<typeof Receiver> {
-  try {
-    await importPeer();
-  } catch (error) {
-    // Only "smtp-server itself cannot be found" is rewritten; anything else (a broken install, a
-    // missing dependency of smtp-server) is left as Node reported it: the advice would be wrong.
-    const code = (error as { code?: unknown } | null)?.code;
-    const message = error instanceof Error ? error.message : "";
-    if (code === "ERR_MODULE_NOT_FOUND" && /['"]smtp-server['"]/.test(message)) {
-      throw Object.assign(
-        new Error(
-          'exchange-anonymous-tls/smtp-server needs the optional peer dependency "smtp-server" (version 3.21), which is not installed: run `npm install smtp-server@3.21`.',
-          { cause: error },
-        ),
-        { code: MISSING_PEER_DEPENDENCY },
-      );
-    }
-    throw error;
-  }
+  await importPeerDependency("smtp-server", "smtp-server", "3.21", importPeer);
   return import("./server.js");
 }
 
