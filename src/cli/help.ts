@@ -1,6 +1,10 @@
 // The command's usage text, in a module of its own that imports nothing: `--help` prints it
 // without loading the rest of the command (main.ts), and runCli prints the same text.
-const PROGRAM = "exchange-anonymous-tls";
+/** The command's name, as users type it. */
+export const PROGRAM = "exchange-anonymous-tls";
+
+/** Exit statuses: 0 the certificate is used, 1 none, 2 bad input, 3 an internal error. */
+export const EXIT = { used: 0, none: 1, badInput: 2, bug: 3 } as const;
 
 /** The usage text of `exchange-anonymous-tls --help`. */
 export const HELP = `Usage: ${PROGRAM} explain [snapshot.json] [options]

@@ -3,21 +3,21 @@
 // rules live in run.ts; here only what a process adds (a closed pipe, the exit status).
 // `--help` alone is answered from help.ts without loading the command (issue 14: a quick
 // `--help`); everything else imports run.ts, which loads the X.509 stack only for `explain`.
-const args = process.argv.slice(2);
+// help.ts imports nothing, so its usage text, name and exit statuses cost nothing to load.
+import { EXIT, HELP, PROGRAM } from "./help.js";
 
-/** Exit status of an internal error (run.ts's EXIT.bug), without importing run.ts for it. */
-const EXIT_BUG = 3;
+const args = process.argv.slice(2);
 
 // `explain … | head` closes stdout early: that is the reader's choice, not an error to report
 // with a stack trace.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  process.stderr.write(`exchange-anonymous-tls: cannot write output: ${error.message}\n`);
-  process.exit(EXIT_BUG);
+  process.stderr.write(`${PROGRAM}: cannot write output: ${error.message}\n`);
+  process.exit(EXIT.bug);
 });
 
 if (args.length === 1 && (args[0] === "--help" || args[0] === "-h" || args[0] === "help")) {
-  process.stdout.write((await import("./help.js")).HELP);
+  process.stdout.write(HELP);
   process.exitCode = 0;
 } else {
   const { runCli } = await import("./run.js");

@@ -12,7 +12,7 @@ import { explainSelection } from "../explain.js";
 import { parseThumbprint } from "../lib/thumbprint.js";
 import type { CertStore, Directory, Selection } from "../types.js";
 import { parseAt } from "./dates.js";
-import { HELP } from "./help.js";
+import { EXIT, HELP, PROGRAM } from "./help.js";
 import { InputError } from "./input-error.js";
 import {
   changesBetween,
@@ -36,9 +36,7 @@ export interface CliIo {
   readonly cwd: string;
 }
 
-export const EXIT = { used: 0, none: 1, badInput: 2, bug: 3 } as const;
-
-const PROGRAM = "exchange-anonymous-tls";
+export { EXIT };
 
 // Assets sit beside the code both in src/ (tsx) and in dist/ (the build copies them).
 const DEMO_SNAPSHOT = fileURLToPath(new URL("../demo/snapshot.json", import.meta.url));

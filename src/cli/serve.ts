@@ -19,10 +19,9 @@ import { parseArgs } from "node:util";
 
 import type { CertStore, DirectoryValue, ReceiveConnector } from "../types.js";
 import { parseAt } from "./dates.js";
+import { PROGRAM } from "./help.js";
 import { InputError } from "./input-error.js";
 import type { CliIo } from "./run.js";
-
-const PROGRAM = "exchange-anonymous-tls";
 
 export const SERVE_HELP = `Usage: ${PROGRAM} serve [--snapshot snapshot.json] [--store <folder>] [options]
 
