@@ -270,21 +270,24 @@ function ownTlv(bytes: Uint8Array): Uint8Array {
   }
 }
 
+/** The bytes of a CertificateInput: DER as given, or PEM decoded. TypeError for anything else. */
+function inputBytes(input: CertificateInput): Uint8Array {
+  if (typeof input === "string") return pemToDer(input);
+  if (input instanceof Uint8Array) return input;
+  throw new TypeError("a certificate must be DER bytes (Uint8Array) or PEM text (string)");
+}
+
 /**
  * The certificate's bytes from a CertificateInput, without parsing the certificate itself:
  * its own TLV, without anything stored after it (for a DER file with bytes appended, A18).
  */
 export function certificateBytes(input: CertificateInput): Uint8Array {
-  if (typeof input === "string") return ownTlv(pemToDer(input));
-  if (input instanceof Uint8Array) return ownTlv(input);
-  throw new TypeError("a certificate must be DER bytes (Uint8Array) or PEM text (string)");
+  return ownTlv(inputBytes(input));
 }
 
 /** Parses DER or PEM. Throws {@link InvalidCertificateError} (or TypeError for a wrong type). */
 export function parseCertificate(input: CertificateInput): ParsedCertificate {
-  if (typeof input === "string") return parseDer(pemToDer(input));
-  if (input instanceof Uint8Array) return parseDer(input);
-  throw new TypeError("a certificate must be DER bytes (Uint8Array) or PEM text (string)");
+  return parseDer(inputBytes(input));
 }
 
 /** The state of one walk: the reader, the faults found, and which fault a BER header is. */
