@@ -28,15 +28,7 @@
 //    (version, validity, names) are kept.
 import { type CertificateParseFailure, InvalidCertificateError } from "../errors.js";
 import type { CertificateInput } from "../types.js";
-import {
-  BerReader,
-  type BerTlv,
-  DerError,
-  readChildren,
-  readOid,
-  readTlv,
-  sameBytes,
-} from "./der.js";
+import { BerReader, type BerTlv, DerError, derEcdsaIntegers, readOid, sameBytes } from "./der.js";
 import { type Thumbprint, thumbprintOf } from "./thumbprint.js";
 import { AsnConvert, asn1x509, asnParseOptions } from "./x509.js";
 
@@ -422,21 +414,7 @@ function sameValue(reader: BerReader, a: BerTlv, b: BerTlv): boolean {
  * still verify: a twin (A6).
  */
 function isDerEcdsaSignature(signature: Uint8Array): boolean {
-  try {
-    const sequence = readTlv(signature, 0);
-    if (sequence.tag !== 0x30 || sequence.end !== signature.length) return false;
-    const parts = readChildren(signature, sequence);
-    if (parts.length !== 2) return false;
-    for (const part of parts) {
-      if (part.tag !== 0x02) return false;
-      integerContent(signature, part);
-      if (signature[part.contentStart]! >= 0x80) return false;
-    }
-    return true;
-  } catch (error) {
-    if (error instanceof DerError) return false;
-    throw error;
-  }
+  return derEcdsaIntegers(signature) !== null;
 }
 
 // --- The TBSCertificate walk -------------------------------------------------------------------

@@ -230,3 +230,33 @@ export function readOid(der: Uint8Array, tlv: { contentStart: number; end: numbe
   }
   return text;
 }
+
+/**
+ * ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } in strict DER, filling `signature`: both
+ * INTEGERs non-empty, minimal and not negative. Returns r and s without their sign octet, or
+ * null. The parser (a signature-encoding fault, A18) and the verifier (WebCrypto's r || s) read
+ * the value by this one rule, so the two can never disagree about a re-encoded signature.
+ */
+export function derEcdsaIntegers(signature: Uint8Array): [Uint8Array, Uint8Array] | null {
+  try {
+    const outer = readTlv(signature, 0);
+    if (outer.tag !== 0x30 || outer.end !== signature.length) return null;
+    const parts = readChildren(signature, outer);
+    if (parts.length !== 2) return null;
+    const values: Uint8Array[] = [];
+    for (const part of parts) {
+      if (part.tag !== 0x02 || part.end === part.contentStart) return null;
+      let value = signature.subarray(part.contentStart, part.end);
+      if (value[0]! >= 0x80) return null; // negative
+      if (value.length > 1 && value[0] === 0) {
+        if (value[1]! < 0x80) return null; // padded: not minimal
+        value = value.subarray(1);
+      }
+      values.push(value);
+    }
+    return [values[0]!, values[1]!];
+  } catch (error) {
+    if (error instanceof DerError) return null;
+    throw error;
+  }
+}

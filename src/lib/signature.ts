@@ -8,7 +8,7 @@
 import type { webcrypto } from "node:crypto";
 import { RsaSaPssParams } from "@peculiar/asn1-rsa";
 import type { ParsedCertificate } from "./certificate.js";
-import { DerError, readChildren, readTlv } from "./der.js";
+import { derEcdsaIntegers, readTlv } from "./der.js";
 
 import { AsnConvert, asn1x509, defaultCrypto, type WebCrypto } from "./x509.js";
 
@@ -196,28 +196,14 @@ function plan(algorithm: asn1x509.AlgorithmIdentifier, spki: Uint8Array): Plan {
  * such a value as a "signature-encoding" fault; this is the second line.
  */
 function ecdsaRaw(signature: Uint8Array, size: number): Uint8Array | null {
-  try {
-    const outer = readTlv(signature, 0);
-    if (outer.tag !== 0x30 || outer.end !== signature.length) return null;
-    const parts = readChildren(signature, outer);
-    if (parts.length !== 2) return null;
-    const raw = new Uint8Array(size * 2);
-    for (const [i, part] of parts.entries()) {
-      if (part.tag !== 0x02 || part.end === part.contentStart) return null;
-      let value = signature.subarray(part.contentStart, part.end);
-      if (value[0]! >= 0x80) return null; // negative
-      if (value.length > 1 && value[0] === 0) {
-        if (value[1]! < 0x80) return null; // padded
-        value = value.subarray(1);
-      }
-      if (value.length > size) return null;
-      raw.set(value, i * size + (size - value.length));
-    }
-    return raw;
-  } catch (error) {
-    if (error instanceof DerError) return null;
-    throw error;
+  const integers = derEcdsaIntegers(signature);
+  if (integers === null) return null;
+  const raw = new Uint8Array(size * 2);
+  for (const [i, value] of integers.entries()) {
+    if (value.length > size) return null;
+    raw.set(value, i * size + (size - value.length));
   }
+  return raw;
 }
 
 function keyCacheKey(spki: Uint8Array, algorithm: unknown): string {
