@@ -63,7 +63,7 @@ import {
   parseCrlInput,
   REMOVE_FROM_CRL,
 } from "./crl.js";
-import { directoryKeys, issuerKeyOf, subjectKeyOf } from "./names.js";
+import { issuerKeyOf, subjectKeyOf } from "./names.js";
 import { checkScope, type DistributionPoint, distributionPointsOf, mayIssueCrls } from "./scope.js";
 
 /**
@@ -298,7 +298,7 @@ class CrlEngine {
 
   /** Complete CRLs that may be in scope through `point`: by issuer, then by cRLIssuer. */
   #candidates(point: DistributionPoint, issuerKey: string): ParsedCrl[] {
-    const keys = new Set<string>([issuerKey, ...directoryKeys(point.crlIssuer ?? [])]);
+    const keys = new Set<string>([issuerKey, ...point.crlIssuerKeys]);
     return [...keys].flatMap((key) => this.#complete.get(key) ?? []);
   }
 

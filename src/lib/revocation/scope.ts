@@ -31,10 +31,12 @@ export interface DistributionPoint {
   readonly reasons: number | undefined;
   /** cRLIssuer names, or undefined (the certificate's issuer issues the CRL). */
   readonly crlIssuer: readonly GeneralName[] | undefined;
+  /** The directoryName keys of `crlIssuer` (empty without one), read once with the point. */
+  readonly crlIssuerKeys: readonly string[];
 }
 
 const IMPLICIT: readonly DistributionPoint[] = [
-  { names: undefined, reasons: undefined, crlIssuer: undefined },
+  { names: undefined, reasons: undefined, crlIssuer: undefined, crlIssuerKeys: [] },
 ];
 
 const points = new WeakMap<ParsedCertificate, readonly DistributionPoint[] | string>();
@@ -83,16 +85,17 @@ function readDistributionPoints(value: Uint8Array, issuerKey: string): Distribut
     }
     // RFC 5280 §4.2.1.13: a nameRelativeToCRLIssuer is relative to the cRLIssuer when there is
     // one (its directoryName), otherwise to the certificate's issuer.
+    const crlIssuerKeys = crlIssuer === undefined ? [] : directoryKeys(crlIssuer);
     let names: readonly GeneralName[] | undefined;
     if (nameField !== undefined) {
-      const base = crlIssuer === undefined ? issuerKey : directoryKeys(crlIssuer)[0];
+      const base = crlIssuer === undefined ? issuerKey : crlIssuerKeys[0];
       names = readDistributionPointName(value, nameField, base).names;
     }
     // §4.2.1.13: a point holds a distributionPoint or a cRLIssuer (or both).
     if (names === undefined && crlIssuer === undefined) {
       throw new DerError("DistributionPoint with neither distributionPoint nor cRLIssuer");
     }
-    return { names, reasons, crlIssuer };
+    return { names, reasons, crlIssuer, crlIssuerKeys };
   });
   if (list.length === 0) throw new DerError("empty cRLDistributionPoints");
   return list;
@@ -111,7 +114,7 @@ export function checkScope(
   const idp = crl.issuingDistributionPoint;
   // (b)(1): the CRL issuer.
   if (point.crlIssuer !== undefined) {
-    if (!directoryKeys(point.crlIssuer).includes(crl.issuerKey)) {
+    if (!point.crlIssuerKeys.includes(crl.issuerKey)) {
       return { ok: false, why: "not issued by the distribution point's cRLIssuer" };
     }
     if (crl.issuerKey !== issuerKeyOf(certificate) && idp?.indirectCRL !== true) {
