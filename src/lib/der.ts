@@ -60,7 +60,7 @@ export function readChildren(bytes: Uint8Array, parent: Tlv): Tlv[] {
 
 /** Byte-for-byte equality (DER makes equal values equal bytes). */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
 // --- A lenient (BER) reader for certificates ------------------------------------------------

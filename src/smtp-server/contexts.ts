@@ -17,9 +17,10 @@
 // Q: a key the store has but TLS cannot use (malformed, not the certificate's)?
 // A: remembered as a failure for that decision, so a broken entry costs one failed build, not
 //    one per session; the EHLO omits the keyword (A9) and onError hears of it once per decision.
-import { createSecureContext, type SecureContext, type SecureVersion } from "node:tls";
 
+import { createSecureContext, type SecureContext, type SecureVersion } from "node:tls";
 import { NoPrivateKeyError } from "../errors.js";
+import { sameBytes } from "../lib/der.js";
 import { toTlsOptions } from "../tls.js";
 import type { Selected } from "../types.js";
 
@@ -85,15 +86,5 @@ export class SecureContextCache {
 }
 
 function sameChain(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (
-      x.byteLength !== y.byteLength ||
-      !Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(y)
-    )
-      return false;
-  }
-  return true;
+  return a.length === b.length && a.every((bytes, i) => sameBytes(bytes, b[i]!));
 }
