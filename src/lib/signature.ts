@@ -8,7 +8,7 @@
 import type { webcrypto } from "node:crypto";
 import { RsaSaPssParams } from "@peculiar/asn1-rsa";
 import type { ParsedCertificate } from "./certificate.js";
-import { derEcdsaIntegers, readTlv } from "./der.js";
+import { derEcdsaIntegers, readOid, readTlv } from "./der.js";
 
 import { AsnConvert, asn1x509, defaultCrypto, type WebCrypto } from "./x509.js";
 
@@ -70,29 +70,14 @@ function keyAlgorithm(spki: Uint8Array): { oid: string; curve: string | undefine
   let curve: string | undefined;
   if (info.algorithm.algorithm === KEY_EC && params) {
     try {
-      const tlv = readTlv(new Uint8Array(params), 0);
-      if (tlv.tag === 0x06)
-        curve = decodeOid(new Uint8Array(params).subarray(tlv.contentStart, tlv.end));
+      const bytes = new Uint8Array(params);
+      const tlv = readTlv(bytes, 0);
+      if (tlv.tag === 0x06) curve = readOid(bytes, tlv);
     } catch {
       curve = undefined;
     }
   }
   return { oid: info.algorithm.algorithm, curve };
-}
-
-function decodeOid(bytes: Uint8Array): string {
-  const parts: number[] = [];
-  let value = 0;
-  for (const byte of bytes) {
-    value = value * 128 + (byte & 0x7f);
-    if ((byte & 0x80) === 0) {
-      if (parts.length === 0)
-        parts.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
-      else parts.push(value);
-      value = 0;
-    }
-  }
-  return parts.join(".");
 }
 
 function plan(algorithm: asn1x509.AlgorithmIdentifier, spki: Uint8Array): Plan {
