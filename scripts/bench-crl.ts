@@ -7,9 +7,9 @@
 //   verified) and warm.
 // The CRLs are signed with the committed test keys (never generated keys). The last line is
 // one JSON object of the figures.
-import { parseCertificate } from "../src/lib/certificate.js";
-import { createCrlRevocationChecker, prepareCrls } from "../src/lib/revocation/checker.js";
-import { parseCrl } from "../src/lib/revocation/crl.js";
+import { parseCertificate } from "../src/x509/certificate.js";
+import { createCrlRevocationChecker, prepareCrls } from "../src/x509/revocation/checker.js";
+import { parseCrl } from "../src/x509/revocation/crl.js";
 import { forgeCrl } from "../test/revocation/crl-forge.js";
 import { forgeCertificate } from "../test/support/forge.js";
 

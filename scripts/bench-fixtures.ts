@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { StoreEntry } from "../src/index.js";
-import { parseCertificate } from "../src/lib/certificate.js";
+import { parseCertificate } from "../src/x509/certificate.js";
 import {
   type CertSpec,
   forgeCertificate,

@@ -19,11 +19,10 @@ import { createSecureContext, connect as tlsConnect } from "node:tls";
 import { fileURLToPath } from "node:url";
 
 import { SMTPServer } from "smtp-server";
-
-import { selectInboundAnonymousTlsCert } from "../src/select-inbound.js";
-import { installAnonymousTls, type Offer } from "../src/smtp-server/hook.js";
-import { createAnonymousTlsServer } from "../src/smtp-server/server.js";
-import { smtpCommand, toTlsOptions } from "../src/tls.js";
+import { installAnonymousTls, type Offer } from "../src/adapters/smtp-server/hook.js";
+import { createAnonymousTlsServer } from "../src/adapters/smtp-server/server.js";
+import { smtpCommand, toTlsOptions } from "../src/adapters/tls.js";
+import { selectInboundAnonymousTlsCert } from "../src/exchange/inbound-anonymous.js";
 import type { Selected } from "../src/types.js";
 import { entry, fixture, memoryStore, NOW, staticDirectory } from "../test/support/fixtures.js";
 

@@ -16,16 +16,15 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
 import { Bench, type Task } from "tinybench";
-
+import { TrustCache } from "../src/exchange/prepared/caches.js";
+import { createSelector } from "../src/exchange/selector.js";
+import { createTrustEvaluator } from "../src/exchange/trust.js";
 import {
   type OutboundSelectionOptions,
   type StoreEntry,
   selectOutboundAnonymousTlsCert,
 } from "../src/index.js";
-import { parseCertificate } from "../src/lib/certificate.js";
-import { TrustCache } from "../src/lib/prepared/caches.js";
-import { createTrustEvaluator } from "../src/lib/trust.js";
-import { createSelector } from "../src/selector.js";
+import { parseCertificate } from "../src/x509/certificate.js";
 import {
   BENCH_NOW,
   BENCH_SERVER,

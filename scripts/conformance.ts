@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { type LimboCorpus, type LimboResult, runLimbo } from "../src/lib/path/limbo.js";
+import { type LimboCorpus, type LimboResult, runLimbo } from "../src/x509/path/limbo.js";
 import {
   PKITS_TESTS,
   PKITS_TIME,
@@ -21,8 +21,8 @@ import {
   type PkitsResult,
   runPkits,
   summarizePkits,
-} from "../src/lib/path/pkits.js";
-import { createCrlRevocationChecker } from "../src/lib/revocation/index.js";
+} from "../src/x509/path/pkits.js";
+import { createCrlRevocationChecker } from "../src/x509/revocation/index.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DEFAULT_CORPUS = join(root, "test", "conformance", "limbo", "x509-limbo-ddc40b4.limbo.json");

@@ -11,7 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { thumbprintOf } from "../src/lib/thumbprint.js";
+import { thumbprintOf } from "../src/x509/thumbprint.js";
 import {
   type CertSpec,
   forgeCertificate,

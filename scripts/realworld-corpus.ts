@@ -6,7 +6,7 @@
 //
 // Without --all only the interesting lines are printed: a certificate some reader refuses, or
 // one with encoding faults. The test is the verdict; this is for reading the corpus.
-import { parseCertificate } from "../src/lib/certificate.js";
+import { parseCertificate } from "../src/x509/certificate.js";
 import {
   aptCommand,
   certificatesOf,

@@ -1,4 +1,4 @@
-import type { SmtpReply } from "./smtp-reply.js";
+import type { SmtpReply } from "./exchange/smtp-reply.js";
 
 // Exceptions are for misuse and unparseable direct input (STYLE: "Outcomes are values, misuse is
 // an error"). Everything the spec describes as a normal outcome is a `Selection` value instead.

@@ -7,22 +7,8 @@
  *
  * @packageDocumentation
  */
-// The public surface: an explicit list, no `export *` (STYLE). Internals under src/lib stay out.
+// The public surface: an explicit list, no `export *` (STYLE). Internals (src/x509, src/exchange, src/adapters) stay out.
 
-export {
-  AnonymousTlsError,
-  type CertificateParseFailure,
-  type ErrorCode,
-  InvalidCertificateError,
-  InvalidSettingError,
-  InvalidThumbprintError,
-  NoPrivateKeyError,
-  NotSelectedError,
-  type SettingField,
-  SmtpSessionError,
-  type SmtpSessionErrorCode,
-} from "./errors.js";
-export { type ExplainOptions, explainSelection } from "./explain.js";
 export {
   createFolderStore,
   type FolderCrl,
@@ -30,48 +16,7 @@ export {
   type FolderStoreEntry,
   FolderStoreError,
   type FolderStoreOptions,
-} from "./folder-store.js";
-export {
-  type HostName,
-  type HostNameProblem,
-  type NameMatch,
-  type NameSource,
-  parseHostName,
-} from "./lib/dns-name.js";
-export { parseThumbprint, type Thumbprint, thumbprintOf } from "./lib/thumbprint.js";
-export {
-  type DistinguishedName,
-  type DistinguishedNameAttribute,
-  type ParseTlsCertificateNameOptions,
-  parseTlsCertificateName,
-  type TlsCertificateName,
-  type TlsCertificateNameField,
-} from "./lib/tls-certificate-name.js";
-export {
-  AUTH_MECHANISMS,
-  type AuthMechanism,
-  DELIVERY_TYPES,
-  type DeliveryType,
-  SMART_HOST_AUTH_MECHANISMS,
-  type SmartHostAuthMechanism,
-} from "./lib/vocabulary.js";
-export { selectInboundAnonymousTlsCert } from "./select-inbound.js";
-export { selectOutboundAnonymousTlsCert } from "./select-outbound.js";
-export {
-  createSelector,
-  type PreparedInboundOptions,
-  type PreparedOutboundOptions,
-  type Selector,
-  type SelectorOptions,
-  type SelectorStats,
-} from "./selector.js";
-export {
-  type EhloReply,
-  parseEhloReply,
-  type SmtpReply,
-  SmtpReplyParser,
-  SmtpReplySyntaxError,
-} from "./smtp-reply.js";
+} from "./adapters/folder-store.js";
 export {
   ANONYMOUS_TLS_KEYWORD,
   type AnonymousTlsNegotiation,
@@ -87,7 +32,54 @@ export {
   smtpCommand,
   type ToTlsOptionsOptions,
   toTlsOptions,
-} from "./tls.js";
+} from "./adapters/tls.js";
+export {
+  AnonymousTlsError,
+  type CertificateParseFailure,
+  type ErrorCode,
+  InvalidCertificateError,
+  InvalidSettingError,
+  InvalidThumbprintError,
+  NoPrivateKeyError,
+  NotSelectedError,
+  type SettingField,
+  SmtpSessionError,
+  type SmtpSessionErrorCode,
+} from "./errors.js";
+export { type ExplainOptions, explainSelection } from "./exchange/explain.js";
+export { selectInboundAnonymousTlsCert } from "./exchange/inbound-anonymous.js";
+export { selectOutboundAnonymousTlsCert } from "./exchange/outbound-anonymous.js";
+export {
+  createSelector,
+  type PreparedInboundOptions,
+  type PreparedOutboundOptions,
+  type Selector,
+  type SelectorOptions,
+  type SelectorStats,
+} from "./exchange/selector.js";
+export {
+  type EhloReply,
+  parseEhloReply,
+  type SmtpReply,
+  SmtpReplyParser,
+  SmtpReplySyntaxError,
+} from "./exchange/smtp-reply.js";
+export {
+  type DistinguishedName,
+  type DistinguishedNameAttribute,
+  type ParseTlsCertificateNameOptions,
+  parseTlsCertificateName,
+  type TlsCertificateName,
+  type TlsCertificateNameField,
+} from "./exchange/tls-certificate-name.js";
+export {
+  AUTH_MECHANISMS,
+  type AuthMechanism,
+  DELIVERY_TYPES,
+  type DeliveryType,
+  SMART_HOST_AUTH_MECHANISMS,
+  type SmartHostAuthMechanism,
+} from "./exchange/vocabulary.js";
 export type {
   CertificateFacts,
   CertificateInput,
@@ -128,6 +120,14 @@ export type {
   TrustVerdict,
 } from "./types.js";
 export {
+  type HostName,
+  type HostNameProblem,
+  type NameMatch,
+  type NameSource,
+  parseHostName,
+} from "./x509/dns-name.js";
+export { parseThumbprint, type Thumbprint, thumbprintOf } from "./x509/thumbprint.js";
+export {
   type CertificateRevocationListInput,
   type CertificateRevocationStatus,
   type CrlParseFailure,
@@ -141,4 +141,4 @@ export {
   type ValidateCertificatePathOptions,
   type ValidationProfile,
   validateCertificatePath,
-} from "./validate-path.js";
+} from "./x509/validate-path.js";

@@ -1,9 +1,9 @@
 // Public types: inputs (injected Directory and CertStore, connector settings) and outputs (the
 // Selection union, events, trace, per-certificate verdicts). Vocabulary follows docs/rules.md.
-import type { NameMatch } from "./lib/dns-name.js";
-import type { CertificateRevocationStatus, ValidationProfile } from "./lib/path/validator.js";
-import type { IgnoredCrl, RevocationMode } from "./lib/revocation/checker.js";
-import type { CertificateRevocationListInput } from "./lib/revocation/crl.js";
+import type { NameMatch } from "./x509/dns-name.js";
+import type { CertificateRevocationStatus, ValidationProfile } from "./x509/path/validator.js";
+import type { IgnoredCrl, RevocationMode } from "./x509/revocation/checker.js";
+import type { CertificateRevocationListInput } from "./x509/revocation/crl.js";
 
 /** A certificate as DER bytes or PEM text. */
 export type CertificateInput = Uint8Array | string;

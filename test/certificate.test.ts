@@ -4,9 +4,9 @@
 // flip there would yield a "different" certificate (new thumbprint) that still verifies (A6).
 import { describe, expect, it } from "vitest";
 
-import { parseCertificate } from "../src/lib/certificate.js";
-import { readChildren, readTlv } from "../src/lib/der.js";
-import { SignatureVerifier } from "../src/lib/signature.js";
+import { parseCertificate } from "../src/x509/certificate.js";
+import { readChildren, readTlv } from "../src/x509/der.js";
+import { SignatureVerifier } from "../src/x509/signature.js";
 import { fixture } from "./support/fixtures.js";
 
 function outerParts(der: Uint8Array) {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { parseCertificate } from "../src/lib/certificate.js";
+import { parseCertificate } from "../src/x509/certificate.js";
 import { FIXTURE_DIR, fixture, manifest } from "./support/fixtures.js";
 
 const names = Object.keys(manifest.certificates);

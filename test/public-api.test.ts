@@ -2,9 +2,8 @@
 // documents must be reachable from the entry point (a missing export once went unnoticed because
 // other tests imported modules directly).
 import { describe, expect, it } from "vitest";
-
+import * as ldap from "../src/adapters/ldap/index.js";
 import * as api from "../src/index.js";
-import * as ldap from "../src/ldap/index.js";
 
 describe("public API", () => {
   it.each([

@@ -10,13 +10,13 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 
 import { InvalidSettingError } from "../src/errors.js";
-import * as api from "../src/index.js";
-import { type ParsedCertificate, parseCertificate } from "../src/lib/certificate.js";
 import {
   type DistinguishedName,
   matchesTlsCertificateName,
   parseTlsCertificateName,
-} from "../src/lib/tls-certificate-name.js";
+} from "../src/exchange/tls-certificate-name.js";
+import * as api from "../src/index.js";
+import { type ParsedCertificate, parseCertificate } from "../src/x509/certificate.js";
 import { DAY, NOW } from "./support/fixtures.js";
 import { forgeCertificate, KEY_DIR, type NameSpec, type StringEncoding } from "./support/forge.js";
 

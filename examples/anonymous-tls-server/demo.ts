@@ -7,9 +7,12 @@
 // sit around the fixtures' fixed time (2025-06-15T12:00Z), so both selections are evaluated then
 // (A4: `now` is a parameter). TLS itself does not check dates here (direct trust, R7/I4).
 import { connect } from "node:net";
+import {
+  type AnonymousTlsSession,
+  createAnonymousTlsServer,
+} from "../../src/adapters/smtp-server/index.js";
+import { negotiateAnonymousTls, smtpCommand } from "../../src/adapters/tls.js";
 import { type Selection, selectOutboundAnonymousTlsCert, thumbprintOf } from "../../src/index.js";
-import { type AnonymousTlsSession, createAnonymousTlsServer } from "../../src/smtp-server/index.js";
-import { negotiateAnonymousTls, smtpCommand } from "../../src/tls.js";
 import {
   entry,
   fixture,

@@ -1,5 +1,5 @@
 // The receiver used to live here; it now ships as `exchange-anonymous-tls/smtp-server`
-// (src/smtp-server). This module only re-exports it under the names the example and the wire
+// (src/adapters/smtp-server). This module only re-exports it under the names the example and the wire
 // tests (test/tls) have always imported. In your own code:
 //   import { createAnonymousTlsServer } from "exchange-anonymous-tls/smtp-server";
 export {
@@ -13,4 +13,4 @@ export {
   type EhloDecision,
   installAnonymousTls,
   type Offer,
-} from "../../src/smtp-server/index.js";
+} from "../../src/adapters/smtp-server/index.js";

@@ -2,9 +2,8 @@
 // every field is always present, `null` when it does not apply, so a script can read
 // `.decision.certificateUsed` without first asking which outcome it is looking at. The library's
 // Selection is richer (DER bytes, Date objects, the StoreEntry); this is its JSON projection.
-import type { CertificateRevocationStatus, ValidationProfile } from "../lib/path/validator.js";
-import type { RevocationMode } from "../lib/revocation/checker.js";
-import { describeCause } from "../lib/run.js";
+
+import { describeCause } from "../exchange/run.js";
 import type {
   CertificateVerdict,
   ExchangeEvent,
@@ -12,6 +11,8 @@ import type {
   TraceStep,
   TrustVerdict,
 } from "../types.js";
+import type { CertificateRevocationStatus, ValidationProfile } from "../x509/path/validator.js";
+import type { RevocationMode } from "../x509/revocation/checker.js";
 import type { Direction, SourcedCrl } from "./snapshot.js";
 
 export const OUTPUT_VERSION = 1;

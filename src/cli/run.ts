@@ -8,9 +8,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { AnonymousTlsError } from "../errors.js";
-import { explainSelection } from "../explain.js";
-import { parseThumbprint } from "../lib/thumbprint.js";
+import { explainSelection } from "../exchange/explain.js";
 import type { CertStore, Directory, Selection } from "../types.js";
+import { parseThumbprint } from "../x509/thumbprint.js";
 import { parseAt } from "./dates.js";
 import { EXIT, HELP, PROGRAM } from "./help.js";
 import { InputError } from "./input-error.js";
@@ -391,7 +391,7 @@ async function decide(
   flags: Flags,
 ): Promise<Selection> {
   const [{ selectInboundAnonymousTlsCert }, { selectOutboundAnonymousTlsCert }] = await Promise.all(
-    [import("../select-inbound.js"), import("../select-outbound.js")],
+    [import("../exchange/inbound-anonymous.js"), import("../exchange/outbound-anonymous.js")],
   );
   const store: CertStore = { list: () => entries.map((e) => e.entry) };
   const value = snapshot.directory;

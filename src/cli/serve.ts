@@ -151,7 +151,7 @@ export async function runServe(
     intermediates = snapshot.intermediates;
   }
   if (values.store !== undefined) {
-    const { createFolderStore } = await import("../folder-store.js");
+    const { createFolderStore } = await import("../adapters/folder-store.js");
     store = createFolderStore(resolve(io.cwd, values.store));
   }
   let starttls: { key: string; cert: string } | undefined;
@@ -166,9 +166,9 @@ export async function runServe(
     }
   }
 
-  let receiver: typeof import("../smtp-server/index.js");
+  let receiver: typeof import("../adapters/smtp-server/index.js");
   try {
-    receiver = await import("../smtp-server/index.js");
+    receiver = await import("../adapters/smtp-server/index.js");
   } catch (error) {
     if ((error as { code?: unknown }).code === "ERR_MISSING_PEER_DEPENDENCY") {
       throw new InputError([(error as Error).message]);
@@ -179,7 +179,7 @@ export async function runServe(
   const log = (line: string) => io.stdout(`${new Date().toISOString()} ${line}\n`);
   // Sessions whose handshake was X-ANONYMOUSTLS (logged by onAnonymousTls); the others are STARTTLS.
   const anonymous = new Set<string>();
-  const { peerCertificateChain } = await import("../tls.js");
+  const { peerCertificateChain } = await import("../adapters/tls.js");
   const directory = { readInternalTransportCertificate: async () => directoryValue };
   const server = await receiver.createAnonymousTlsServer({
     selection: {

@@ -16,19 +16,15 @@
 //    for the same reason (the library would ignore it and say so in the verdicts).
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
-
+import { createFolderStore, FolderStoreError, parseServices } from "../adapters/folder-store.js";
 import { InvalidSettingError } from "../errors.js";
-import { createFolderStore, FolderStoreError, parseServices } from "../folder-store.js";
-import { type ParsedCertificate, parseCertificate } from "../lib/certificate.js";
-import { decodeDirectoryValue } from "../lib/directory-value.js";
-import { type ParsedCrl, parseCrlInput } from "../lib/revocation/crl.js";
-import { parseThumbprint, type Thumbprint } from "../lib/thumbprint.js";
+import { decodeDirectoryValue } from "../exchange/directory-value.js";
 import {
   parseAddressSpace,
   parseAuthMechanism,
   parseDeliveryType,
   parseSmartHostAuthMechanism,
-} from "../lib/vocabulary.js";
+} from "../exchange/vocabulary.js";
 import type {
   DirectoryValue,
   Phase,
@@ -38,6 +34,9 @@ import type {
   ServerNames,
   StoreEntry,
 } from "../types.js";
+import { type ParsedCertificate, parseCertificate } from "../x509/certificate.js";
+import { type ParsedCrl, parseCrlInput } from "../x509/revocation/crl.js";
+import { parseThumbprint, type Thumbprint } from "../x509/thumbprint.js";
 import { parseInstant } from "./dates.js";
 import { child, describeType, fileProblem, InputError, item, Problems } from "./input-error.js";
 

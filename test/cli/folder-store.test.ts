@@ -4,9 +4,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { createFolderStore, FolderStoreError } from "../../src/folder-store.js";
+import { createFolderStore, FolderStoreError } from "../../src/adapters/folder-store.js";
 import { selectOutboundAnonymousTlsCert } from "../../src/index.js";
-import { parseCertificate } from "../../src/lib/certificate.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
 import { forgeCrl, REASON, toCrlPem } from "../revocation/crl-forge.js";
 import { edgeOptions, fixture, NOW, staticDirectory } from "../support/fixtures.js";
 import { copyFixture, tempDir, writeJson } from "./support.js";

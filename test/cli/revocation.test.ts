@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import type { JsonOutput } from "../../src/cli/output.js";
-import { parseCertificate } from "../../src/lib/certificate.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
 import { forgeCrl, REASON, toCrlPem } from "../revocation/crl-forge.js";
 import { fixture, NOW } from "../support/fixtures.js";
 import { assertValid, validateOutput } from "./schemas.js";

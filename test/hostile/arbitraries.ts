@@ -11,7 +11,7 @@ import type {
   OutboundSelectionOptions,
   StoreEntry,
 } from "../../src/index.js";
-import { readChildren, readTlv, type Tlv } from "../../src/lib/der.js";
+import { readChildren, readTlv, type Tlv } from "../../src/x509/der.js";
 import { fixture, manifest, NOW, SERVER } from "../support/fixtures.js";
 import { flipBit } from "./support.js";
 

@@ -14,7 +14,7 @@ import {
   selectInboundAnonymousTlsCert,
   selectOutboundAnonymousTlsCert,
 } from "../../src/index.js";
-import { parseCertificate } from "../../src/lib/certificate.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
 import { fixture } from "../support/fixtures.js";
 import {
   buildFixtureEntry,

@@ -6,9 +6,9 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 
 import type { CertificateVerdict, Selection, StoreEntry } from "../../src/index.js";
-import { parseCertificate } from "../../src/lib/certificate.js";
-import { readChildren, readTlv } from "../../src/lib/der.js";
-import { AsnConvert } from "../../src/lib/x509.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
+import { readChildren, readTlv } from "../../src/x509/der.js";
+import { AsnConvert } from "../../src/x509/x509.js";
 import { entry, fixture, staticDirectory } from "../support/fixtures.js";
 import { toPem } from "../support/forge.js";
 import { canonical, flipBit, forgeEntry, outbound, prng } from "./support.js";

@@ -1,9 +1,8 @@
 // Issue 17, item 3: an unreadable directory (R4) is explained in the directory's own words (which
 // account cannot read what, and what to do), in the headline, on one line. Needs no server.
 import { describe, expect, test } from "vitest";
-
+import { LdapDirectoryError } from "../../src/adapters/ldap/index.js";
 import { explainSelection, selectOutboundAnonymousTlsCert } from "../../src/index.js";
-import { LdapDirectoryError } from "../../src/ldap/index.js";
 import type { Directory } from "../../src/types.js";
 
 const DN =

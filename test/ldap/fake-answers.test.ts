@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from "node:net";
 
 import { afterEach, describe, expect, it } from "vitest";
 
-import { LdapDirectory, LdapDirectoryError } from "../../src/ldap/index.js";
+import { LdapDirectory, LdapDirectoryError } from "../../src/adapters/ldap/index.js";
 
 const SERVER_DN = "CN=EDGE01,CN=Servers,DC=contoso,DC=com";
 

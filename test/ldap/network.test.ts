@@ -3,7 +3,7 @@
 // error code. These need no slapd and always run.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
-import { LdapDirectory, type LdapDirectoryError } from "../../src/ldap/index.js";
+import { LdapDirectory, type LdapDirectoryError } from "../../src/adapters/ldap/index.js";
 import { freePort } from "../support/slapd.js";
 import { SERVERS } from "./exchange-tree.js";
 import {

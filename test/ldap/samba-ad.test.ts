@@ -12,13 +12,12 @@ import { createServer } from "node:net";
 
 import { Client } from "ldapts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-
-import { explainSelection, selectOutboundAnonymousTlsCert } from "../../src/index.js";
 import {
   LdapDirectory,
   LdapDirectoryError,
   type LdapDirectoryOptions,
-} from "../../src/ldap/index.js";
+} from "../../src/adapters/ldap/index.js";
+import { explainSelection, selectOutboundAnonymousTlsCert } from "../../src/index.js";
 import {
   busyPorts,
   lockPorts,

@@ -1,13 +1,12 @@
 // End to end: the outbound selection (R2 gate → R3 directory → R6 store → R8–R14) on an Edge
 // server, with the directory read over LDAP from a real slapd instead of an in-memory fake.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-
+import { LdapDirectory, LdapDirectoryError } from "../../src/adapters/ldap/index.js";
 import {
   type OutboundSelectionOptions,
   type Selection,
   selectOutboundAnonymousTlsCert,
 } from "../../src/index.js";
-import { LdapDirectory, LdapDirectoryError } from "../../src/ldap/index.js";
 import {
   type Slapd,
   type SlapdInstallation,

@@ -8,7 +8,7 @@ import {
   LdapDirectory,
   type LdapDirectoryError,
   type LdapDirectoryOptions,
-} from "../../src/ldap/index.js";
+} from "../../src/adapters/ldap/index.js";
 import {
   type Slapd,
   type SlapdInstallation,

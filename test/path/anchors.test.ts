@@ -7,13 +7,13 @@
 // critical extension nobody understands) and its validity period (A13) count in both profiles.
 import { describe, expect, it } from "vitest";
 
-import type { ParsedCertificate } from "../../src/lib/certificate.js";
+import type { ParsedCertificate } from "../../src/x509/certificate.js";
 import {
   type PathFailureCode,
   PathValidator,
   type ValidationProfile,
-} from "../../src/lib/path/validator.js";
-import { validateCertificatePath } from "../../src/validate-path.js";
+} from "../../src/x509/path/validator.js";
+import { validateCertificatePath } from "../../src/x509/validate-path.js";
 import { cn, days, intermediate, leaf, NOW, OID, type Overrides, root } from "../support/chains.js";
 import { forgeCertificate } from "../support/forge.js";
 

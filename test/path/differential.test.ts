@@ -20,13 +20,13 @@
 // of trusting a certificate that is not self-signed), the others without.
 import { describe, expect, it } from "vitest";
 
-import { parseCertificate } from "../../src/lib/certificate.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
 import {
   type PathResult,
   PathValidator,
   type ValidationProfile,
-} from "../../src/lib/path/validator.js";
-import { SignatureVerifier } from "../../src/lib/signature.js";
+} from "../../src/x509/path/validator.js";
+import { SignatureVerifier } from "../../src/x509/signature.js";
 import {
   type GeneratedChain,
   generateChains,

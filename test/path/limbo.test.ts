@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 import { describe, expect, it } from "vitest";
 
-import { type LimboCorpus, parseIpAddress, runLimbo } from "../../src/lib/path/limbo.js";
+import { type LimboCorpus, parseIpAddress, runLimbo } from "../../src/x509/path/limbo.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CORPUS = join(here, "..", "conformance", "limbo", "x509-limbo-ddc40b4.limbo.json");

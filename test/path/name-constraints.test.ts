@@ -13,9 +13,9 @@ import { fileURLToPath } from "node:url";
 
 import { describe, expect, it } from "vitest";
 
-import type { ParsedCertificate } from "../../src/lib/certificate.js";
-import { type PathResult, PathValidator } from "../../src/lib/path/validator.js";
-import { validateCertificatePath } from "../../src/validate-path.js";
+import type { ParsedCertificate } from "../../src/x509/certificate.js";
+import { type PathResult, PathValidator } from "../../src/x509/path/validator.js";
+import { validateCertificatePath } from "../../src/x509/validate-path.js";
 import {
   NOW,
   type OpensslVerdict,

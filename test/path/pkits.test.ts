@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 import { beforeAll, describe, expect, it } from "vitest";
 
-import type { ParsedCertificate } from "../../src/lib/certificate.js";
+import type { ParsedCertificate } from "../../src/x509/certificate.js";
 import {
   expectedPolicies,
   needsRevocation,
@@ -30,9 +30,9 @@ import {
   runPkitsTest,
   summarizePkits,
   UNSUPPORTED,
-} from "../../src/lib/path/pkits.js";
-import type { RevocationChecker } from "../../src/lib/path/validator.js";
-import { createCrlRevocationChecker } from "../../src/lib/revocation/index.js";
+} from "../../src/x509/path/pkits.js";
+import type { RevocationChecker } from "../../src/x509/path/validator.js";
+import { createCrlRevocationChecker } from "../../src/x509/revocation/index.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "conformance", "pkits");
 const read = (path: string) => (existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined);

@@ -9,15 +9,15 @@ import { fileURLToPath } from "node:url";
 
 import { describe, expect, it } from "vitest";
 
-import type { ParsedCertificate, RawExtension } from "../../src/lib/certificate.js";
-import type { PathFailureCode } from "../../src/lib/path/failure.js";
-import { PKITS_TESTS, runPkits } from "../../src/lib/path/pkits.js";
+import type { ParsedCertificate, RawExtension } from "../../src/x509/certificate.js";
+import type { PathFailureCode } from "../../src/x509/path/failure.js";
+import { PKITS_TESTS, runPkits } from "../../src/x509/path/pkits.js";
 import {
   ANY_POLICY,
   POLICY_GRAPH_BUDGET,
   type PolicyOutcome,
   processPolicies,
-} from "../../src/lib/path/policies.js";
+} from "../../src/x509/path/policies.js";
 import {
   decodeCertificatePolicies,
   decodeInhibitAnyPolicy,
@@ -25,9 +25,9 @@ import {
   decodePolicyMappings,
   policyExtensionsOf,
   SKIP_CERTS_CAP,
-} from "../../src/lib/path/policy-extensions.js";
-import type { PolicyInputs } from "../../src/lib/path/validator.js";
-import { validateCertificatePath } from "../../src/validate-path.js";
+} from "../../src/x509/path/policy-extensions.js";
+import type { PolicyInputs } from "../../src/x509/path/validator.js";
+import { validateCertificatePath } from "../../src/x509/validate-path.js";
 import {
   intermediate,
   leaf,

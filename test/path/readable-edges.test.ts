@@ -9,10 +9,10 @@ import { X509Certificate } from "node:crypto";
 import { OctetString } from "@peculiar/asn1-schema";
 import { describe, expect, it } from "vitest";
 
-import { parseCertificate } from "../../src/lib/certificate.js";
-import { PathValidator, type ValidationProfile } from "../../src/lib/path/validator.js";
-import { asn1x509 } from "../../src/lib/x509.js";
-import { validateCertificatePath } from "../../src/validate-path.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
+import { PathValidator, type ValidationProfile } from "../../src/x509/path/validator.js";
+import { validateCertificatePath } from "../../src/x509/validate-path.js";
+import { asn1x509 } from "../../src/x509/x509.js";
 import { resign } from "../realworld/shapes.js";
 import { cn, intermediate, leaf, NOW, root } from "../support/chains.js";
 import { forgeCertificate } from "../support/forge.js";

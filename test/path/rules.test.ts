@@ -6,15 +6,15 @@ import { RsaSaPssParams } from "@peculiar/asn1-rsa";
 
 import { describe, expect, it } from "vitest";
 
-import { type ParsedCertificate, parseCertificate } from "../../src/lib/certificate.js";
+import { type ParsedCertificate, parseCertificate } from "../../src/x509/certificate.js";
 import {
   type PathCheckOptions,
   type PathResult,
   PathValidator,
   type ValidationProfile,
-} from "../../src/lib/path/validator.js";
-import { SignatureVerifier } from "../../src/lib/signature.js";
-import { AsnConvert, asn1x509, type WebCrypto } from "../../src/lib/x509.js";
+} from "../../src/x509/path/validator.js";
+import { SignatureVerifier } from "../../src/x509/signature.js";
+import { AsnConvert, asn1x509, type WebCrypto } from "../../src/x509/x509.js";
 import {
   authorityKeyIdentifierFor,
   cn,

@@ -1,13 +1,13 @@
 // The public entry point validateCertificatePath (issue 3 §1): inputs as DER or PEM, a path of
 // @peculiar/x509 certificates, typed failures, misuse as exceptions.
-// @peculiar/x509 needs Reflect metadata before it loads, as src/lib/x509.ts arranges.
+// @peculiar/x509 needs Reflect metadata before it loads, as src/x509/x509.ts arranges.
 import "reflect-metadata";
 
 import { X509Certificate } from "@peculiar/x509";
 import { describe, expect, it } from "vitest";
 
 import { InvalidCertificateError } from "../../src/errors.js";
-import { validateCertificatePath } from "../../src/validate-path.js";
+import { validateCertificatePath } from "../../src/x509/validate-path.js";
 import { cn, NOW, OID, WINDOW } from "../support/chains.js";
 import { forgeCertificate, toPem } from "../support/forge.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { PathValidator } from "../../src/lib/path/validator.js";
+import { PathValidator } from "../../src/x509/path/validator.js";
 import { intermediate, leaf, NOW, root, WINDOW } from "../support/chains.js";
 
 const R = { name: "Root CA", key: "rsa-1" } as const;

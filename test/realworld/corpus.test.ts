@@ -35,9 +35,9 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { InvalidCertificateError } from "../../src/errors.js";
-import { type ParsedCertificate, parseCertificate } from "../../src/lib/certificate.js";
-import { AsnConvert, asn1x509 } from "../../src/lib/x509.js";
-import { type PathValidation, validateCertificatePath } from "../../src/validate-path.js";
+import { type ParsedCertificate, parseCertificate } from "../../src/x509/certificate.js";
+import { type PathValidation, validateCertificatePath } from "../../src/x509/validate-path.js";
+import { AsnConvert, asn1x509 } from "../../src/x509/x509.js";
 import {
   aptCommand,
   type Corpus,

@@ -7,7 +7,7 @@
 //   both ways, except the differences listed in STRICT_DIFFERENCES with their reason.
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { type PathValidation, validateCertificatePath } from "../../src/validate-path.js";
+import { type PathValidation, validateCertificatePath } from "../../src/x509/validate-path.js";
 import { type OpensslVerdict, opensslAvailable, opensslVerify } from "./corpus.js";
 import { buildChain, NOW, SHAPES, type ShapeChain } from "./shapes.js";
 

@@ -15,7 +15,7 @@ import { sign } from "node:crypto";
 
 import { OctetString } from "@peculiar/asn1-schema";
 
-import { AsnConvert, asn1x509 } from "../../src/lib/x509.js";
+import { AsnConvert, asn1x509 } from "../../src/x509/x509.js";
 import {
   type CertSpec,
   forgeCertificate,

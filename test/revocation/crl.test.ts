@@ -2,10 +2,10 @@
 // soft and hard mode, the statuses and failure context, delta CRLs, indirect CRLs, scope.
 import { beforeAll, describe, expect, it } from "vitest";
 
-import type { ParsedCertificate } from "../../src/lib/certificate.js";
-import { createCrlRevocationChecker, prepareCrls } from "../../src/lib/revocation/checker.js";
-import { parseCrl } from "../../src/lib/revocation/crl.js";
-import { validateCertificatePath } from "../../src/validate-path.js";
+import type { ParsedCertificate } from "../../src/x509/certificate.js";
+import { createCrlRevocationChecker, prepareCrls } from "../../src/x509/revocation/checker.js";
+import { parseCrl } from "../../src/x509/revocation/crl.js";
+import { validateCertificatePath } from "../../src/x509/validate-path.js";
 import { cn, days, intermediate, leaf, NOW, root } from "../support/chains.js";
 import {
   type CrlSpec,

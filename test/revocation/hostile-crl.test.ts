@@ -6,10 +6,10 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 
-import type { ParsedCertificate } from "../../src/lib/certificate.js";
-import { PathValidator } from "../../src/lib/path/validator.js";
-import { createCrlRevocationChecker, prepareCrls } from "../../src/lib/revocation/checker.js";
-import { type CrlParseFailure, parseCrl, parseCrlInput } from "../../src/lib/revocation/crl.js";
+import type { ParsedCertificate } from "../../src/x509/certificate.js";
+import { PathValidator } from "../../src/x509/path/validator.js";
+import { createCrlRevocationChecker, prepareCrls } from "../../src/x509/revocation/checker.js";
+import { type CrlParseFailure, parseCrl, parseCrlInput } from "../../src/x509/revocation/crl.js";
 import { cn, days, intermediate, leaf, NOW, root } from "../support/chains.js";
 import { forgeCrl, seq, tlv, toCrlPem } from "./crl-forge.js";
 

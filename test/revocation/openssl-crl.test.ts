@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import type { ParsedCertificate } from "../../src/lib/certificate.js";
-import { validateCertificatePath } from "../../src/validate-path.js";
+import type { ParsedCertificate } from "../../src/x509/certificate.js";
+import { validateCertificatePath } from "../../src/x509/validate-path.js";
 import { cn, days, intermediate, leaf, NOW, opensslAvailable, root } from "../support/chains.js";
 import { type KeyName, toPem } from "../support/forge.js";
 import {

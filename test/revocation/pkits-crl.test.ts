@@ -8,10 +8,10 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { type ParsedCertificate, parseCertificate } from "../../src/lib/certificate.js";
-import { PathValidator } from "../../src/lib/path/validator.js";
-import { createCrlRevocationChecker, prepareCrls } from "../../src/lib/revocation/checker.js";
-import { SignatureVerifier } from "../../src/lib/signature.js";
+import { type ParsedCertificate, parseCertificate } from "../../src/x509/certificate.js";
+import { PathValidator } from "../../src/x509/path/validator.js";
+import { createCrlRevocationChecker, prepareCrls } from "../../src/x509/revocation/checker.js";
+import { SignatureVerifier } from "../../src/x509/signature.js";
 
 const CANDIDATES = [
   join(import.meta.dirname, "..", "conformance", "pkits"),

@@ -7,7 +7,7 @@ import {
   type PathValidation,
   type RevocationMode,
   validateCertificatePath,
-} from "../../src/validate-path.js";
+} from "../../src/x509/validate-path.js";
 
 describe("A21: revocation types", () => {
   it("accepts CRLs as DER bytes or PEM text, and soft/hard only", () => {

@@ -5,11 +5,10 @@
 // plain function on every one.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-
+import { createSelector } from "../../src/exchange/selector.js";
 import { type Selection, selectOutboundAnonymousTlsCert } from "../../src/index.js";
-import { parseCertificate } from "../../src/lib/certificate.js";
-import { prepareCrls } from "../../src/lib/revocation/checker.js";
-import { createSelector } from "../../src/selector.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
+import { prepareCrls } from "../../src/x509/revocation/checker.js";
 import { DAY, directoryFor, edgeOptions, fixture, NOW, storeOf } from "../support/fixtures.js";
 import { forgeCrl, toCrlPem } from "./crl-forge.js";
 

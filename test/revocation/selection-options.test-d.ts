@@ -1,7 +1,10 @@
 // Type-level tests (vitest typecheck) of `crls` and `revocationMode` (A21) on the selection
 // functions and createSelector (per selector, like `profile`), and of the verdict's statuses.
 import { describe, expectTypeOf, it } from "vitest";
-
+import type {
+  PreparedInboundOptions,
+  PreparedOutboundOptions,
+} from "../../src/exchange/selector.js";
 import type {
   CertificateRevocationListInput,
   CertificateRevocationStatus,
@@ -12,7 +15,6 @@ import type {
   SelectorOptions,
   TrustVerdict,
 } from "../../src/index.js";
-import type { PreparedInboundOptions, PreparedOutboundOptions } from "../../src/selector.js";
 
 describe("crls and revocationMode", () => {
   it("are optional on both functions and on createSelector", () => {

@@ -3,7 +3,7 @@
 // first, and the thumbprint match (R14/R15, event 1037) follows. Every case is run through the
 // plain function and a prepared selector (createSelector), which must agree.
 import { beforeAll, describe, expect, it } from "vitest";
-
+import { createSelector, type SelectorOptions } from "../../src/exchange/selector.js";
 import {
   type CertificateVerdict,
   explainSelection,
@@ -13,8 +13,7 @@ import {
   selectOutboundAnonymousTlsCert,
   type TrustVerdict,
 } from "../../src/index.js";
-import { parseCertificate } from "../../src/lib/certificate.js";
-import { createSelector, type SelectorOptions } from "../../src/selector.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
 import { DAY, directoryFor, edgeOptions, fixture, NOW, storeOf } from "../support/fixtures.js";
 import { forgeCrl, REASON, toCrlPem } from "./crl-forge.js";
 

@@ -1,8 +1,8 @@
-// The revoked-serial index of a CRL (A21; src/lib/revocation/serial-index.ts): look-ups by
+// The revoked-serial index of a CRL (A21; src/x509/revocation/serial-index.ts): look-ups by
 // serial and issuer, first entry wins, and no input that makes building it quadratic.
 import { describe, expect, it } from "vitest";
 
-import { parseCrl } from "../../src/lib/revocation/crl.js";
+import { parseCrl } from "../../src/x509/revocation/crl.js";
 import { cn, days } from "../support/chains.js";
 import { type EntrySpec, entry, forgeCrl, idp, REASON } from "./crl-forge.js";
 

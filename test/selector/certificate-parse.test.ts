@@ -1,4 +1,4 @@
-// The walk in src/lib/certificate.ts against the schema-driven parser it replaced (kept in
+// The walk in src/x509/certificate.ts against the schema-driven parser it replaced (kept in
 // reference-certificate.ts): on every fixture, every x509-limbo certificate and thousands of
 // mutated certificates, it reads the same fields from every DER certificate the reference reads,
 // accepts beyond the reference only what it reports as an encoding fault (A18: readable is not
@@ -13,8 +13,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
 import { InvalidCertificateError } from "../../src/errors.js";
-import { type ParsedCertificate, parseCertificate } from "../../src/lib/certificate.js";
-import { AsnConvert } from "../../src/lib/x509.js";
+import { type ParsedCertificate, parseCertificate } from "../../src/x509/certificate.js";
+import { AsnConvert } from "../../src/x509/x509.js";
 import { fixture, manifest } from "../support/fixtures.js";
 import { forgeCertificate } from "../support/forge.js";
 import { referenceParseCertificate } from "./reference-certificate.js";

@@ -16,7 +16,7 @@
 // sessions and walks land on them to the millisecond), and a CRL that does not parse.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-
+import { createSelector } from "../../src/exchange/selector.js";
 import {
   type CertStore,
   type Directory,
@@ -27,8 +27,7 @@ import {
   selectInboundAnonymousTlsCert,
   selectOutboundAnonymousTlsCert,
 } from "../../src/index.js";
-import { parseCertificate } from "../../src/lib/certificate.js";
-import { createSelector } from "../../src/selector.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
 import { forgeCrl, REASON } from "../revocation/crl-forge.js";
 import {
   CLUSTER_NAME,

@@ -4,7 +4,7 @@
 // whichever step decided it; onEvent handlers that throw or write into their events; callers
 // that change what they passed after the call; and the `profile` option (A3).
 import { beforeAll, describe, expect, it } from "vitest";
-
+import { createSelector, type PreparedOutboundOptions } from "../../src/exchange/selector.js";
 import {
   type CertStore,
   type ExchangeEvent,
@@ -13,8 +13,7 @@ import {
   selectInboundAnonymousTlsCert,
   selectOutboundAnonymousTlsCert,
 } from "../../src/index.js";
-import { parseCertificate } from "../../src/lib/certificate.js";
-import { createSelector, type PreparedOutboundOptions } from "../../src/selector.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
 import {
   DAY,
   directoryFor,

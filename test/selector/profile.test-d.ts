@@ -1,14 +1,16 @@
 // Type-level tests (vitest typecheck) of the `profile` option (A3): both selection functions take
 // it, createSelector takes it per selector, and a prepared session cannot pass its own.
 import { describe, expectTypeOf, it } from "vitest";
-
+import type {
+  PreparedInboundOptions,
+  PreparedOutboundOptions,
+} from "../../src/exchange/selector.js";
 import type {
   InboundSelectionOptions,
   OutboundSelectionOptions,
   SelectorOptions,
 } from "../../src/index.js";
-import type { ValidationProfile } from "../../src/lib/path/validator.js";
-import type { PreparedInboundOptions, PreparedOutboundOptions } from "../../src/selector.js";
+import type { ValidationProfile } from "../../src/x509/path/validator.js";
 
 describe("profile", () => {
   it("is an optional ValidationProfile on both functions and on createSelector", () => {

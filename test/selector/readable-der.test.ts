@@ -1,9 +1,9 @@
-// The lenient reader behind A18 (src/lib/der.ts, BerReader): BER lengths are read, and flagged,
+// The lenient reader behind A18 (src/x509/der.ts, BerReader): BER lengths are read, and flagged,
 // where OpenSSL reads them (the long form for a small length, leading zero octets, the
 // indefinite form of a constructed value); everything else is a DerError, never another error.
 import { describe, expect, it } from "vitest";
 
-import { BerReader, DerError } from "../../src/lib/der.js";
+import { BerReader, DerError } from "../../src/x509/der.js";
 
 const read = (bytes: number[], offset = 0) => new BerReader(Uint8Array.from(bytes)).read(offset);
 

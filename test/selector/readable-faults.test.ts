@@ -27,8 +27,8 @@ import {
   type EncodingFault,
   type ParsedCertificate,
   parseCertificate,
-} from "../../src/lib/certificate.js";
-import { SignatureVerifier } from "../../src/lib/signature.js";
+} from "../../src/x509/certificate.js";
+import { SignatureVerifier } from "../../src/x509/signature.js";
 import { outbound } from "../hostile/support.js";
 import { fixture, staticDirectory } from "../support/fixtures.js";
 import { toPem } from "../support/forge.js";

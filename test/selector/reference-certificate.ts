@@ -1,11 +1,11 @@
-// The schema-driven parser that src/lib/certificate.ts replaced (issue 9), kept verbatim as a
+// The schema-driven parser that src/x509/certificate.ts replaced (issue 9), kept verbatim as a
 // differential oracle: the DER walk must accept nothing this rejects, and read the same fields
 // from everything both accept. Test-only; not shipped.
 import { type CertificateParseFailure, InvalidCertificateError } from "../../src/errors.js";
-import { DerError, readChildren, readTlv } from "../../src/lib/der.js";
-import { type Thumbprint, thumbprintOf } from "../../src/lib/thumbprint.js";
-import { AsnConvert, asn1x509 } from "../../src/lib/x509.js";
 import type { CertificateInput } from "../../src/types.js";
+import { DerError, readChildren, readTlv } from "../../src/x509/der.js";
+import { type Thumbprint, thumbprintOf } from "../../src/x509/thumbprint.js";
+import { AsnConvert, asn1x509 } from "../../src/x509/x509.js";
 
 /** One extension as it appears in the certificate, decoded on demand by its consumer. */
 export interface RawExtension {

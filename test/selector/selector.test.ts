@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 
 import { InvalidCertificateError } from "../../src/errors.js";
+import { createSelector, type PreparedOutboundOptions } from "../../src/exchange/selector.js";
 import {
   type CertStore,
   type ExchangeEvent,
@@ -11,8 +12,7 @@ import {
   type StoreEntry,
   selectOutboundAnonymousTlsCert,
 } from "../../src/index.js";
-import { parseCertificate } from "../../src/lib/certificate.js";
-import { createSelector, type PreparedOutboundOptions } from "../../src/selector.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
 import {
   DAY,
   directoryFor,

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { describe, expect, it } from "vitest";
 
-import { smtpCommand } from "../../src/tls.js";
+import { smtpCommand } from "../../src/adapters/tls.js";
 import {
   captureClientHello,
   clientHandshake,

@@ -2,16 +2,15 @@
 // every EHLO (I1–I4), one SecureContext per decision, a new one on a store change, the selection's
 // events, STARTTLS off without a certificate of its own, and the missing-peer message.
 import { describe, expect, it } from "vitest";
-
+import { SecureContextCache } from "../../src/adapters/smtp-server/contexts.js";
+import { loadReceiver } from "../../src/adapters/smtp-server/index.js";
+import { smtpCommand } from "../../src/adapters/tls.js";
 import {
   type CertStore,
   type Selected,
   type StoreEntry,
   selectInboundAnonymousTlsCert,
 } from "../../src/index.js";
-import { SecureContextCache } from "../../src/smtp-server/contexts.js";
-import { loadReceiver } from "../../src/smtp-server/index.js";
-import { smtpCommand } from "../../src/tls.js";
 import { entry, fixture, memoryStore, NOW, staticDirectory } from "../support/fixtures.js";
 import {
   clientHandshake,

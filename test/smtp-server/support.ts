@@ -14,8 +14,8 @@ import {
   createAnonymousTlsServer,
   type EhloDecision,
   type ReceiverError,
-} from "../../src/smtp-server/index.js";
-import { smtpCommand } from "../../src/tls.js";
+} from "../../src/adapters/smtp-server/index.js";
+import { smtpCommand } from "../../src/adapters/tls.js";
 import { entry, fixture, memoryStore, NOW, staticDirectory } from "../support/fixtures.js";
 
 const closers: (() => Promise<void> | void)[] = [];

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { type ParsedCertificate, parseCertificate } from "../../src/lib/certificate.js";
-import { AsnConvert, asn1x509 } from "../../src/lib/x509.js";
+import { type ParsedCertificate, parseCertificate } from "../../src/x509/certificate.js";
+import { AsnConvert, asn1x509 } from "../../src/x509/x509.js";
 import {
   type CertSpec,
   forgeCertificate,

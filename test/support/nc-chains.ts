@@ -2,8 +2,8 @@
 // any GeneralName form, an optional intermediate, and a leaf whose subjectAltName and subject
 // emailAddress attributes are written byte for byte (including malformed ones), so the same
 // chain can be given to our validator and to `openssl verify`. Keys come from the committed pool.
-import { parseCertificate } from "../../src/lib/certificate.js";
-import { AsnConvert, asn1x509 } from "../../src/lib/x509.js";
+import { parseCertificate } from "../../src/x509/certificate.js";
+import { AsnConvert, asn1x509 } from "../../src/x509/x509.js";
 import type { VerifyInput } from "./chains.js";
 import { OID, WINDOW } from "./chains.js";
 import { forgeCertificate, type NameSpec, type StringEncoding } from "./forge.js";

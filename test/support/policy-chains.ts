@@ -1,13 +1,13 @@
 // Chains with certificate-policy extensions (A19) for test/path/policies.test.ts, and an
 // `openssl verify -policy_check` runner to compare them with (an outside oracle). The policy
-// extensions are DER-encoded here by hand, independently of src/lib/path/policy-extensions.ts,
+// extensions are DER-encoded here by hand, independently of src/x509/path/policy-extensions.ts,
 // so malformed shapes (empty lists, duplicates, anyPolicy mappings) can be made on purpose.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import type { ParsedCertificate } from "../../src/lib/certificate.js";
+import type { ParsedCertificate } from "../../src/x509/certificate.js";
 import { intermediate, leaf, NOW, type Node, root } from "./chains.js";
 import { type KeyName, toPem } from "./forge.js";
 

@@ -12,7 +12,7 @@ import {
   createAnonymousTlsServer,
   type EhloDecision,
 } from "../../examples/anonymous-tls-server/server.js";
-import { smtpCommand } from "../../src/tls.js";
+import { smtpCommand } from "../../src/adapters/tls.js";
 import { fixture } from "../support/fixtures.js";
 
 const closers: (() => Promise<void> | void)[] = [];

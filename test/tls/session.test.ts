@@ -2,13 +2,12 @@
 // (examples/anonymous-tls-server, inbound selection I1–I4) and negotiateAnonymousTls (outbound
 // selection R1–R15). Each side must see exactly the certificate the other side selected.
 import { describe, expect, it } from "vitest";
-
+import { negotiateAnonymousTls, smtpCommand } from "../../src/adapters/tls.js";
 import {
   type InboundSelectionOptions,
   type Selection,
   selectOutboundAnonymousTlsCert,
 } from "../../src/index.js";
-import { negotiateAnonymousTls, smtpCommand } from "../../src/tls.js";
 import {
   directoryFor,
   edgeOptions,

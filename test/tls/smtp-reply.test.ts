@@ -7,7 +7,7 @@ import {
   type SmtpReply,
   SmtpReplyParser,
   SmtpReplySyntaxError,
-} from "../../src/smtp-reply.js";
+} from "../../src/exchange/smtp-reply.js";
 
 const EHLO =
   "250-hub01.contoso.com Hello [127.0.0.1]\r\n" +

@@ -20,7 +20,7 @@ import {
   assertSmtpServerHooks,
   installAnonymousTls,
 } from "../../examples/anonymous-tls-server/server.js";
-import { peerCertificateChain, smtpCommand } from "../../src/tls.js";
+import { peerCertificateChain, smtpCommand } from "../../src/adapters/tls.js";
 import { fixture, NOW } from "../support/fixtures.js";
 import { closeEverythingAfterEach, ehloOn, startReceiver, track } from "./helpers.js";
 

@@ -4,14 +4,14 @@ import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 
 import { describe, expectTypeOf, it } from "vitest";
-import type { Selection } from "../../src/index.js";
 import type {
   AnonymousTlsNegotiation,
   NotUsedReason,
   PeerCertificate,
   SelectionTlsOptions,
-} from "../../src/tls.js";
-import { negotiateAnonymousTls, toTlsOptions } from "../../src/tls.js";
+} from "../../src/adapters/tls.js";
+import { negotiateAnonymousTls, toTlsOptions } from "../../src/adapters/tls.js";
+import type { Selection } from "../../src/index.js";
 
 describe("negotiateAnonymousTls", () => {
   it("narrows on used", () => {

@@ -1,7 +1,7 @@
 import { createSecureContext } from "node:tls";
 
 import { describe, expect, it } from "vitest";
-
+import { toTlsOptions } from "../../src/adapters/tls.js";
 import {
   type InboundSelectionOptions,
   NoPrivateKeyError,
@@ -10,7 +10,6 @@ import {
   selectInboundAnonymousTlsCert,
   selectOutboundAnonymousTlsCert,
 } from "../../src/index.js";
-import { toTlsOptions } from "../../src/tls.js";
 import {
   directoryFor,
   edgeOptions,

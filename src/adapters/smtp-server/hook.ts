@@ -1,0 +1,400 @@
+// The one place where this package reaches into smtp-server (pinned 3.21.6). smtp-server has no
+// option for custom EHLO keywords or commands, and reports every session's error on the
+// SMTPServer itself (an 'error' event nobody listens to ends the process). This module extends
+// each connection as it is registered:
+// - EHLO runs `offer` first and adds X-ANONYMOUSTLS to the 250 lines when it returned an offer;
+//   the command exists on that connection only after that (I1–I4 decided it may be offered);
+// - X-ANONYMOUSTLS answers 220 and runs smtp-server's own STARTTLS upgrade with a view of the
+//   server that presents the offer's secure context and asks for (without verifying) the client's
+//   certificate: direct trust compares thumbprints afterwards (R7/I4);
+// - every error of the session (socket, TLS, parser) is reported to `onError` with the session's
+//   identity, and the session is closed; the handshake has its own deadline;
+// - with `maxConnections`, a new connection beyond the limit displaces the oldest one that has
+//   not said EHLO/HELO yet (idle connections cannot lock real senders out); when every held
+//   connection has greeted, smtp-server's own `maxClients` refuses the newcomer with 421.
+// test/tls/smtp-server-hook.test.ts and test/smtp-server/internals.test.ts fail when an upgrade
+// of smtp-server moves an internal used here.
+import type { Socket } from "node:net";
+import type { SecureContext, TLSSocket } from "node:tls";
+
+import type { SMTPServer, SMTPServerSession } from "smtp-server";
+import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
+import type { Selected } from "../../types.js";
+import { ANONYMOUS_TLS_KEYWORD } from "../tls.js";
+import { identityOf, ReceiverError, type ReceiverErrorCode } from "./errors.js";
+
+/** What a connection offers after its EHLO: the selection and its secure context. */
+export interface Offer {
+  readonly selection: Selected;
+  readonly secureContext: SecureContext;
+}
+
+/** What {@link installAnonymousTls} calls. */
+export interface AnonymousTlsHooks {
+  /**
+   * Decides at each plaintext EHLO; null omits the keyword. `ehlo` is the EHLO argument as the
+   * client sent it (at most 255 characters; smtp-server checks it only afterwards).
+   */
+  offer(session: SMTPServerSession, ehlo: string): Promise<Offer | null>;
+  /** Called once the handshake completed (and smtp-server's onSecure accepted it). */
+  onUpgraded(session: SMTPServerSession, offer: Offer, socket: TLSSocket): void;
+  /**
+   * Every error of a session (a {@link ReceiverError} with the session's identity), and of the
+   * server (`ERR_SERVER`, session null). What it throws is dropped.
+   */
+  onError(error: unknown, session?: SMTPServerSession): void;
+}
+
+/** Bounds of {@link installAnonymousTls}. */
+export interface HookLimits {
+  /** Milliseconds from the 220 to a completed TLS handshake. Default: no deadline of ours. */
+  readonly handshakeTimeout?: number;
+  /** Connections held at once; beyond it the oldest not-yet-greeted one is closed (421). */
+  readonly maxConnections?: number;
+}
+
+type CommandHandler = (command: Buffer, callback: () => void) => void;
+type SendReply = (code: number, data?: string | string[] | null, context?: string | false) => void;
+
+/** smtp-server's command parser, as far as it is used here: it emits 'error'. */
+interface HookableParser {
+  on(event: "error", listener: (error: Error) => void): unknown;
+}
+
+/**
+ * The smtp-server 3.21 internals used here, and nothing else. The server: `connections` (a Set
+ * every connection is added to by `connect()` before `init()` reads from its socket). The
+ * connection: `handler_<COMMAND>` methods (`_getHandler` dispatches by that name, so a handler
+ * added to one connection is a command on that connection only), `handler_EHLO`/`handler_HELO`,
+ * `send` (421 also closes), `close`, `secure`, `session`, `upgrade()` (STARTTLS's upgrade, which
+ * takes its TLS socket options from `createTLSSocketOptions(this._server)`), `_server`, `_socket`,
+ * `_parser` (made in the constructor) and `_createParser` (called again by upgrade()).
+ */
+interface HookableConnection {
+  _server: HookableServer;
+  readonly _socket: Socket | TLSSocket;
+  readonly _parser: HookableParser | false;
+  _createParser: () => HookableParser;
+  readonly secure: boolean;
+  readonly session: SMTPServerSession;
+  send: SendReply;
+  close(): void;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  handler_EHLO: CommandHandler;
+  handler_HELO: CommandHandler;
+  upgrade(callback: () => void, secureCallback?: () => void): void;
+  [handler: `handler_${string}`]: CommandHandler | undefined;
+}
+
+interface HookableServer {
+  readonly connections: Set<HookableConnection>;
+  readonly secureContext: Map<string, SecureContext>;
+  readonly options: object;
+  _resolveSNI(
+    servername: string,
+    callback: (error: Error | null, context?: SecureContext) => void,
+  ): void;
+}
+
+const HANDLER = `handler_${ANONYMOUS_TLS_KEYWORD}` as const;
+
+/** Throws when the installed smtp-server lacks an internal this module relies on. */
+export function assertSmtpServerHooks(server: SMTPServer): void {
+  const missing: string[] = [];
+  const proto = SMTPConnection.prototype as unknown as Record<string, unknown>;
+  for (const name of [
+    "handler_EHLO",
+    "handler_HELO",
+    "handler_STARTTLS",
+    "send",
+    "close",
+    "upgrade",
+    "_getHandler",
+    "_createParser",
+  ]) {
+    if (typeof proto[name] !== "function") missing.push(`SMTPConnection#${name}`);
+  }
+  const candidate = server as unknown as Partial<Record<keyof HookableServer, unknown>>;
+  if (!(candidate.connections instanceof Set)) missing.push("SMTPServer#connections (a Set)");
+  if (!(candidate.secureContext instanceof Map)) missing.push("SMTPServer#secureContext (a Map)");
+  if (typeof candidate._resolveSNI !== "function") missing.push("SMTPServer#_resolveSNI");
+  if (missing.length > 0) {
+    throw new Error(`smtp-server lacks what the anonymous-TLS hook uses: ${missing.join(", ")}`);
+  }
+}
+
+/** Per connection: has it greeted (EHLO/HELO), and is a handshake of ours running. */
+interface ConnectionState {
+  greeted: boolean;
+  /** A TLS failure of this connection was reported; later echoes of it are not. */
+  tlsReported: boolean;
+}
+
+/** Adds X-ANONYMOUSTLS and per-session error handling to every connection of `server`. */
+export function installAnonymousTls(
+  server: SMTPServer,
+  hooks: AnonymousTlsHooks,
+  limits: HookLimits = {},
+): void {
+  assertSmtpServerHooks(server);
+  // The narrow view above; assertSmtpServerHooks checked its shape.
+  const hookable = server as unknown as HookableServer;
+  const connections = hookable.connections;
+  const states = new WeakMap<HookableConnection, ConnectionState>();
+  // Errors already reported with their session: the server re-emits each one.
+  const routed = new WeakSet<object>();
+  const report = safeReport(hooks);
+  const views = new WeakMap<SecureContext, HookableServer>();
+  const viewFor = (context: SecureContext): HookableServer => {
+    let view = views.get(context);
+    if (view === undefined) {
+      view = anonymousTlsServerView(hookable, context);
+      views.set(context, view);
+    }
+    return view;
+  };
+
+  const add = connections.add;
+  connections.add = function (this: Set<HookableConnection>, connection: HookableConnection) {
+    if (limits.maxConnections !== undefined && this.size >= limits.maxConnections) {
+      displaceIdle(this, states);
+    }
+    const state: ConnectionState = { greeted: false, tlsReported: false };
+    states.set(connection, state);
+    extendConnection(connection, state, hooks, report, viewFor, routed, limits);
+    return add.call(this, connection);
+  };
+
+  // Registered after connect()'s own per-connection listener, which re-emits on the server: the
+  // per-session report has happened by then. What is left is the server's own (listen) errors.
+  server.on("error", (error: unknown) => {
+    if (typeof error === "object" && error !== null && routed.has(error)) return;
+    report(new ReceiverError("ERR_SERVER", null, messageOf(error), { cause: error }), undefined);
+  });
+}
+
+function safeReport(hooks: AnonymousTlsHooks) {
+  return (error: ReceiverError, session: SMTPServerSession | undefined): void => {
+    try {
+      hooks.onError(error, session);
+    } catch {
+      // onError is the last resort: what it throws has nowhere to go and must not end the process.
+    }
+  };
+}
+
+/** Closes the oldest connection that has not greeted yet, if there is one. */
+function displaceIdle(
+  connections: Set<HookableConnection>,
+  states: WeakMap<HookableConnection, ConnectionState>,
+): void {
+  for (const candidate of connections) {
+    if (states.get(candidate)?.greeted === true) continue;
+    // 421 (RFC 5321 §3.8) tells a real client to come back later; send() closes on 421.
+    candidate.send(421, "Too many connections, closing an idle one");
+    candidate._socket.destroy();
+    connections.delete(candidate);
+    return;
+  }
+}
+
+type Report = ReturnType<typeof safeReport>;
+
+function extendConnection(
+  connection: HookableConnection,
+  state: ConnectionState,
+  hooks: AnonymousTlsHooks,
+  report: Report,
+  viewFor: (context: SecureContext) => HookableServer,
+  routed: WeakSet<object>,
+  limits: HookLimits,
+): void {
+  const reportSession = (code: ReceiverErrorCode, message: string, cause: unknown) => {
+    report(
+      new ReceiverError(code, identityOf(connection.session), message, { cause }),
+      connection.session,
+    );
+  };
+  const endSession = () => {
+    if (!connection._socket.destroyed) connection._socket.destroy();
+  };
+
+  // Socket and TLS errors: smtp-server emits them on the connection, then re-emits on the server.
+  connection.on("error", (error) => {
+    routed.add(error);
+    const tls = isTlsError(error);
+    if (!(tls && state.tlsReported)) {
+      if (tls) state.tlsReported = true;
+      reportSession(tls ? "ERR_SESSION_TLS" : "ERR_SESSION_SOCKET", error.message, error);
+    }
+    endSession();
+  });
+
+  // Parser errors (a line beyond maxCommandLength…): smtp-server answers 421 and closes; we report.
+  const watch = (parser: HookableParser | false) => {
+    if (parser === false) return;
+    parser.on("error", (error) => {
+      reportSession("ERR_SESSION_PROTOCOL", error.message, error);
+    });
+  };
+  watch(connection._parser);
+  const createParser = connection._createParser;
+  connection._createParser = function (this: HookableConnection) {
+    const parser = createParser.call(this);
+    watch(parser);
+    return parser;
+  };
+
+  const ehlo = connection.handler_EHLO;
+  const helo = connection.handler_HELO;
+  connection.handler_HELO = (command, callback) => {
+    state.greeted = true;
+    delete connection[HANDLER];
+    helo.call(connection, command, callback);
+  };
+
+  // EHLO: decide (I1–I4), then let smtp-server answer, adding the keyword to its 250 lines.
+  connection.handler_EHLO = (command, callback) => {
+    state.greeted = true;
+    void (async () => {
+      delete connection[HANDLER];
+      let offer: Offer | null = null;
+      // Once the session is TLS (anonymous or STARTTLS), there is nothing left to offer.
+      if (!connection.secure) {
+        try {
+          offer = await hooks.offer(
+            connection.session,
+            command.toString("latin1").slice(4).trim().slice(0, 255),
+          );
+        } catch (error) {
+          reportSession("ERR_SESSION_SELECTION", messageOf(error), error);
+        }
+      }
+      const send = connection.send;
+      if (offer !== null) {
+        const offered = offer;
+        connection.send = (code, data, context) => {
+          // The command exists on this connection only once the keyword went out in a 250.
+          if (code === 250 && Array.isArray(data)) {
+            connection[HANDLER] = anonymousTlsHandler(connection, offered, state);
+            send.call(connection, code, [...data, ANONYMOUS_TLS_KEYWORD], context);
+          } else {
+            send.call(connection, code, data, context);
+          }
+        };
+      }
+      try {
+        ehlo.call(connection, command, callback);
+      } catch (error) {
+        // smtp-server catches a handler's synchronous throw; this one runs after an await.
+        reportSession("ERR_SESSION_CALLBACK", messageOf(error), error);
+        send.call(connection, 421, "Error: internal server error");
+        callback();
+      } finally {
+        connection.send = send;
+      }
+    })();
+  };
+
+  function anonymousTlsHandler(
+    conn: HookableConnection,
+    offer: Offer,
+    st: ConnectionState,
+  ): CommandHandler {
+    return (command, callback) => {
+      if (command.toString().trim().split(/\s+/).length > 1) {
+        conn.send(501, `Error: syntax: ${ANONYMOUS_TLS_KEYWORD}`);
+        return callback();
+      }
+      if (conn.secure) {
+        // RFC 3207 §4.2 by analogy: a second TLS negotiation on one session is refused.
+        conn.send(503, "Error: TLS already active");
+        return callback();
+      }
+      conn.send(220, "Ready to start anonymous TLS");
+      // upgrade() is what STARTTLS runs: it retires the plaintext parser (no command injection),
+      // resets the session (RFC 3207 §4.2) and resumes on the TLS socket. It builds
+      // `new tls.TLSSocket(socket, createTLSSocketOptions(this._server))` synchronously, so for
+      // that one call `_server` is the view that presents the offered certificate.
+      const raw = conn._socket;
+      const server = conn._server;
+      let done = false;
+      const timer =
+        limits.handshakeTimeout === undefined
+          ? undefined
+          : setTimeout(() => {
+              if (done) return;
+              done = true;
+              st.tlsReported = true;
+              reportSession(
+                "ERR_SESSION_HANDSHAKE_TIMEOUT",
+                `no TLS handshake within ${limits.handshakeTimeout} ms of the 220`,
+                undefined,
+              );
+              raw.destroy();
+            }, limits.handshakeTimeout);
+      timer?.unref();
+      conn._server = viewFor(offer.secureContext);
+      try {
+        conn.upgrade(callback, () => {
+          done = true;
+          clearTimeout(timer);
+          try {
+            hooks.onUpgraded(conn.session, offer, conn._socket as TLSSocket);
+          } catch (error) {
+            reportSession("ERR_SESSION_CALLBACK", messageOf(error), error);
+          }
+        });
+      } finally {
+        conn._server = server;
+      }
+      // A client that closes mid-handshake without a TLS alert: smtp-server sees only 'close'.
+      raw.once("close", () => {
+        clearTimeout(timer);
+        if (done || st.tlsReported) return;
+        done = true;
+        st.tlsReported = true;
+        reportSession(
+          "ERR_SESSION_TLS",
+          "the connection closed during the anonymous TLS handshake",
+          undefined,
+        );
+      });
+    };
+  }
+}
+
+/** smtp-server's normalizeTLSError marks handshake failures with `meta.protocol` "smtp". */
+function isTlsError(error: Error): boolean {
+  const meta = (error as { meta?: { protocol?: unknown; stage?: unknown } }).meta;
+  if (meta?.protocol === "smtp" && meta.stage === "connect") return true;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("ERR_SSL_");
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A view of the server for `createTLSSocketOptions`: the selected certificate for every name (SNI
+ * included), and the client's certificate requested but not verified (direct trust). Everything
+ * else is read through to the server itself.
+ */
+export function anonymousTlsServerView<T extends Pick<HookableServer, "options">>(
+  server: T,
+  secureContext: SecureContext,
+): T {
+  const resolveSni: HookableServer["_resolveSNI"] = (_name, callback) =>
+    callback(null, secureContext);
+  return Object.create(server, {
+    secureContext: { value: new Map([["*", secureContext]]) },
+    _resolveSNI: { value: resolveSni },
+    options: {
+      value: Object.assign(Object.create(server.options) as object, {
+        requestCert: true,
+        rejectUnauthorized: false,
+      }),
+    },
+  }) as T;
+}
