@@ -11,6 +11,8 @@ export type ErrorCode =
   | "ERR_INVALID_AUTH_MECHANISM"
   | "ERR_INVALID_ADDRESS_SPACE"
   | "ERR_INVALID_TLS_CERTIFICATE_NAME"
+  | "ERR_INVALID_FQDN"
+  | "ERR_INVALID_ROLE"
   | "ERR_INVALID_THUMBPRINT"
   | "ERR_INVALID_CERTIFICATE"
   | "ERR_NOT_SELECTED"
@@ -44,7 +46,10 @@ export type SettingField =
   | "deliveryType"
   | "receiveConnector.authMechanism"
   | "receiveConnector.tlsCertificateName"
-  | "sendConnector.tlsCertificateName";
+  | "sendConnector.tlsCertificateName"
+  | "receiveConnector.fqdn"
+  | "sendConnector.fqdn"
+  | "role";
 
 const settingCodes = {
   "sendConnector.smartHostAuthMechanism": "ERR_INVALID_SMART_HOST_AUTH_MECHANISM",
@@ -53,12 +58,16 @@ const settingCodes = {
   "receiveConnector.authMechanism": "ERR_INVALID_AUTH_MECHANISM",
   "receiveConnector.tlsCertificateName": "ERR_INVALID_TLS_CERTIFICATE_NAME",
   "sendConnector.tlsCertificateName": "ERR_INVALID_TLS_CERTIFICATE_NAME",
+  "receiveConnector.fqdn": "ERR_INVALID_FQDN",
+  "sendConnector.fqdn": "ERR_INVALID_FQDN",
+  role: "ERR_INVALID_ROLE",
 } as const satisfies Record<SettingField, ErrorCode>;
 
 /**
  * A connector or queue setting that Exchange itself would not accept (an unknown
- * `SmartHostAuthMechanism`, `DeliveryType`, `AuthMechanism` name, a malformed address space or
- * TlsCertificateName).
+ * `SmartHostAuthMechanism`, `DeliveryType`, `AuthMechanism` name, a malformed address space,
+ * TlsCertificateName or connector Fqdn), or that the chosen edition does not have (a role or a
+ * TlsCertificateName of the other edition, E1, E3).
  * The code names the field; `value` is what was given.
  */
 export class InvalidSettingError extends AnonymousTlsError {

@@ -1,7 +1,8 @@
 /**
- * Exchange Server 2007's choice of certificate for anonymous TLS (X-ANONYMOUSTLS) between
- * transport servers, reproduced rule by rule (the ids are explained in docs/rules.md): the
- * outbound and inbound selections and their explanation, the certification-path validator behind
+ * Exchange's choices of SMTP TLS certificate, reproduced rule by rule (the ids are explained in
+ * docs/rules.md), in the 2007 and the 2016/2019/SE editions: anonymous TLS (X-ANONYMOUSTLS)
+ * between transport servers, outbound and inbound, and STARTTLS, inbound and outbound; their
+ * explanation, the certification-path validator behind
  * "valid PKI", a prepared selector for every session, a folder-backed store, and the helpers that
  * put the selected certificate on a TLS socket.
  *
@@ -48,11 +49,18 @@ export {
 } from "./errors.js";
 export { type ExplainOptions, explainSelection } from "./exchange/explain.js";
 export { selectInboundAnonymousTlsCert } from "./exchange/inbound-anonymous.js";
+export { selectInboundStartTlsCert } from "./exchange/inbound-starttls.js";
 export { selectOutboundAnonymousTlsCert } from "./exchange/outbound-anonymous.js";
+export {
+  selectOutboundStartTlsCert,
+  TLS_CERTIFICATE_NAME_NOT_FOUND_REPLY,
+} from "./exchange/outbound-starttls.js";
 export {
   createSelector,
   type PreparedInboundOptions,
+  type PreparedInboundStartTlsOptions,
   type PreparedOutboundOptions,
+  type PreparedOutboundStartTlsOptions,
   type Selector,
   type SelectorOptions,
   type SelectorStats,
@@ -71,6 +79,7 @@ export {
   parseTlsCertificateName,
   type TlsCertificateName,
   type TlsCertificateNameField,
+  type TlsCertificateNameMatch,
 } from "./exchange/tls-certificate-name.js";
 export {
   AUTH_MECHANISMS,
@@ -81,28 +90,45 @@ export {
   type SmartHostAuthMechanism,
 } from "./exchange/vocabulary.js";
 export type {
+  AnonymousTlsSelection,
   CertificateFacts,
   CertificateInput,
   CertificateVerdict,
   CertStore,
   CommonSelectionOptions,
+  ConnectorCertificateSettings,
   Directory,
   DirectoryValue,
+  Edition,
   Event1037,
   Event12012,
   Event12013,
+  Event12014,
   Event12015,
+  Event12016,
   Event12017,
+  Event12018,
   EventId,
+  EventLevel,
   ExchangeEvent,
   Exclusion,
   ExpiryWarning,
   GateCondition,
   InboundSelectionOptions,
+  InboundStartTlsNoCertificate,
+  InboundStartTlsSelected,
+  InboundStartTlsSelection,
+  InboundStartTlsSelectionOptions,
+  LookedFor,
   NoCertificate,
   NoCertificateReason,
   NotAttempted,
   OutboundSelectionOptions,
+  OutboundStartTlsNoCertificate,
+  OutboundStartTlsSelected,
+  OutboundStartTlsSelection,
+  OutboundStartTlsSelectionOptions,
+  OutboundStartTlsSessionFails,
   Outcome,
   Phase,
   ReceiveConnector,
@@ -110,8 +136,13 @@ export type {
   RuleId,
   Selected,
   Selection,
+  SelectionSettings,
   SendConnector,
   ServerNames,
+  StartTlsNoCertificateReason,
+  StartTlsNotAttempted,
+  StartTlsSelection,
+  StartTlsSelectionSettings,
   StepName,
   StoreEntry,
   ThumbprintMismatchPolicy,

@@ -1,5 +1,6 @@
 // Public types: inputs (injected Directory and CertStore, connector settings) and outputs (the
 // Selection union, events, trace, per-certificate verdicts). Vocabulary follows docs/rules.md.
+import type { TlsCertificateNameMatch } from "./exchange/tls-certificate-name.js";
 import type { NameMatch } from "./x509/dns-name.js";
 import type { CertificateRevocationStatus, ValidationProfile } from "./x509/path/validator.js";
 import type { IgnoredCrl, RevocationMode } from "./x509/revocation/checker.js";
@@ -47,25 +48,59 @@ export interface Directory {
   }): Promise<DirectoryValue>;
 }
 
-/** The transport role of the server that runs the outbound selection (R1, R2). */
-export type Role = "HubTransport" | "EdgeTransport";
+/**
+ * The transport role of the server that runs the outbound anonymous selection: HubTransport or
+ * EdgeTransport in the 2007 edition (R1, R2), Mailbox or EdgeTransport in the 2016 edition (E1).
+ */
+export type Role = "HubTransport" | "EdgeTransport" | "Mailbox";
+
+/**
+ * Which Exchange's documented process runs: "2007" (Exchange 2007/2010, the default) or "2016"
+ * (Exchange 2016, 2019 and Subscription Edition, E1–E6).
+ */
+export type Edition = "2007" | "2016";
+
+/** An Application-log level. */
+export type EventLevel = "Error" | "Warning" | "Information";
 
 /** When the lookup runs: at transport service start-up (R5 logs 12012) or in an SMTP session. */
 export type Phase = "session" | "startup";
 
 /**
- * The settings of the Send connector the session is bound to that the gate reads (R1a, R2a, R2b).
+ * A connector's settings that name its STARTTLS certificate (S2, S10, E3), and its identity.
  */
-export interface SendConnector {
+export interface ConnectorCertificateSettings {
+  /**
+   * The connector's `Fqdn` (S2, S10): the name the STARTTLS certificate must carry. Null or
+   * absent: the server's physical FQDN.
+   */
+  readonly fqdn?: string | null;
+  /**
+   * The connector's `TlsCertificateName`, `<I>issuer<S>subject` as PowerShell prints it (E3;
+   * 2016 edition only: in 2007 any value is misuse). Null or absent: not set.
+   */
+  readonly tlsCertificateName?: string | null;
+  /** The connector's identity, e.g. `EX01\\Default Frontend EX01`, for event texts (12014's %2). */
+  readonly name?: string;
+}
+
+/**
+ * The settings of the Send connector the session is bound to that the gate reads (R1a, R2a, R2b).
+ * Its certificate settings are read by the outbound STARTTLS selection only.
+ */
+export interface SendConnector extends ConnectorCertificateSettings {
   /** Exactly one of None, BasicAuth, BasicAuthRequireTLS, ExchangeServer, ExternalAuthoritative. */
   readonly smartHostAuthMechanism: string;
   /** Address spaces, `TYPE:ADDRESS;COST` or a bare address (SMTP, cost 1). */
   readonly addressSpaces: readonly string[];
 }
 
-/** The setting of the Receive connector that the inbound gate reads (I1). */
-export interface ReceiveConnector {
-  /** A flags set: "Tls, Integrated, ExchangeServer" or ["Tls", "ExchangeServer"] (I1). */
+/**
+ * The settings of the Receive connector the session arrived on: AuthMechanism for the gates (I1,
+ * S1); the certificate settings for inbound STARTTLS (S2, E3).
+ */
+export interface ReceiveConnector extends ConnectorCertificateSettings {
+  /** A flags set: "Tls, Integrated, ExchangeServer" or ["Tls", "ExchangeServer"] (I1, S1). */
   readonly authMechanism: string | readonly string[];
 }
 
@@ -89,12 +124,15 @@ export interface ExpiryWarning {
   readonly days: number;
 }
 
-/** Options both directions share. */
-export interface CommonSelectionOptions {
-  /** Where `msExchServerInternalTLSCert` is read (R3). */
-  readonly directory: Directory;
-  /** The local computer's certificate store (R6, R10). */
+/** Options every selection takes. */
+export interface SelectionSettings {
+  /** The local computer's certificate store (R6, R10, S3). */
   readonly store: CertStore;
+  /**
+   * Which Exchange's process runs (E1–E6): "2007" (default) or "2016" (Exchange 2016, 2019 and
+   * Subscription Edition).
+   */
+  readonly edition?: Edition;
   /** R5: 12012 is logged only at start-up. Default "session". */
   readonly phase?: Phase;
   /** A4: the evaluation time. Default: the wall clock, read once. */
@@ -107,7 +145,10 @@ export interface CommonSelectionOptions {
   readonly onEvent?: (event: ExchangeEvent) => void;
   /** Aborting makes a pending directory read or store listing count as "cannot be read". */
   readonly signal?: AbortSignal;
-  /** Off by default (Exchange 2007 had no such warning). */
+  /**
+   * Off by default (Exchange 2007 had no such warning): 12017 for the internal transport
+   * certificate, 12018 for a STARTTLS certificate (S9).
+   */
   readonly expiryWarning?: ExpiryWarning;
   /**
    * A3: the path-validation profile that makes a chain valid PKI: "rfc5280" (default) or
@@ -127,6 +168,12 @@ export interface CommonSelectionOptions {
    * `crls`, every CA-issued certificate is checked against no CRLs.
    */
   readonly revocationMode?: RevocationMode;
+}
+
+/** Options both anonymous-TLS directions share. */
+export interface CommonSelectionOptions extends SelectionSettings {
+  /** Where `msExchServerInternalTLSCert` is read (R3). */
+  readonly directory: Directory;
 }
 
 /**
@@ -163,6 +210,34 @@ export interface InboundSelectionOptions extends CommonSelectionOptions {
   readonly intermediates?: readonly CertificateInput[];
 }
 
+/** Options both STARTTLS directions share (S2–S9). */
+export interface StartTlsSelectionSettings extends SelectionSettings {
+  /**
+   * The server's names: `physicalFqdn` is looked for when the connector has no Fqdn (S2). The
+   * other fields of {@link ServerNames} may be given (one object for every selection) and are
+   * not read.
+   */
+  readonly server: Pick<ServerNames, "physicalFqdn"> & Partial<ServerNames>;
+  /** Roots that make a chain "valid PKI" (S6, A3). Without them no certificate is valid PKI. */
+  readonly trustAnchors?: readonly CertificateInput[];
+  /** Extra CA certificates for path building. */
+  readonly intermediates?: readonly CertificateInput[];
+  /** A5: allow a wildcard in the left-most label. Default false. */
+  readonly wildcardNames?: boolean;
+}
+
+/** Options of `selectInboundStartTlsCert` (S1–S9, E3, E4). */
+export interface InboundStartTlsSelectionOptions extends StartTlsSelectionSettings {
+  /** The Receive connector the session arrived on: its AuthMechanism (S1), Fqdn (S2), E3 name. */
+  readonly receiveConnector: ReceiveConnector;
+}
+
+/** Options of `selectOutboundStartTlsCert` (S10, S11). */
+export interface OutboundStartTlsSelectionOptions extends StartTlsSelectionSettings {
+  /** The Send connector the session is bound to: its Fqdn (S10) and TlsCertificateName (S11). */
+  readonly sendConnector: ConnectorCertificateSettings;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Events
 
@@ -194,7 +269,24 @@ export type RuleId =
   | "I1"
   | "I2"
   | "I3"
-  | "I4";
+  | "I4"
+  | "S1"
+  | "S2"
+  | "S3"
+  | "S4"
+  | "S5"
+  | "S6"
+  | "S7"
+  | "S8"
+  | "S9"
+  | "S10"
+  | "S11"
+  | "E1"
+  | "E2"
+  | "E3"
+  | "E4"
+  | "E5"
+  | "E6";
 
 interface EventBase {
   /** The Application-log source of every event here. */
@@ -253,8 +345,8 @@ export interface Event12015 extends EventBase {
   readonly id: 12015;
   /** Exchange's symbolic name for the event. */
   readonly name: "InternalTransportCertificateExpired";
-  /** The level Exchange logs it at. */
-  readonly level: "Warning";
+  /** The level Exchange logs it at: Warning (2007), Information (2016, E6). */
+  readonly level: "Warning" | "Information";
   /** The rule that raised it: R7 outbound, I4 inbound. */
   readonly rule: "R7" | "I4";
   /** The event's parameters: the certificate's thumbprint and its notAfter. */
@@ -270,8 +362,8 @@ export interface Event12017 extends EventBase {
   readonly id: 12017;
   /** Exchange's symbolic name for the event (later versions log it). */
   readonly name: "InternalTransportCertificateExpiresSoon";
-  /** The level Exchange logs it at. */
-  readonly level: "Warning";
+  /** The level Exchange logs it at: Warning (2007), Information (2016, E6). */
+  readonly level: "Warning" | "Information";
   /** The expiry step that raised it: R7 outbound, I4 inbound. */
   readonly rule: "R7" | "I4";
   /** The event's parameters. */
@@ -307,8 +399,87 @@ export interface Event1037 extends EventBase {
   };
 }
 
+/**
+ * 12014: no STARTTLS certificate carries the name looked for, none of those that do is eligible,
+ * or none is usable (S3, S5, S7; S10, S11 on the sending side). The receiver does not advertise
+ * STARTTLS; the sender negotiates it without a client certificate (or, S11, fails the session).
+ */
+export interface Event12014 extends EventBase {
+  /** The event id. */
+  readonly id: 12014;
+  /** Exchange's symbolic name for the event. */
+  readonly name: "CannotLoadSTARTTLSCertificateFromStore";
+  /** Warning (Exchange 2007's own page), Error (2016, E6). */
+  readonly level: "Warning" | "Error";
+  /** The step that found nothing: S3, S5 or S7 (either side). */
+  readonly rule: "S3" | "S5" | "S7";
+  /** The event's parameters. */
+  readonly data: {
+    /** %1: the name looked for (a host name, or the `<I>…<S>…` text, E3). */
+    readonly domainName: string;
+    /** %2: the connector's identity as given (`name`), or "" when none was given. */
+    readonly connector: string;
+    /** %3: the connector's Fqdn; the physical FQDN when the connector has none. */
+    readonly connectorFqdn: string;
+    /** Why nothing was found. */
+    readonly reason: StartTlsNoCertificateReason;
+  };
+}
+
+/** 12016: the chosen STARTTLS certificate has expired (S8); it is still used. */
+export interface Event12016 extends EventBase {
+  /** The event id. */
+  readonly id: 12016;
+  /** Exchange's symbolic name for the event. */
+  readonly name: "STARTTLSCertificateExpired";
+  /** The level Exchange logs it at. */
+  readonly level: "Error";
+  /** The rule that raised it. */
+  readonly rule: "S8";
+  /** The event's parameters. */
+  readonly data: {
+    /** %1: the name looked for. */
+    readonly domainName: string;
+    /** The chosen certificate. */
+    readonly thumbprint: string;
+    /** When it expired. */
+    readonly notAfter: Date;
+  };
+}
+
+/** 12018: the chosen STARTTLS certificate expires within `expiryWarning` (S9); never beside 12016. */
+export interface Event12018 extends EventBase {
+  /** The event id. */
+  readonly id: 12018;
+  /** Exchange's symbolic name for the event. */
+  readonly name: "STARTTLSCertificateExpiresSoon";
+  /** The level Exchange logs it at. */
+  readonly level: "Warning";
+  /** The rule that raised it. */
+  readonly rule: "S9";
+  /** The event's parameters. */
+  readonly data: {
+    /** %1: the certificate's subject. */
+    readonly subject: string;
+    /** %2: its thumbprint. */
+    readonly thumbprint: string;
+    /** When it expires. */
+    readonly notAfter: Date;
+    /** %3: whole hours from the evaluation time to notAfter. */
+    readonly hoursRemaining: number;
+  };
+}
+
 /** Every event a selection can log, discriminated by `id`. */
-export type ExchangeEvent = Event12012 | Event12013 | Event12015 | Event12017 | Event1037;
+export type ExchangeEvent =
+  | Event12012
+  | Event12013
+  | Event12015
+  | Event12017
+  | Event1037
+  | Event12014
+  | Event12016
+  | Event12018;
 /** The id of an {@link ExchangeEvent}. */
 export type EventId = ExchangeEvent["id"];
 
@@ -317,8 +488,11 @@ export type EventId = ExchangeEvent["id"];
 
 /** Why a store certificate is not eligible, or could not be read. */
 export interface Exclusion {
-  /** The rule that excluded it: R10a–R10d, or "parse" for an entry that is not a certificate. */
-  readonly rule: "parse" | "R10a" | "R10b" | "R10c" | "R10d";
+  /**
+   * The rule that excluded it: R10a–R10d, S3 (does not carry the name looked for), S4 (not
+   * eligible for STARTTLS), or "parse" for an entry that is not a certificate.
+   */
+  readonly rule: "parse" | "R10a" | "R10b" | "R10c" | "R10d" | "S3" | "S4";
   /** Stable code, e.g. "der-malformed", "version-1", "no-private-key", "no-matching-name", "smtp-not-enabled". */
   readonly code: string;
   /** A sentence for people; not stable, do not match on it. */
@@ -403,10 +577,13 @@ export type CertificateVerdict = CertificateFacts &
     | { readonly status: "not-evaluated" }
     | { readonly status: "excluded"; readonly exclusion: Exclusion }
     | {
-        /** Eligible (R10): ranked, with its name match and trust. */
+        /** Eligible (R10, S4): ranked, with its name match and trust. */
         readonly status: "eligible";
-        /** Which of its names matched which domain-list entry (A7). */
-        readonly match: NameMatch;
+        /**
+         * Which of its names matched which domain-list entry (A7), or, for a STARTTLS name
+         * given as a TlsCertificateName, that its issuer and subject matched (E3).
+         */
+        readonly match: NameMatch | TlsCertificateNameMatch;
         /** 1-based position in the R11 order. */
         readonly rank: number;
         /** null when the ranking stopped before it needed this certificate's trust (R12). */
@@ -423,6 +600,8 @@ export type CertificateVerdict = CertificateFacts &
 export type StepName =
   | "role-gate"
   | "receive-connector-gate"
+  | "certificate-name"
+  | "store-search"
   | "directory-lookup"
   | "store-lookup"
   | "expiry"
@@ -448,7 +627,10 @@ export interface TraceStep {
 // ---------------------------------------------------------------------------------------------
 // The result
 
-/** A gate condition that did not hold (R1a/R1b on a Hub, R2a/R2b on an Edge, I1 inbound). */
+/**
+ * A gate condition that did not hold: R1a/R1b on a Hub, R2a/R2b on an Edge, R1b on a 2016
+ * Mailbox server (E1: its only condition is the DeliveryType), I1 inbound.
+ */
 export type GateCondition = "R1a" | "R1b" | "R2a" | "R2b" | "I1";
 
 /**
@@ -462,8 +644,12 @@ export type NoCertificateReason =
   | "no-private-key";
 
 interface SelectionBase {
+  /** Which selection ran: anonymous TLS (R, I) or STARTTLS (S). */
+  readonly process: "anonymous-tls" | "starttls";
   /** Which side ran: the sending server (outbound) or the receiving one (inbound). */
   readonly direction: "outbound" | "inbound";
+  /** The edition whose process ran (E1–E6). */
+  readonly edition: Edition;
   /** The `now` the whole decision used (A4). */
   readonly evaluatedAt: Date;
   /** The events logged, in order (also passed to `onEvent`). */
@@ -478,7 +664,7 @@ interface SelectionBase {
  * The gate failed (R1, R2 or I1): anonymous TLS is not used and no certificate is loaded. `failed`
  * lists every condition that did not hold.
  */
-export interface NotAttempted extends SelectionBase {
+export interface NotAttempted extends AnonymousTlsBase {
   /** The discriminant. */
   readonly outcome: "not-attempted";
   /** X-ANONYMOUSTLS is not used. */
@@ -490,7 +676,7 @@ export interface NotAttempted extends SelectionBase {
 /**
  * The gate passed but no certificate could be loaded (R4, R6, A9, A16): X-ANONYMOUSTLS is not used.
  */
-export interface NoCertificate extends SelectionBase {
+export interface NoCertificate extends AnonymousTlsBase {
   /** The discriminant. */
   readonly outcome: "no-certificate";
   /** X-ANONYMOUSTLS is not used. */
@@ -504,7 +690,7 @@ export interface NoCertificate extends SelectionBase {
 }
 
 /** A certificate is used for X-ANONYMOUSTLS (with 1037 when the best candidate differs, A1). */
-export interface Selected extends SelectionBase {
+export interface Selected extends AnonymousTlsBase {
   /** The discriminant. */
   readonly outcome: "selected";
   /** X-ANONYMOUSTLS is used. */
@@ -518,9 +704,12 @@ export interface Selected extends SelectionBase {
   readonly entry: StoreEntry;
   /** The directory's thumbprint (R3). */
   readonly directoryThumbprint: string;
-  /** The best-ranked eligible certificate (R11–R13), or null when none is eligible (A8) or inbound. */
+  /**
+   * The best-ranked eligible certificate (R11–R13), or null when none is eligible (A8), inbound,
+   * or in the 2016 edition (E2: no ranking).
+   */
   readonly bestCandidate: string | null;
-  /** R14. Always true inbound (the receiving side has no ranking step). */
+  /** R14. Always true inbound and in the 2016 edition (neither has a ranking step). */
   readonly thumbprintMatches: boolean;
   /**
    * The validated path of the certificate used, leaf first, as DER, when it is valid PKI;
@@ -530,9 +719,160 @@ export interface Selected extends SelectionBase {
   readonly chain: readonly Uint8Array[];
 }
 
+/** What an anonymous-TLS selection resolves with, discriminated by `outcome`. */
+export type AnonymousTlsSelection = NotAttempted | NoCertificate | Selected;
+
+// ---------------------------------------------------------------------------------------------
+// STARTTLS results
+
+/** The name a STARTTLS selection looked for (S2, S10, E3), and where it came from. */
+export interface LookedFor {
+  /** A host name, or the `<I>…<S>…` text of a TlsCertificateName. */
+  readonly name: string;
+  /** The connector's TlsCertificateName (E3), its Fqdn, or the server's physical FQDN (S2). */
+  readonly source: "tlsCertificateName" | "connector-fqdn" | "physical-fqdn";
+}
+
 /**
- * The result of a selection, discriminated by `outcome`. Outcomes are values: only misuse rejects.
+ * Why a STARTTLS selection found no certificate: none carries the name (S3), none of those is
+ * eligible (S5), none of the eligible ones is valid PKI or self-signed (S7), or the store could
+ * not be listed (its error is `cause`).
  */
-export type Selection = NotAttempted | NoCertificate | Selected;
+export type StartTlsNoCertificateReason =
+  | "no-matching-certificate"
+  | "no-eligible-certificate"
+  | "no-usable-certificate"
+  | "store-unreadable";
+
+interface StartTlsBase extends SelectionBase {
+  readonly process: "starttls";
+}
+
+/** The Receive connector's AuthMechanism lacks Tls (S1): STARTTLS is not advertised. */
+export interface StartTlsNotAttempted extends StartTlsBase {
+  /** The discriminant. */
+  readonly outcome: "not-attempted";
+  /** Only the receiving side has a gate. */
+  readonly direction: "inbound";
+  /** STARTTLS is not advertised. */
+  readonly advertiseStartTls: false;
+  /** The condition that did not hold. */
+  readonly failed: readonly "S1"[];
+}
+
+interface StartTlsNoCertificateBase extends StartTlsBase {
+  /** The discriminant. */
+  readonly outcome: "no-certificate";
+  /** Why no certificate was found; 12014 is logged. */
+  readonly reason: StartTlsNoCertificateReason;
+  /** The name looked for. */
+  readonly lookedFor: LookedFor;
+  /** What the store threw, for `store-unreadable`. */
+  readonly cause?: unknown;
+}
+
+/** No certificate for inbound STARTTLS (S3, S5, S7): STARTTLS is not advertised, 12014. */
+export interface InboundStartTlsNoCertificate extends StartTlsNoCertificateBase {
+  /** The receiving side. */
+  readonly direction: "inbound";
+  /** STARTTLS is not advertised. */
+  readonly advertiseStartTls: false;
+}
+
+/**
+ * No certificate for outbound STARTTLS (S10): STARTTLS is still negotiated, without a client
+ * certificate, and 12014 is logged.
+ */
+export interface OutboundStartTlsNoCertificate extends StartTlsNoCertificateBase {
+  /** The sending side. */
+  readonly direction: "outbound";
+  /** STARTTLS is still negotiated (without a client certificate). */
+  readonly negotiateStartTls: true;
+}
+
+interface StartTlsSelectedBase extends StartTlsBase {
+  /** The discriminant. */
+  readonly outcome: "selected";
+  /** The name looked for. */
+  readonly lookedFor: LookedFor;
+  /** The certificate presented: 40 upper-case hex digits. */
+  readonly thumbprint: string;
+  /** Its store entry (a frozen copy; the bytes are this result's own). */
+  readonly entry: StoreEntry;
+  /** Its validated path without the anchor when valid PKI, else just the certificate (DER). */
+  readonly chain: readonly Uint8Array[];
+  /** S6: the first valid PKI certificate, or (none being valid PKI) the first self-signed one. */
+  readonly basis: "pki" | "self-signed";
+  /** S8: it has expired (12016 was logged); it is still presented. */
+  readonly expired: boolean;
+  /**
+   * E4: whether SMTP is enabled on it. Always true in 2007 (the flag gates eligibility); in 2016 a
+   * certificate without it can still be chosen, and TLS then fails later on a real server.
+   */
+  readonly smtpEnabled: boolean;
+}
+
+/** Inbound STARTTLS presents this certificate (S6), advertised even when expired (S8). */
+export interface InboundStartTlsSelected extends StartTlsSelectedBase {
+  /** The receiving side. */
+  readonly direction: "inbound";
+  /** STARTTLS is advertised. */
+  readonly advertiseStartTls: true;
+}
+
+/** Outbound STARTTLS offers this certificate as its client certificate (S10). */
+export interface OutboundStartTlsSelected extends StartTlsSelectedBase {
+  /** The sending side. */
+  readonly direction: "outbound";
+  /** STARTTLS is negotiated with this certificate. */
+  readonly negotiateStartTls: true;
+}
+
+/**
+ * S11 (2016 edition): the Send connector's TlsCertificateName resolves to no usable
+ * certificate, so the session fails with `reply`; 12014 is logged.
+ */
+export interface OutboundStartTlsSessionFails extends StartTlsBase {
+  /** The discriminant. */
+  readonly outcome: "session-fails";
+  /** The sending side. */
+  readonly direction: "outbound";
+  /** STARTTLS is not negotiated: the session fails. */
+  readonly negotiateStartTls: false;
+  /** `454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found.` */
+  readonly reply: string;
+  /** Why the name resolved to nothing. */
+  readonly reason: StartTlsNoCertificateReason;
+  /** The name looked for (the `<I>…<S>…` text). */
+  readonly lookedFor: LookedFor;
+  /** What the store threw, for `store-unreadable`. */
+  readonly cause?: unknown;
+}
+
+/** What `selectInboundStartTlsCert` resolves with. */
+export type InboundStartTlsSelection =
+  | StartTlsNotAttempted
+  | InboundStartTlsNoCertificate
+  | InboundStartTlsSelected;
+
+/** What `selectOutboundStartTlsCert` resolves with. */
+export type OutboundStartTlsSelection =
+  | OutboundStartTlsNoCertificate
+  | OutboundStartTlsSelected
+  | OutboundStartTlsSessionFails;
+
+/** A STARTTLS selection's result, either side. */
+export type StartTlsSelection = InboundStartTlsSelection | OutboundStartTlsSelection;
+
+/**
+ * The result of any selection, discriminated by `process` and `outcome`. Outcomes are values:
+ * only misuse rejects.
+ */
+export type Selection = AnonymousTlsSelection | StartTlsSelection;
+/** An anonymous-TLS selection's common fields. */
+interface AnonymousTlsBase extends SelectionBase {
+  readonly process: "anonymous-tls";
+}
+
 /** The `outcome` of a {@link Selection}. */
 export type Outcome = Selection["outcome"];

@@ -92,10 +92,17 @@ export function toTlsOptions(
   };
 }
 
-function requireSelected(selection: Selection): Selected {
+/** A result that selected a certificate, of any process (anonymous TLS or STARTTLS). */
+type AnySelected = Extract<Selection, { readonly outcome: "selected" }>;
+
+function requireSelected(selection: Selection): AnySelected {
   switch (selection.outcome) {
     case "selected":
       return selection;
+    case "session-fails":
+      throw new NotSelectedError(
+        `no certificate was selected: the session fails (S11, ${selection.reason})`,
+      );
     case "not-attempted":
       throw new NotSelectedError(
         `no certificate was selected: the gate did not pass (${selection.failed.join(", ")})`,
@@ -377,7 +384,7 @@ function credentialsOf(selection: Selection, minVersion: SecureVersion | undefin
   try {
     const tls = toTlsOptions(selection, minVersion === undefined ? {} : { minVersion });
     // toTlsOptions returned, so the selection is "selected".
-    return { ok: true, tls, thumbprint: (selection as Selected).thumbprint };
+    return { ok: true, tls, thumbprint: (selection as AnySelected).thumbprint };
   } catch (error) {
     if (error instanceof NotSelectedError || error instanceof NoPrivateKeyError) {
       return { ok: false, detail: error.message, cause: error };

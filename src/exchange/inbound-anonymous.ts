@@ -1,7 +1,7 @@
 // The receiving server's shorter process (I1–I4): the Receive connector gate, then the same
 // directory, store and expiry steps as the sending side. No domain list, ranking or 1037.
 
-import type { InboundSelectionOptions, Selection } from "../types.js";
+import type { AnonymousTlsSelection, InboundSelectionOptions } from "../types.js";
 import {
   type LoadedCertificate,
   loadInternalTransportCertificate,
@@ -19,7 +19,7 @@ import { buildVerdicts } from "./verdicts.js";
  */
 export async function selectInboundAnonymousTlsCert(
   options: InboundSelectionOptions,
-): Promise<Selection> {
+): Promise<AnonymousTlsSelection> {
   const input = checkInboundOptions(options);
   return runInboundSelection(input, {
     trust: trustEvaluatorFor(options, input.profile, input.revocation),
@@ -29,11 +29,16 @@ export async function selectInboundAnonymousTlsCert(
 export async function runInboundSelection(
   input: InboundInput,
   context: OutboundContext,
-): Promise<Selection> {
-  const run = new SelectionRun("inbound", input.now, input.onEvent);
+): Promise<AnonymousTlsSelection> {
+  // E5: the same process in both editions (only event levels differ, E6).
+  const run = new SelectionRun(
+    { process: "anonymous-tls", direction: "inbound", edition: input.edition.edition },
+    input.now,
+    input.onEvent,
+  );
 
   // I1: the Receive connector's AuthMechanism includes ExchangeServer.
-  const gate = checkReceiveConnectorGate(input.authMechanism);
+  const gate = checkReceiveConnectorGate(input.authMechanism, "I1");
   run.step(gate.trace);
   if (!gate.passed) return run.notAttempted(["I1"]);
 

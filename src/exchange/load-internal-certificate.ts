@@ -6,7 +6,7 @@ import type { Thumbprint } from "../x509/thumbprint.js";
 import type { CommonInput } from "./options.js";
 import type { SelectionRun } from "./run.js";
 import { lookUpDirectory } from "./steps/directory-lookup.js";
-import { checkExpiry } from "./steps/expiry.js";
+import { checkExpiry, internalCertificateExpiry } from "./steps/expiry.js";
 import { lookUpStore } from "./steps/store-lookup.js";
 import type {
   CertificateParser,
@@ -68,7 +68,7 @@ export async function loadInternalTransportCertificate(
 
   // Step 5: R7 (I4) – a warning at most, never a stop.
   checkExpiry(run, store.found.certificate, {
-    rule: rules.expiry,
+    report: internalCertificateExpiry(rules.expiry, input.edition),
     expiryWarning: input.expiryWarning,
   });
   return {

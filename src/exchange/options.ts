@@ -1,19 +1,30 @@
 // Checking what the caller passed, once, at the entry point. Wrong types and missing parts are
 // misuse (TypeError); connector values Exchange would refuse are InvalidSettingError; a trust
 // anchor that does not parse is InvalidCertificateError. `now` is resolved here, once (A4).
+import { InvalidSettingError } from "../errors.js";
 import type {
   CertStore,
   CommonSelectionOptions,
+  ConnectorCertificateSettings,
   Directory,
+  Edition,
   ExpiryWarning,
   InboundSelectionOptions,
+  InboundStartTlsSelectionOptions,
+  LookedFor,
   OutboundSelectionOptions,
+  OutboundStartTlsSelectionOptions,
   Phase,
+  SelectionSettings,
   ServerNames,
+  StartTlsSelectionSettings,
   ThumbprintMismatchPolicy,
 } from "../types.js";
+import { type HostName, parseHostName } from "../x509/dns-name.js";
 import type { ValidationProfile } from "../x509/path/validator.js";
 import { type CrlSet, prepareCrls, type RevocationMode } from "../x509/revocation/checker.js";
+import { EDITION_NAMES, EDITIONS, type EditionRules } from "./editions.js";
+import { parseTlsCertificateName, type TlsCertificateName } from "./tls-certificate-name.js";
 import type {
   AddressSpace,
   AuthMechanism,
@@ -27,9 +38,11 @@ import {
   parseSmartHostAuthMechanism,
 } from "./vocabulary.js";
 
-export interface CommonInput {
-  readonly directory: Directory;
+/** What every selection reads, checked. */
+export interface SettingsInput {
   readonly store: CertStore;
+  /** E1–E6: the edition's rules (editions.ts). */
+  readonly edition: EditionRules;
   readonly phase: Phase;
   readonly now: Date;
   readonly onEvent: CommonSelectionOptions["onEvent"];
@@ -39,6 +52,11 @@ export interface CommonInput {
   readonly profile: ValidationProfile;
   /** A21: the caller's CRLs, parsed once, and the mode; undefined when neither was given. */
   readonly revocation: RevocationInput | undefined;
+}
+
+/** What both anonymous-TLS directions read, checked. */
+export interface CommonInput extends SettingsInput {
+  readonly directory: Directory;
 }
 
 /** A21: what the trust evaluator checks revocation with. */
@@ -61,6 +79,26 @@ export interface InboundInput extends CommonInput {
   readonly authMechanism: ReadonlySet<AuthMechanism>;
 }
 
+/** A STARTTLS selection's input, checked: the name to look for is settled here (S2, E3). */
+export interface StartTlsInput extends SettingsInput {
+  readonly direction: "inbound" | "outbound";
+  /** S1, inbound only. */
+  readonly authMechanism: ReadonlySet<AuthMechanism> | undefined;
+  /** S2/S10/E3: the name looked for, and where it came from. */
+  readonly lookedFor: LookedFor;
+  /** The parsed TlsCertificateName when that is the name (E3), else null. */
+  readonly certificateName: TlsCertificateName | null;
+  /** The host name looked for (S2), or null when the name is a TlsCertificateName or invalid. */
+  readonly hostName: HostName | null;
+  /** 12014's %2 and %3. */
+  readonly connectorName: string;
+  readonly connectorFqdn: string;
+  /** The connector's Fqdn and the physical FQDN, as the S2 step reports them. */
+  readonly fqdn: string | null;
+  readonly physicalFqdn: string;
+  readonly wildcardNames: boolean;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
@@ -78,11 +116,33 @@ function oneOf<T extends string>(
 }
 
 function checkCommon(options: CommonSelectionOptions): CommonInput {
-  if (!isObject(options)) throw new TypeError("options must be an object");
-  const { directory, store, now, onEvent, signal, expiryWarning } = options;
+  const settings = checkSettings(options);
+  const { directory } = options;
   if (!isObject(directory) || typeof directory.readInternalTransportCertificate !== "function") {
     throw new TypeError("directory must have a readInternalTransportCertificate() method");
   }
+  return {
+    directory,
+    store: settings.store,
+    edition: settings.edition,
+    phase: settings.phase,
+    now: settings.now,
+    onEvent: settings.onEvent,
+    signal: settings.signal,
+    expiryWarning: settings.expiryWarning,
+    profile: settings.profile,
+    revocation: settings.revocation,
+  };
+}
+
+/** The edition (E1–E6): "2007" by default. */
+export function checkEdition(edition: unknown): EditionRules {
+  return EDITIONS[oneOf<Edition>("edition", edition, EDITION_NAMES, "2007")];
+}
+
+function checkSettings(options: SelectionSettings): SettingsInput {
+  if (!isObject(options)) throw new TypeError("options must be an object");
+  const { store, now, onEvent, signal, expiryWarning } = options;
   if (!isObject(store) || typeof store.list !== "function") {
     throw new TypeError("store must have a list() method");
   }
@@ -103,8 +163,8 @@ function checkCommon(options: CommonSelectionOptions): CommonInput {
     throw new TypeError("expiryWarning.days must be a finite number of days, zero or more");
   }
   return {
-    directory,
     store,
+    edition: checkEdition(options.edition),
     phase: oneOf("phase", options.phase, ["session", "startup"], "session"),
     now: new Date((now ?? new Date()).getTime()),
     onEvent,
@@ -162,8 +222,14 @@ function checkServer(server: unknown): ServerNames {
 export function checkOutboundOptions(options: OutboundSelectionOptions): OutboundInput {
   const common = checkCommon(options);
   const role = options.role;
-  if (role !== "HubTransport" && role !== "EdgeTransport") {
-    throw new TypeError('role must be "HubTransport" or "EdgeTransport"');
+  if (role !== "HubTransport" && role !== "EdgeTransport" && role !== "Mailbox") {
+    throw new TypeError('role must be "HubTransport", "EdgeTransport" or "Mailbox"');
+  }
+  // E1: each edition has its own pair of roles; the other edition's is a setting it lacks.
+  if (!common.edition.outboundRoles.includes(role)) {
+    throw new InvalidSettingError("role", role, common.edition.outboundRoles, {
+      detail: `the ${common.edition.edition} edition has no ${role} role`,
+    });
   }
   const connector: unknown = options.sendConnector;
   if (!isObject(connector)) throw new TypeError("sendConnector must be an object");
@@ -177,6 +243,7 @@ export function checkOutboundOptions(options: OutboundSelectionOptions): Outboun
   return {
     directory: common.directory,
     store: common.store,
+    edition: common.edition,
     phase: common.phase,
     now: common.now,
     onEvent: common.onEvent,
@@ -207,6 +274,7 @@ export function checkInboundOptions(options: InboundSelectionOptions): InboundIn
   return {
     directory: common.directory,
     store: common.store,
+    edition: common.edition,
     phase: common.phase,
     now: common.now,
     onEvent: common.onEvent,
@@ -215,5 +283,114 @@ export function checkInboundOptions(options: InboundSelectionOptions): InboundIn
     profile: common.profile,
     revocation: common.revocation,
     authMechanism: parseAuthMechanism(connector.authMechanism),
+  };
+}
+
+export function checkInboundStartTlsOptions(
+  options: InboundStartTlsSelectionOptions,
+): StartTlsInput {
+  if (!isObject(options)) throw new TypeError("options must be an object");
+  const connector: unknown = options.receiveConnector;
+  if (!isObject(connector)) throw new TypeError("receiveConnector must be an object");
+  return checkStartTls("inbound", options, connector, parseAuthMechanism(connector.authMechanism));
+}
+
+export function checkOutboundStartTlsOptions(
+  options: OutboundStartTlsSelectionOptions,
+): StartTlsInput {
+  if (!isObject(options)) throw new TypeError("options must be an object");
+  const connector: unknown = options.sendConnector;
+  if (!isObject(connector)) throw new TypeError("sendConnector must be an object");
+  return checkStartTls("outbound", options, connector, undefined);
+}
+
+/** A connector string setting that may be unset: absent, null, or only white space (A15). */
+function optionalText(name: string, value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "string") throw new TypeError(`${name} must be a string or null`);
+  return value.trim() === "" ? null : value;
+}
+
+function checkStartTls(
+  direction: "inbound" | "outbound",
+  options: StartTlsSelectionSettings,
+  connector: Record<string, unknown>,
+  authMechanism: ReadonlySet<AuthMechanism> | undefined,
+): StartTlsInput {
+  const settings = checkSettings(options);
+  const side = direction === "inbound" ? "receiveConnector" : "sendConnector";
+  const server: unknown = options.server;
+  if (!isObject(server) || typeof server.physicalFqdn !== "string") {
+    throw new TypeError("server.physicalFqdn must be a string (S2)");
+  }
+  if (options.wildcardNames !== undefined && typeof options.wildcardNames !== "boolean") {
+    throw new TypeError("wildcardNames must be a boolean");
+  }
+  const physicalFqdn = server.physicalFqdn;
+  const name = connector.name;
+  if (name !== undefined && typeof name !== "string") {
+    throw new TypeError(`${side}.name must be a string`);
+  }
+  // S2: the connector's Fqdn. Exchange stores only a valid FQDN there: anything else is a
+  // setting it would refuse.
+  const fqdn = optionalText(`${side}.fqdn`, connector.fqdn);
+  let fqdnName: HostName | null = null;
+  if (fqdn !== null) {
+    const parsed = parseHostName(fqdn);
+    if (!parsed.ok) {
+      throw new InvalidSettingError(`${side}.fqdn`, fqdn, ["a fully qualified domain name"], {
+        detail: parsed.problem,
+      });
+    }
+    fqdnName = parsed.name;
+  }
+  // E3: TlsCertificateName, parsed before any I/O (malformed is misuse); the 2007 edition has no
+  // such setting, so any value there is misuse too.
+  const tlsText = optionalText(`${side}.tlsCertificateName`, connector.tlsCertificateName);
+  const field = `${side}.tlsCertificateName` as const;
+  if (tlsText !== null && !settings.edition.tlsCertificateName) {
+    throw new InvalidSettingError(
+      field,
+      tlsText,
+      ["null (the 2007 edition has no TlsCertificateName)"],
+      {
+        detail: "TlsCertificateName exists from the 2016 edition on (E3)",
+      },
+    );
+  }
+  const certificateName = tlsText === null ? null : parseTlsCertificateName(tlsText, { field });
+  let lookedFor: LookedFor;
+  let hostName: HostName | null = null;
+  if (certificateName !== null) {
+    lookedFor = { name: certificateName.text, source: "tlsCertificateName" };
+  } else if (fqdnName !== null) {
+    lookedFor = { name: fqdn!, source: "connector-fqdn" };
+    hostName = fqdnName;
+  } else {
+    lookedFor = { name: physicalFqdn, source: "physical-fqdn" };
+    // A physical FQDN that is not a host name matches nothing (S3 reports it).
+    const parsed = parseHostName(physicalFqdn);
+    hostName = parsed.ok ? parsed.name : null;
+  }
+  return {
+    store: settings.store,
+    edition: settings.edition,
+    phase: settings.phase,
+    now: settings.now,
+    onEvent: settings.onEvent,
+    signal: settings.signal,
+    expiryWarning: settings.expiryWarning,
+    profile: settings.profile,
+    revocation: settings.revocation,
+    direction,
+    authMechanism,
+    lookedFor,
+    certificateName,
+    hostName,
+    connectorName: typeof name === "string" ? name : "",
+    connectorFqdn: fqdn ?? physicalFqdn,
+    fqdn,
+    physicalFqdn,
+    wildcardNames: options.wildcardNames === true,
   };
 }

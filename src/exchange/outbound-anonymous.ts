@@ -2,7 +2,7 @@
 // it. Each step is a small module under exchange/steps; this file only runs them in order and stops
 // where the spec stops.
 
-import type { OutboundSelectionOptions, Selection } from "../types.js";
+import type { AnonymousTlsSelection, OutboundSelectionOptions } from "../types.js";
 import type { ParsedCertificate } from "../x509/certificate.js";
 import {
   type LoadedCertificate,
@@ -30,7 +30,7 @@ import { buildVerdicts } from "./verdicts.js";
  */
 export async function selectOutboundAnonymousTlsCert(
   options: OutboundSelectionOptions,
-): Promise<Selection> {
+): Promise<AnonymousTlsSelection> {
   const input = checkOutboundOptions(options);
   return runOutboundSelection(input, {
     trust: trustEvaluatorFor(options, input.profile, input.revocation),
@@ -45,10 +45,14 @@ export interface OutboundContext extends SelectionCaches {
 export async function runOutboundSelection(
   input: ReturnType<typeof checkOutboundOptions>,
   context: OutboundContext,
-): Promise<Selection> {
-  const run = new SelectionRun("outbound", input.now, input.onEvent);
+): Promise<AnonymousTlsSelection> {
+  const run = new SelectionRun(
+    { process: "anonymous-tls", direction: "outbound", edition: input.edition.edition },
+    input.now,
+    input.onEvent,
+  );
 
-  // Steps 1–2: the load gate for the server's role (R1 Hub, R2 Edge).
+  // Steps 1–2: the load gate for the server's role (R1 Hub, R2 Edge; E1 Mailbox in 2016).
   const gate = checkRoleGate(input);
   run.step(gate.trace);
   if (!gate.passed) return run.notAttempted(gate.failed);
@@ -57,6 +61,20 @@ export async function runOutboundSelection(
   const loaded: LoadedCertificate = await loadInternalTransportCertificate(run, input, context);
   if (!loaded.ok) return loaded.selection;
   const { directoryThumbprint, found, snapshot } = loaded;
+
+  // E2: in the 2016 edition the process ends here, with the directory's certificate.
+  if (!input.edition.anonymousRankingAfterExpiry) {
+    run.setCertificates(buildVerdicts(snapshot, input.now, directoryThumbprint));
+    const { path } = await context.trust.evaluate(found.certificate, input.now);
+    return run.selected({
+      thumbprint: directoryThumbprint,
+      entry: found.entry,
+      directoryThumbprint,
+      bestCandidate: null,
+      thumbprintMatches: true,
+      chain: chainToSend(path),
+    });
+  }
 
   // Step 6: the domain list (R8, R9, A10).
   const domainList = buildDomainList(input.server);

@@ -20,27 +20,57 @@
 //    logging handler that fails cannot turn a selection into a rejection or change it.
 import type {
   CertificateVerdict,
+  Edition,
   ExchangeEvent,
   GateCondition,
+  InboundStartTlsNoCertificate,
+  InboundStartTlsSelected,
+  LookedFor,
   NoCertificate,
   NoCertificateReason,
   NotAttempted,
+  OutboundStartTlsNoCertificate,
+  OutboundStartTlsSelected,
+  OutboundStartTlsSessionFails,
   Selected,
+  StartTlsNoCertificateReason,
+  StartTlsNotAttempted,
   StoreEntry,
   TraceStep,
 } from "../types.js";
 import { readonlyDate } from "../x509/readonly-date.js";
 
+/** Which selection a run is: the first three fields of every result. */
+export interface ProcessKind {
+  readonly process: "anonymous-tls" | "starttls";
+  readonly direction: "outbound" | "inbound";
+  readonly edition: Edition;
+}
+
+/** What a STARTTLS selection found, for its finishing methods. */
+export interface StartTlsChoice {
+  readonly lookedFor: LookedFor;
+  readonly thumbprint: string;
+  readonly entry: StoreEntry;
+  readonly chain: readonly Uint8Array[];
+  readonly basis: "pki" | "self-signed";
+  readonly expired: boolean;
+  readonly smtpEnabled: boolean;
+}
+
 export class SelectionRun {
   readonly #trace: TraceStep[] = [];
   readonly #events: ExchangeEvent[] = [];
   #certificates: readonly CertificateVerdict[] = [];
+  readonly direction: "outbound" | "inbound";
 
   constructor(
-    readonly direction: "outbound" | "inbound",
+    readonly kind: ProcessKind,
     readonly now: Date,
     private readonly onEvent: ((event: ExchangeEvent) => void) | undefined,
-  ) {}
+  ) {
+    this.direction = kind.direction;
+  }
 
   step(step: TraceStep): void {
     this.#trace.push(step);
@@ -58,7 +88,9 @@ export class SelectionRun {
 
   #base() {
     return {
+      process: this.kind.process,
       direction: this.direction,
+      edition: this.kind.edition,
       evaluatedAt: readonlyDate(this.now),
       events: Object.freeze([...this.#events]),
       trace: Object.freeze([...this.#trace]),
@@ -72,6 +104,7 @@ export class SelectionRun {
       advertiseAnonymousTls: false,
       failed: [...failed],
       ...this.#base(),
+      process: "anonymous-tls",
     });
   }
 
@@ -87,6 +120,7 @@ export class SelectionRun {
       directoryThumbprint,
       ...(cause === undefined ? {} : { cause }),
       ...this.#base(),
+      process: "anonymous-tls",
     });
   }
 
@@ -106,7 +140,79 @@ export class SelectionRun {
       entry: own.entry,
       chain: own.chain,
       ...this.#base(),
+      process: "anonymous-tls",
     });
+  }
+
+  /** S1: the Receive connector's AuthMechanism lacks Tls. */
+  startTlsNotAttempted(): StartTlsNotAttempted {
+    return deepFreeze({
+      outcome: "not-attempted",
+      advertiseStartTls: false,
+      failed: ["S1" as const],
+      ...this.#base(),
+      process: "starttls",
+      direction: "inbound",
+    });
+  }
+
+  /** S3/S5/S7 (S10 outbound): no certificate; 12014 has been emitted by the caller. */
+  startTlsNoCertificate(
+    reason: StartTlsNoCertificateReason,
+    lookedFor: LookedFor,
+    cause?: unknown,
+  ): InboundStartTlsNoCertificate | OutboundStartTlsNoCertificate {
+    const common = {
+      outcome: "no-certificate" as const,
+      reason,
+      lookedFor,
+      ...(cause === undefined ? {} : { cause }),
+      ...this.#base(),
+      process: "starttls" as const,
+    };
+    return deepFreeze(
+      this.direction === "inbound"
+        ? { ...common, direction: "inbound" as const, advertiseStartTls: false as const }
+        : { ...common, direction: "outbound" as const, negotiateStartTls: true as const },
+    );
+  }
+
+  /** S11: the Send connector's TlsCertificateName resolves to no usable certificate. */
+  startTlsSessionFails(
+    reply: string,
+    reason: StartTlsNoCertificateReason,
+    lookedFor: LookedFor,
+    cause?: unknown,
+  ): OutboundStartTlsSessionFails {
+    return deepFreeze({
+      outcome: "session-fails",
+      negotiateStartTls: false,
+      reply,
+      reason,
+      lookedFor,
+      ...(cause === undefined ? {} : { cause }),
+      ...this.#base(),
+      process: "starttls",
+      direction: "outbound",
+    });
+  }
+
+  /** S6: the certificate presented (inbound) or offered as client certificate (outbound). */
+  startTlsSelected(choice: StartTlsChoice): InboundStartTlsSelected | OutboundStartTlsSelected {
+    const own = ownBytes(choice.entry, choice.chain);
+    const common = {
+      outcome: "selected" as const,
+      ...choice,
+      entry: own.entry,
+      chain: own.chain,
+      ...this.#base(),
+      process: "starttls" as const,
+    };
+    return deepFreeze(
+      this.direction === "inbound"
+        ? { ...common, direction: "inbound" as const, advertiseStartTls: true as const }
+        : { ...common, direction: "outbound" as const, negotiateStartTls: true as const },
+    );
   }
 }
 

@@ -48,26 +48,41 @@
 //    the plain functions' does.
 import { InvalidCertificateError } from "../errors.js";
 import type {
+  AnonymousTlsSelection,
   CertificateInput,
   CertStore,
   Directory,
   InboundSelectionOptions,
+  InboundStartTlsSelection,
+  InboundStartTlsSelectionOptions,
   OutboundSelectionOptions,
+  OutboundStartTlsSelection,
+  OutboundStartTlsSelectionOptions,
   Selection,
 } from "../types.js";
 import type { ParsedCertificate } from "../x509/certificate.js";
 import type { ValidationProfile } from "../x509/path/validator.js";
 import type { CertificateRevocationListInput, RevocationMode } from "../x509/revocation/index.js";
 import { runInboundSelection } from "./inbound-anonymous.js";
-import type { CommonInput, InboundInput, OutboundInput } from "./options.js";
+import { runInboundStartTlsSelection } from "./inbound-starttls.js";
+import type {
+  CommonInput,
+  InboundInput,
+  OutboundInput,
+  SettingsInput,
+  StartTlsInput,
+} from "./options.js";
 import {
   checkInboundOptions,
+  checkInboundStartTlsOptions,
   checkOutboundOptions,
+  checkOutboundStartTlsOptions,
   checkProfile,
   checkRevocation,
   type RevocationInput,
 } from "./options.js";
 import { type OutboundContext, runOutboundSelection } from "./outbound-anonymous.js";
+import { runOutboundStartTlsSelection } from "./outbound-starttls.js";
 import {
   CertificateCache,
   DirectoryValueCache,
@@ -132,6 +147,10 @@ export type PreparedOutboundOptions = Omit<OutboundSelectionOptions, Prepared>;
  * prepared.
  */
 export type PreparedInboundOptions = Omit<InboundSelectionOptions, Prepared>;
+/** What a session passes to `selectInboundStartTls`: the plain options minus the prepared ones. */
+export type PreparedInboundStartTlsOptions = Omit<InboundStartTlsSelectionOptions, Prepared>;
+/** What a session passes to `selectOutboundStartTls`: the plain options minus the prepared ones. */
+export type PreparedOutboundStartTlsOptions = Omit<OutboundStartTlsSelectionOptions, Prepared>;
 
 /** Counters of a prepared selector's work since it was created, for tests and monitoring. */
 export interface SelectorStats {
@@ -157,9 +176,15 @@ export interface SelectorStats {
  */
 export interface Selector {
   /** As selectOutboundAnonymousTlsCert, with the prepared store, trust anchors, intermediates. */
-  selectOutbound(options: PreparedOutboundOptions): Promise<Selection>;
+  selectOutbound(options: PreparedOutboundOptions): Promise<AnonymousTlsSelection>;
   /** As selectInboundAnonymousTlsCert, with the prepared store, trust anchors, intermediates. */
-  selectInbound(options: PreparedInboundOptions): Promise<Selection>;
+  selectInbound(options: PreparedInboundOptions): Promise<AnonymousTlsSelection>;
+  /** As selectInboundStartTlsCert, with the prepared store, trust anchors, intermediates. */
+  selectInboundStartTls(options: PreparedInboundStartTlsOptions): Promise<InboundStartTlsSelection>;
+  /** As selectOutboundStartTlsCert, with the prepared store, trust anchors, intermediates. */
+  selectOutboundStartTls(
+    options: PreparedOutboundStartTlsOptions,
+  ): Promise<OutboundStartTlsSelection>;
   /** A snapshot of the counters. */
   stats(): SelectorStats;
 }
@@ -193,20 +218,24 @@ export function createSelector(options: SelectorOptions): Selector {
 
 // --- Internals ---------------------------------------------------------------------------------
 
-/** What differs between the two directions. */
-interface Flow<I extends CommonInput> {
+/** What differs between the processes. */
+interface Flow<I extends SettingsInput, S extends Selection> {
   readonly gatePasses: (input: I) => boolean;
-  readonly run: (input: I, context: OutboundContext) => Promise<Selection>;
+  /** The anonymous processes read the directory (R3, I2) before the store; STARTTLS does not. */
+  readonly readsDirectory: I extends CommonInput ? true : false;
+  readonly run: (input: I, context: OutboundContext) => Promise<S>;
   /** Everything of the checked input a decision depends on, except the directory, store, now. */
   readonly configKey: (input: I) => string;
 }
 
-const OUTBOUND: Flow<OutboundInput> = {
+const OUTBOUND: Flow<OutboundInput, AnonymousTlsSelection> = {
   gatePasses: (input) => checkRoleGate(input).passed,
+  readsDirectory: true,
   run: runOutboundSelection,
   configKey: (input) =>
     JSON.stringify([
       "outbound",
+      input.edition.edition,
       input.role,
       input.smartHostAuthMechanism,
       input.addressSpaces,
@@ -218,11 +247,42 @@ const OUTBOUND: Flow<OutboundInput> = {
     ]),
 };
 
-const INBOUND: Flow<InboundInput> = {
-  gatePasses: (input) => checkReceiveConnectorGate(input.authMechanism).passed,
+const INBOUND: Flow<InboundInput, AnonymousTlsSelection> = {
+  gatePasses: (input) => checkReceiveConnectorGate(input.authMechanism, "I1").passed,
+  readsDirectory: true,
   run: runInboundSelection,
   // The set's order is kept: the gate's trace lists the flags in it.
-  configKey: (input) => JSON.stringify(["inbound", [...input.authMechanism], input.phase]),
+  configKey: (input) =>
+    JSON.stringify(["inbound", input.edition.edition, [...input.authMechanism], input.phase]),
+};
+
+/** Everything of a STARTTLS input its decision depends on (the name settled by S2/E3). */
+function startTlsKey(input: StartTlsInput): string {
+  return JSON.stringify([
+    "starttls",
+    input.direction,
+    input.edition.edition,
+    input.authMechanism === undefined ? null : [...input.authMechanism],
+    input.lookedFor,
+    input.connectorName,
+    input.fqdn,
+    input.physicalFqdn,
+    input.wildcardNames,
+  ]);
+}
+
+const INBOUND_STARTTLS: Flow<StartTlsInput, InboundStartTlsSelection> = {
+  gatePasses: (input) => checkReceiveConnectorGate(input.authMechanism ?? new Set(), "S1").passed,
+  readsDirectory: false,
+  run: runInboundStartTlsSelection,
+  configKey: startTlsKey,
+};
+
+const OUTBOUND_STARTTLS: Flow<StartTlsInput, OutboundStartTlsSelection> = {
+  gatePasses: () => true,
+  readsDirectory: false,
+  run: runOutboundStartTlsSelection,
+  configKey: startTlsKey,
 };
 
 /** One store listing and the decisions made on it. */
@@ -275,11 +335,25 @@ class PreparedSelector implements Selector {
 
   // Arrow properties, so that `const { selectOutbound } = selector` works.
   // Misuse rejects (never throws synchronously), as the plain functions' option checks do.
-  readonly selectOutbound = async (options: PreparedOutboundOptions): Promise<Selection> =>
+  readonly selectOutbound = async (
+    options: PreparedOutboundOptions,
+  ): Promise<AnonymousTlsSelection> =>
     this.#session(OUTBOUND, checkOutboundOptions(this.#withStore(options)));
 
-  readonly selectInbound = async (options: PreparedInboundOptions): Promise<Selection> =>
+  readonly selectInbound = async (
+    options: PreparedInboundOptions,
+  ): Promise<AnonymousTlsSelection> =>
     this.#session(INBOUND, checkInboundOptions(this.#withStore(options)));
+
+  readonly selectInboundStartTls = async (
+    options: PreparedInboundStartTlsOptions,
+  ): Promise<InboundStartTlsSelection> =>
+    this.#session(INBOUND_STARTTLS, checkInboundStartTlsOptions(this.#withStore(options)));
+
+  readonly selectOutboundStartTls = async (
+    options: PreparedOutboundStartTlsOptions,
+  ): Promise<OutboundStartTlsSelection> =>
+    this.#session(OUTBOUND_STARTTLS, checkOutboundStartTlsOptions(this.#withStore(options)));
 
   readonly stats = (): SelectorStats => ({
     sessions: this.#sessions,
@@ -309,19 +383,27 @@ class PreparedSelector implements Selector {
     return merged;
   }
 
-  async #session<I extends CommonInput>(flow: Flow<I>, input: I): Promise<Selection> {
+  async #session<I extends SettingsInput, S extends Selection>(
+    flow: Flow<I, S>,
+    input: I,
+  ): Promise<S> {
     this.#sessions += 1;
-    // Steps 1–2 (I1): a gate that does not pass reads nothing.
+    // Steps 1–2 (I1, S1): a gate that does not pass reads nothing.
     if (!flow.gatePasses(input)) return this.#runLive(flow, input);
 
-    // Step 3 (R3, I2): read the directory once, as the pipeline would.
-    const read = await readDirectory(input);
-    const decoded = read.ok ? this.#directoryValues.decode(read.value) : null;
-    if (decoded?.kind !== "value") {
-      return this.#runLive(flow, replayed(input, read, undefined));
+    // Step 3 (R3, I2): read the directory once, as the pipeline would. (STARTTLS reads none.)
+    let read: Outcome<unknown> | undefined;
+    let directoryKey = "";
+    if (flow.readsDirectory) {
+      read = await readDirectory(input as unknown as CommonInput);
+      const decoded = read.ok ? this.#directoryValues.decode(read.value) : null;
+      if (decoded?.kind !== "value") {
+        return this.#runLive(flow, replayed(input, read, undefined));
+      }
+      directoryKey = `${decoded.form}|${decoded.thumbprint}`;
     }
 
-    // Step 4 (R6, I3): list the store once, as the pipeline would (A16).
+    // Step 4 (R6, I3; S3): list the store once, as the pipeline would (A16).
     const listed = await listStore(input);
     if (!listed.ok || !Array.isArray(listed.value)) {
       return this.#runLive(flow, replayed(input, read, listed));
@@ -330,7 +412,7 @@ class PreparedSelector implements Selector {
     // The rest is a function of (listing, directory value, configuration, slot): replay it.
     // A decision runs on this session's reads, replayed; its events go out on instantiation.
     const listing = this.#listingFor(listed.value);
-    const prefix = `${flow.configKey(input)}|${decoded.form}|${decoded.thumbprint}|`;
+    const prefix = `${flow.configKey(input)}|${directoryKey}|`;
     const t = input.now.getTime();
     while (listing.cuts === null) {
       if (listing.priming === null) {
@@ -340,7 +422,7 @@ class PreparedSelector implements Selector {
           onEvent: undefined,
         });
         listing.priming = priming;
-        let template: Template;
+        let template: Template<S>;
         try {
           template = await priming;
         } finally {
@@ -355,7 +437,8 @@ class PreparedSelector implements Selector {
       );
     }
     const key = `${prefix}${slotOf(listing.cuts, t)}`;
-    let template = listing.templates.get(key);
+    // The key starts with the flow's configKey, so a template found is this flow's.
+    let template = listing.templates.get(key) as Promise<Template<S>> | undefined;
     if (template === undefined) {
       template = this.#decide(listing, flow, {
         ...replayed(input, read, listed),
@@ -369,7 +452,7 @@ class PreparedSelector implements Selector {
   }
 
   /** The pipeline on what this session read, events delivered as they are raised. */
-  #runLive<I extends CommonInput>(flow: Flow<I>, input: I): Promise<Selection> {
+  #runLive<I extends SettingsInput, S extends Selection>(flow: Flow<I, S>, input: I): Promise<S> {
     this.#decided += 1;
     return flow.run(input, {
       trust: this.#trust,
@@ -379,11 +462,11 @@ class PreparedSelector implements Selector {
   }
 
   /** Runs the pipeline for a listing and makes a template of the result. */
-  async #decide<I extends CommonInput>(
+  async #decide<I extends SettingsInput, S extends Selection>(
     listing: Listing,
-    flow: Flow<I>,
+    flow: Flow<I, S>,
     replay: I,
-  ): Promise<Template> {
+  ): Promise<Template<S>> {
     this.#decided += 1;
     const records: ParseRecord[] = [];
     const selection = await flow.run(replay, {
@@ -477,7 +560,7 @@ async function readDirectory(input: CommonInput): Promise<Outcome<unknown>> {
 }
 
 /** The listing of listStore, without its defensive copy (the array's identity is the point). */
-async function listStore(input: CommonInput): Promise<Outcome<unknown>> {
+async function listStore(input: SettingsInput): Promise<Outcome<unknown>> {
   const { store, signal } = input;
   try {
     return {
@@ -518,14 +601,14 @@ class ReplayStore implements CertStore {
  * The session's input with what it read replayed, and without its signal: the reads are done,
  * and an abort now must not turn them into failures the plain function would not have seen.
  */
-function replayed<I extends CommonInput>(
+function replayed<I extends SettingsInput>(
   input: I,
-  read: Outcome<unknown>,
+  read: Outcome<unknown> | undefined,
   listed: Outcome<unknown> | undefined,
 ): I {
   return {
     ...input,
-    directory: new ReplayDirectory(read),
+    ...(read === undefined ? {} : { directory: new ReplayDirectory(read) }),
     store: listed === undefined ? input.store : new ReplayStore(listed),
     signal: undefined,
   };

@@ -344,3 +344,13 @@ export function matchesTlsCertificateName(
   const keys = keysOf(name);
   return certificate.issuerKey === keys.issuer && certificate.subjectKey === keys.subject;
 }
+
+/** A certificate matched a TlsCertificateName (E3): its issuer and subject, as it carries them. */
+export interface TlsCertificateNameMatch {
+  /** How it matched: by issuer and subject, not by a host name. */
+  readonly source: "tls-certificate-name";
+  /** The certificate's issuer, as text (RFC 4514 order). */
+  readonly issuer: string;
+  /** The certificate's subject, as text. */
+  readonly subject: string;
+}

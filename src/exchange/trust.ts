@@ -22,8 +22,21 @@ export interface TrustEvaluation {
   readonly path: readonly ParsedCertificate[];
 }
 
+/** How a certificate is judged. */
+export interface EvaluateOptions {
+  /**
+   * Whether its own validity period counts (default true). A22: the STARTTLS ranking judges the
+   * chain only; the expiry step (S8) reports the certificate's own dates.
+   */
+  readonly leafValidity?: boolean;
+}
+
 export interface TrustEvaluator {
-  evaluate(certificate: ParsedCertificate, now: Date): Promise<TrustEvaluation>;
+  evaluate(
+    certificate: ParsedCertificate,
+    now: Date,
+    options?: EvaluateOptions,
+  ): Promise<TrustEvaluation>;
 }
 
 /** A6: subject equals issuer and the signature verifies with the certificate's own key. */
@@ -69,7 +82,11 @@ export function createTrustEvaluator(options: {
     revocation === undefined || revocation.crls.ignored.length === 0
       ? {}
       : { ignoredCrls: revocation.crls.ignored };
-  async function evaluate(certificate: ParsedCertificate, now: Date): Promise<TrustEvaluation> {
+  async function evaluate(
+    certificate: ParsedCertificate,
+    now: Date,
+    evaluateOptions: EvaluateOptions | undefined,
+  ): Promise<TrustEvaluation> {
     if (await isSelfSigned(certificate, verifier)) {
       return { verdict: { kind: "self-signed" }, path: [certificate] };
     }
@@ -84,7 +101,11 @@ export function createTrustEvaluator(options: {
         path: [certificate],
       };
     }
-    const result = await validator.validate(certificate, now);
+    const result = await validator.validate(
+      certificate,
+      now,
+      evaluateOptions?.leafValidity === false ? { leafValidity: false } : {},
+    );
     if (result.status === "valid") {
       return {
         verdict: {
@@ -117,8 +138,8 @@ export function createTrustEvaluator(options: {
   return {
     // A store certificate is hostile input: whatever goes wrong while judging it makes it
     // "neither valid PKI nor self-signed" (A3), never a rejected selection.
-    evaluate: (certificate, now) =>
-      evaluate(certificate, now).catch((error: unknown) => ({
+    evaluate: (certificate, now, evaluateOptions) =>
+      evaluate(certificate, now, evaluateOptions).catch((error: unknown) => ({
         verdict: {
           kind: "untrusted",
           code: "malformed",

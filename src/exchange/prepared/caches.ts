@@ -33,7 +33,12 @@ import { type Thumbprint, thumbprintOf } from "../../x509/thumbprint.js";
 import { type DecodedDirectoryValue, decodeDirectoryValue } from "../directory-value.js";
 import type { RevocationInput } from "../options.js";
 import type { CertificateParser, PrivateKeyChecker } from "../store.js";
-import { createTrustEvaluator, type TrustEvaluation, type TrustEvaluator } from "../trust.js";
+import {
+  createTrustEvaluator,
+  type EvaluateOptions,
+  type TrustEvaluation,
+  type TrustEvaluator,
+} from "../trust.js";
 
 type ParseResult = ParsedCertificate | InvalidCertificateError;
 
@@ -289,9 +294,15 @@ export class TrustCache implements TrustEvaluator {
     });
   }
 
-  evaluate(certificate: ParsedCertificate, now: Date): Promise<TrustEvaluation> {
+  evaluate(
+    certificate: ParsedCertificate,
+    now: Date,
+    options?: EvaluateOptions,
+  ): Promise<TrustEvaluation> {
     const t = now.getTime();
-    const slot = `${slotOf(this.#poolCuts, t)}:${timeState(certificate, t)}`;
+    // A22: a verdict that leaves the certificate's own dates out is a different verdict.
+    const own = options?.leafValidity === false ? "chain" : timeState(certificate, t);
+    const slot = `${slotOf(this.#poolCuts, t)}:${own}`;
     let bySlot = this.#results.get(certificate.thumbprint);
     if (bySlot === undefined) {
       bySlot = new Map();
@@ -300,7 +311,7 @@ export class TrustCache implements TrustEvaluator {
     let result = bySlot.get(slot);
     if (result === undefined) {
       this.evaluated += 1;
-      const pending = this.#base.evaluate(certificate, now);
+      const pending = this.#base.evaluate(certificate, now, options);
       result = pending;
       bySlot.set(slot, pending);
       // A failure is not a verdict: let the next session try again.

@@ -20,21 +20,37 @@
 import type { ExchangeEvent, Selection, TraceStep } from "../../types.js";
 import type { ParsedCertificate } from "../../x509/certificate.js";
 import { readonlyDate } from "../../x509/readonly-date.js";
-import type { CommonInput } from "../options.js";
+import { EDITIONS } from "../editions.js";
+import type { SettingsInput } from "../options.js";
 import { deepFreeze, deliver, freezeEvent, ownBytes, SelectionRun } from "../run.js";
-import { checkExpiry } from "../steps/expiry.js";
+import {
+  checkExpiry,
+  type ExpiryReport,
+  internalCertificateExpiry,
+  startTlsCertificateExpiry,
+} from "../steps/expiry.js";
 
-export interface Template {
-  readonly selection: Selection;
+export interface Template<S extends Selection = Selection> {
+  readonly selection: S;
   /** Where the expiry step is, and for which certificate; null when the run did not reach it. */
   readonly expiry: {
     readonly index: number;
     readonly certificate: ParsedCertificate;
-    readonly rule: "R7" | "I4";
+    readonly report: ExpiryReport;
   } | null;
 }
 
-const EXPIRY_EVENTS: ReadonlySet<ExchangeEvent["id"]> = new Set([12015, 12017]);
+const EXPIRY_EVENTS: ReadonlySet<ExchangeEvent["id"]> = new Set([12015, 12017, 12016, 12018]);
+
+/** The events the expiry step of `selection` raises: R7/I4 (12015, 12017) or S8/S9 (12016, 12018). */
+function expiryReportOf(selection: Selection, rule: unknown): ExpiryReport | null {
+  if (rule === "R7" || rule === "I4")
+    return internalCertificateExpiry(rule, EDITIONS[selection.edition]);
+  if ((rule === "S8" || rule === "S9") && "lookedFor" in selection) {
+    return startTlsCertificateExpiry(selection.lookedFor.name);
+  }
+  return null;
+}
 
 // The expiry step and its events, made fresh each session, are frozen field by field: deepFreeze's
 // generic walk would cost more than the step itself.
@@ -45,21 +61,18 @@ function freezeStep(step: TraceStep): TraceStep {
 }
 
 /** Makes a template of a pipeline result (computed without `onEvent`). */
-export function makeTemplate(
-  selection: Selection,
+export function makeTemplate<S extends Selection>(
+  selection: S,
   certificates: ReadonlyMap<string, ParsedCertificate>,
-): Template {
+): Template<S> {
   const index = selection.trace.findIndex((step) => step.step === "expiry");
   const step = selection.trace[index];
   const thumbprint = step?.data.thumbprint;
   const certificate = typeof thumbprint === "string" ? certificates.get(thumbprint) : undefined;
-  const rule = step?.rules[0];
+  const report = expiryReportOf(selection, step?.rules[0]);
   return {
     selection: deepFreeze(selection),
-    expiry:
-      certificate === undefined || (rule !== "R7" && rule !== "I4")
-        ? null
-        : { index, certificate, rule },
+    expiry: certificate === undefined || report === null ? null : { index, certificate, report },
   };
 }
 
@@ -68,13 +81,13 @@ export function makeTemplate(
  * `now`, its own bytes, events delivered to `onEvent` in order (what the handler throws is
  * dropped, as on the plain path: run.ts `deliver`).
  */
-export function instantiate(template: Template, input: CommonInput): Selection {
+export function instantiate<S extends Selection>(template: Template<S>, input: SettingsInput): S {
   const { selection, expiry } = template;
   let { events, trace } = selection;
   if (expiry !== null) {
-    const scratch = new SelectionRun(selection.direction, input.now, undefined);
+    const scratch = new SelectionRun(selection, input.now, undefined);
     checkExpiry(scratch, expiry.certificate, {
-      rule: expiry.rule,
+      report: expiry.report,
       expiryWarning: input.expiryWarning,
     });
     const fresh = scratch.notAttempted([]);
@@ -90,14 +103,14 @@ export function instantiate(template: Template, input: CommonInput): Selection {
   // Spreading keeps the key order of the pipeline's result; only the values change.
   if (selection.outcome === "selected") {
     const own = ownBytes(selection.entry, selection.chain);
-    return Object.freeze({
+    return Object.freeze<Selection>({
       ...selection,
       entry: own.entry,
       chain: own.chain,
       evaluatedAt: readonlyDate(input.now),
       events,
       trace,
-    });
+    }) as unknown as S;
   }
-  return Object.freeze({ ...selection, evaluatedAt: readonlyDate(input.now), events, trace });
+  return Object.freeze({ ...selection, evaluatedAt: readonlyDate(input.now), events, trace }) as S;
 }

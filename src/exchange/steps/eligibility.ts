@@ -9,10 +9,15 @@ import {
   type NameMatch,
 } from "../../x509/dns-name.js";
 import type { StoreCertificate } from "../store.js";
+import type { TlsCertificateNameMatch } from "../tls-certificate-name.js";
 import { hasSmtpService } from "../vocabulary.js";
 
 export type EligibilityVerdict =
-  | { readonly eligible: true; readonly certificate: StoreCertificate; readonly match: NameMatch }
+  | {
+      readonly eligible: true;
+      readonly certificate: StoreCertificate;
+      readonly match: NameMatch | TlsCertificateNameMatch;
+    }
   | {
       readonly eligible: false;
       readonly certificate: StoreCertificate;
@@ -26,35 +31,66 @@ export interface Eligibility {
   readonly trace: TraceStep;
 }
 
+/** R10a / S4: X.509 version 3 or later. */
+export function versionExclusion(
+  rule: "R10a" | "S4",
+  candidate: StoreCertificate,
+): Exclusion | undefined {
+  const { version } = candidate.certificate;
+  if (version >= 3) return undefined;
+  return {
+    rule,
+    code: `version-${version}`,
+    message: `X.509 version ${version}; version 3 is required`,
+    expected: "3",
+    actual: String(version),
+  };
+}
+
+/** R10b / S4: a private key is associated with it (A9: one that fits, when given). */
+export function privateKeyExclusion(
+  rule: "R10b" | "S4",
+  candidate: StoreCertificate,
+): Exclusion | undefined {
+  const { privateKey } = candidate;
+  if (privateKey.usable) return undefined;
+  return {
+    rule,
+    code: privateKey.reason,
+    message: privateKey.detail,
+    expected: "a private key",
+    actual: privateKey.reason,
+  };
+}
+
+/** R10d / S4: enabled for SMTP with Enable-ExchangeCertificate. */
+export function smtpExclusion(
+  rule: "R10d" | "S4",
+  candidate: StoreCertificate,
+): Exclusion | undefined {
+  const { services } = candidate.entry;
+  if (hasSmtpService(services)) return undefined;
+  return {
+    rule,
+    code: "smtp-not-enabled",
+    message: "the SMTP service is not enabled for it",
+    expected: "SMTP",
+    actual: services.join(", ") || "(none)",
+  };
+}
+
 function failures(
   candidate: StoreCertificate,
   domainList: readonly HostName[],
   wildcardNames: boolean,
 ): { exclusions: Exclusion[]; match: NameMatch | null } {
-  const { certificate, entry, privateKey } = candidate;
   const exclusions: Exclusion[] = [];
-  // R10a: X.509 version 3 or later.
-  if (certificate.version < 3) {
-    exclusions.push({
-      rule: "R10a",
-      code: `version-${certificate.version}`,
-      message: `X.509 version ${certificate.version}; version 3 is required`,
-      expected: "3",
-      actual: String(certificate.version),
-    });
-  }
-  // R10b: a private key is associated with it.
-  if (!privateKey.usable) {
-    exclusions.push({
-      rule: "R10b",
-      code: privateKey.reason,
-      message: privateKey.detail,
-      expected: "a private key",
-      actual: privateKey.reason,
-    });
-  }
+  const version = versionExclusion("R10a", candidate);
+  if (version !== undefined) exclusions.push(version);
+  const key = privateKeyExclusion("R10b", candidate);
+  if (key !== undefined) exclusions.push(key);
   // R10c (with R8's "FQDN matches"): one of its names is a domain-list entry (A2, A5, A7).
-  const names = certificateNames(certificate);
+  const names = certificateNames(candidate.certificate);
   const match = findNameMatch(names, domainList, { wildcardNames });
   if (match === null) {
     exclusions.push({
@@ -65,16 +101,8 @@ function failures(
       actual: names.map((n) => n.value).join(", ") || "(no names)",
     });
   }
-  // R10d: enabled for SMTP with Enable-ExchangeCertificate.
-  if (!hasSmtpService(entry.services)) {
-    exclusions.push({
-      rule: "R10d",
-      code: "smtp-not-enabled",
-      message: "the SMTP service is not enabled for it",
-      expected: "SMTP",
-      actual: entry.services.join(", ") || "(none)",
-    });
-  }
+  const smtp = smtpExclusion("R10d", candidate);
+  if (smtp !== undefined) exclusions.push(smtp);
   return { exclusions, match };
 }
 

@@ -35,11 +35,23 @@ export function compareRank(a: ParsedCertificate, b: ParsedCertificate): number 
   );
 }
 
+/**
+ * Which rules the ranking applies: R11–R13 (outbound anonymous), or S6/S7 (STARTTLS), where A22
+ * leaves the candidate's own dates out of "valid PKI" (S8 reports them).
+ */
+const RULES = {
+  anonymous: { order: "R11", pki: "R12", fallback: "R13", leafValidity: true },
+  starttls: { order: "S6", pki: "S6", fallback: "S7", leafValidity: false },
+} as const;
+
 export async function rankEligible(
   eligible: readonly Eligible[],
   now: Date,
   trust: TrustEvaluator,
+  process: keyof typeof RULES = "anonymous",
 ): Promise<Ranking> {
+  const rules = RULES[process];
+  const evaluateOptions = { leafValidity: rules.leafValidity };
   const ordered = [...eligible].sort((a, b) =>
     compareRank(a.certificate.certificate, b.certificate.certificate),
   );
@@ -50,7 +62,11 @@ export async function rankEligible(
   let bestIndex = -1;
   let basis: Ranking["basis"] = null;
   for (const [i, candidate] of ordered.entries()) {
-    const evaluation = await trust.evaluate(candidate.certificate.certificate, now);
+    const evaluation = await trust.evaluate(
+      candidate.certificate.certificate,
+      now,
+      evaluateOptions,
+    );
     evaluations[i] = evaluation;
     if (evaluation.verdict.kind === "pki") {
       bestIndex = i;
@@ -80,15 +96,21 @@ export async function rankEligible(
     basis,
     trace: {
       step: "ranking",
-      // R13 is cited whenever the fallback was looked for, found or not.
-      rules: basis === "pki" || ordered.length === 0 ? ["R11", "R12"] : ["R11", "R12", "R13"],
+      // R13 (S7) is cited whenever the fallback was looked for, found or not.
+      rules: [
+        ...new Set(
+          basis === "pki" || ordered.length === 0
+            ? [rules.order, rules.pki]
+            : [rules.order, rules.pki, rules.fallback],
+        ),
+      ],
       status: "passed",
       summary:
         best === null
           ? ordered.length === 0
             ? "no eligible certificate to rank"
             : "no eligible certificate is valid PKI or self-signed"
-          : `best candidate: ${bestCertificate!.thumbprint} (rank ${best.rank}, ${basis === "pki" ? "first valid PKI certificate, R12" : "no valid PKI certificate, so the first self-signed one, R13"})`,
+          : `best candidate: ${bestCertificate!.thumbprint} (rank ${best.rank}, ${basis === "pki" ? `first valid PKI certificate, ${rules.pki}` : `no valid PKI certificate, so the first self-signed one, ${rules.pki === "R12" ? "R13" : "S6"}`})`,
       data: {
         order: ranked.map((r) => ({
           rank: r.rank,

@@ -41,19 +41,41 @@ function exchangeServerCondition(id: "R1a" | "R2a", mechanism: SmartHostAuthMech
   };
 }
 
+function deliveryTypeCondition(deliveryType: DeliveryType | undefined): Condition {
+  return {
+    id: "R1b",
+    setting: "DeliveryType",
+    expected: "SmtpRelayWithinAdSiteToEdge",
+    actual: deliveryType ?? "(not given)",
+    passed: deliveryType === "SmtpRelayWithinAdSiteToEdge",
+  };
+}
+
 export function checkRoleGate(input: GateInput): GateResult {
+  // E1: a 2016 Mailbox server's only condition is the Hub's DeliveryType one (R1b); it has no
+  // SmartHostAuthMechanism condition. (The edition decides which roles exist: options.ts.)
+  if (input.role === "Mailbox") {
+    const condition = deliveryTypeCondition(input.deliveryType);
+    return {
+      passed: condition.passed,
+      failed: condition.passed ? [] : ["R1b"],
+      trace: {
+        step: "role-gate",
+        rules: ["E1", "R1b"],
+        status: condition.passed ? "passed" : "failed",
+        summary: condition.passed
+          ? "Mailbox: the DeliveryType is SmtpRelayWithinAdSiteToEdge; certificates are loaded"
+          : "Mailbox: R1b not met (E1: the DeliveryType is the only condition); anonymous TLS is not used and no certificate is loaded",
+        data: { role: input.role, conditions: [condition] },
+      },
+    };
+  }
   const conditions: Condition[] =
     input.role === "HubTransport"
       ? [
           // R1a, R1b
           exchangeServerCondition("R1a", input.smartHostAuthMechanism),
-          {
-            id: "R1b",
-            setting: "DeliveryType",
-            expected: "SmtpRelayWithinAdSiteToEdge",
-            actual: input.deliveryType ?? "(not given)",
-            passed: input.deliveryType === "SmtpRelayWithinAdSiteToEdge",
-          },
+          deliveryTypeCondition(input.deliveryType),
         ]
       : [
           // R2a, R2b (A12)
