@@ -1,10 +1,28 @@
-// Turning a Selection into text an administrator can read: what was decided, which events are
-// logged, each step with the rule it applied, and every store certificate with its rank or the
-// rule that excluded it. Plain text by default; `color` adds ANSI colour for terminals.
+// Turning a Selection into text an administrator can read: what was decided and what the peer
+// sees on the wire (X-ANONYMOUSTLS or STARTTLS), the name a STARTTLS selection looked for, which
+// events are logged, each step with the rule it applied, and every store certificate with its
+// rank or the rule that excluded it (for a TlsCertificateName, its issuer and subject beside the
+// wanted ones). Plain text by default; `color` adds ANSI colour for terminals.
 
-import type { CertificateVerdict, ExchangeEvent, Selection, TraceStep } from "../types.js";
+import type {
+  CertificateVerdict,
+  ExchangeEvent,
+  Exclusion,
+  LookedFor,
+  Selection,
+  StartTlsNoCertificateReason,
+  TraceStep,
+} from "../types.js";
+import { SHORT_NAMES } from "../x509/certificate.js";
+import type { NameMatch } from "../x509/dns-name.js";
 import type { CertificateRevocationStatus } from "../x509/path/validator.js";
 import type { IgnoredCrl } from "../x509/revocation/checker.js";
+import {
+  type DistinguishedName,
+  parseTlsCertificateName,
+  type TlsCertificateNameMatch,
+} from "./tls-certificate-name.js";
+import { hasSmtpService } from "./vocabulary.js";
 
 /** Options of {@link explainSelection}. */
 export interface ExplainOptions {
@@ -14,31 +32,150 @@ export interface ExplainOptions {
 
 type Paint = (code: number, text: string) => string;
 
+type AnonymousOutcome = Extract<Selection, { process: "anonymous-tls" }>;
+type StartTlsOutcome = Extract<Selection, { process: "starttls" }>;
+
 function outcomeLine(selection: Selection): string {
+  return selection.process === "starttls"
+    ? startTlsOutcomeLine(selection)
+    : anonymousOutcomeLine(selection);
+}
+
+function anonymousOutcomeLine(selection: AnonymousOutcome): string {
   const side = selection.direction === "outbound" ? "sending" : "receiving";
   switch (selection.outcome) {
     case "not-attempted":
       return `Anonymous TLS is not used by the ${side} server: ${selection.failed.join(", ")} not met; no certificate is loaded.`;
     case "no-certificate":
-      return `No certificate: ${selection.reason}${selection.directoryThumbprint ? ` (directory names ${selection.directoryThumbprint})` : ""}${directoryCause(selection)}. X-ANONYMOUSTLS is not ${selection.direction === "outbound" ? "used" : "advertised"}.`;
+      return `No certificate: ${selection.reason}${selection.directoryThumbprint ? ` (directory names ${selection.directoryThumbprint})` : ""}${causeText(selection)}. X-ANONYMOUSTLS is not ${selection.direction === "outbound" ? "used" : "advertised"}.`;
     case "selected":
       return `Certificate ${selection.thumbprint} is used for X-AnonymousTLS by the ${side} server${
-        selection.direction === "outbound"
-          ? selection.thumbprintMatches
-            ? "; it is also the best candidate."
-            : `; the best candidate is ${selection.bestCandidate ?? "none"} (mismatch, 1037).`
-          : "."
+        selection.direction === "inbound"
+          ? "."
+          : selection.edition === "2016"
+            ? "; the 2016 edition ends after the expiry check (E2): no domain list, ranking or 1037."
+            : selection.thumbprintMatches
+              ? "; it is also the best candidate."
+              : `; the best candidate is ${selection.bestCandidate ?? "none"} (mismatch, 1037).`
       }`;
     default:
       return assertNever(selection);
   }
 }
 
+// S1, S3–S8, S10, S11: the headline says what the peer sees on the wire (STARTTLS advertised or
+// not, negotiated with or without a client certificate, the 454 reply), then why.
+function startTlsOutcomeLine(selection: StartTlsOutcome): string {
+  switch (selection.outcome) {
+    case "not-attempted":
+      return "STARTTLS is not advertised by the receiving server: the Receive connector's AuthMechanism does not include Tls (S1 not met); no certificate is loaded.";
+    case "no-certificate": {
+      const why = missingText(selection.reason, selection.lookedFor, causeText(selection));
+      return selection.direction === "inbound"
+        ? `STARTTLS is not advertised in the EHLO response: ${why}; 12014 is logged.`
+        : `STARTTLS is still negotiated, without a client certificate (S10): ${why}; 12014 is logged.`;
+    }
+    case "session-fails":
+      return `The session fails with "${selection.reply}" (S11): the Send connector's TlsCertificateName resolves to no usable certificate: ${missingText(selection.reason, selection.lookedFor, causeText(selection))}; 12014 is logged.`;
+    case "selected": {
+      const what =
+        selection.direction === "inbound"
+          ? `STARTTLS is advertised; certificate ${selection.thumbprint} is presented by the receiving server`
+          : `STARTTLS is negotiated with certificate ${selection.thumbprint} as the sending server's client certificate`;
+      const basis =
+        selection.basis === "pki"
+          ? "the first valid PKI certificate (S6)"
+          : "no eligible certificate is valid PKI, so the first self-signed one (S6)";
+      const notes = [
+        selection.expired ? "it has expired: 12016 is logged, and it is still used (S8)" : "",
+        selection.smtpEnabled
+          ? ""
+          : "SMTP is not enabled on it: the 2016 edition still chooses it (E4), and TLS fails later on a real server",
+      ].filter(Boolean);
+      return `${what}: ${basis}${notes.map((n) => `; ${n}`).join("")}.`;
+    }
+    default:
+      return assertNever(selection);
+  }
+}
+
+/** S3, S5, S7: why no certificate was found, naming what was looked for. */
+function missingText(reason: StartTlsNoCertificateReason, lookedFor: LookedFor, cause: string) {
+  const name =
+    lookedFor.source === "tlsCertificateName"
+      ? "the TlsCertificateName's issuer and subject"
+      : lookedFor.name;
+  switch (reason) {
+    case "no-matching-certificate":
+      return lookedFor.source === "tlsCertificateName"
+        ? "no store certificate has the TlsCertificateName's issuer and subject (S3, E3)"
+        : `no store certificate carries ${name} (S3)`;
+    case "no-eligible-certificate":
+      return `certificates carry ${name}, but none of them is eligible (S4, S5)`;
+    case "no-usable-certificate":
+      return `eligible certificates carry ${name}, but none is valid PKI or self-signed (S6, S7)`;
+    case "store-unreadable":
+      return `the certificate store cannot be read${cause} (S3)`;
+    default:
+      return assertNever(reason);
+  }
+}
+
+/** What the wire shows: X-ANONYMOUSTLS or STARTTLS, used or not. */
+function wireLine(selection: Selection, paint: Paint): string {
+  const good = (text: string) => paint(32, text);
+  const bad = (text: string) => paint(31, text);
+  if (selection.process === "anonymous-tls") {
+    const used = selection.direction === "outbound" ? "used" : "advertised";
+    return `X-ANONYMOUSTLS: ${selection.advertiseAnonymousTls ? good(used) : bad(`not ${used}`)}`;
+  }
+  if (selection.direction === "inbound") {
+    return `STARTTLS: ${selection.advertiseStartTls ? good("advertised") : bad("not advertised")}`;
+  }
+  switch (selection.outcome) {
+    case "selected":
+      return `STARTTLS: ${good("negotiated")}, with a client certificate`;
+    case "no-certificate":
+      return `STARTTLS: ${paint(33, "negotiated")}, without a client certificate`;
+    case "session-fails":
+      return `STARTTLS: ${bad("not negotiated")} (${selection.reply})`;
+    default:
+      return assertNever(selection);
+  }
+}
+
+const NAME_SOURCES: Readonly<Record<LookedFor["source"], string>> = {
+  tlsCertificateName: "TlsCertificateName",
+  "connector-fqdn": "Fqdn",
+  "physical-fqdn": "Fqdn is not set, so the server's physical FQDN",
+};
+
+/** S2, S10, E3: the name looked for and where it came from; a TlsCertificateName's two names. */
+function lookedForLines(selection: StartTlsOutcome): string[] {
+  if (selection.outcome === "not-attempted") return [];
+  const { lookedFor } = selection;
+  const connector = selection.direction === "inbound" ? "Receive" : "Send";
+  const rules = [selection.direction === "inbound" ? "S2" : "S10"];
+  if (lookedFor.source === "tlsCertificateName") rules.push("E3");
+  const lines = [
+    `Name looked for: ${lookedFor.name}`,
+    `  from the ${connector} connector's ${NAME_SOURCES[lookedFor.source]} (${rules.join(", ")})`,
+  ];
+  const wanted = wantedNames(lookedFor);
+  if (wanted !== null) {
+    lines.push(`  issuer  ${wanted.issuer}`, `  subject ${wanted.subject}`);
+  }
+  return lines;
+}
+
 // R4: why the directory could not be read belongs in the headline, in the directory's own words
 // (an LdapDirectoryError names the account, the DN and what to grant): that is what an
-// administrator acts on. One line; a cause whose message cannot be read adds nothing.
-function directoryCause(selection: Extract<Selection, { outcome: "no-certificate" }>): string {
-  if (selection.reason !== "directory-unreadable") return "";
+// administrator acts on; the same for a STARTTLS store that cannot be listed (S3). One line; a
+// cause whose message cannot be read adds nothing.
+function causeText(selection: { readonly reason: string; readonly cause?: unknown }): string {
+  if (selection.reason !== "directory-unreadable" && selection.reason !== "store-unreadable") {
+    return "";
+  }
   try {
     const cause: unknown = selection.cause;
     if (!(cause instanceof Error)) return "";
@@ -119,12 +256,107 @@ function revocationLine(status: CertificateRevocationStatus, paint: Paint): stri
   }
 }
 
-function statusText(verdict: CertificateVerdict): string {
+// E3: a TlsCertificateName's issuer and subject in the same display form as the certificate's
+// (certificate.ts: RFC 4514 order and short names, backslash escapes), so the two can be read
+// side by side, and compared part by part to say which one differs.
+function wantedNames(lookedFor: LookedFor): { issuer: string; subject: string } | null {
+  if (lookedFor.source !== "tlsCertificateName") return null;
+  try {
+    const parsed = parseTlsCertificateName(lookedFor.name);
+    return { issuer: displayName(parsed.issuer), subject: displayName(parsed.subject) };
+  } catch {
+    // The selection parsed it already (a malformed one is misuse); nothing to add if not.
+    return null;
+  }
+}
+
+function displayName(name: DistinguishedName): string {
+  return name.rdns
+    .map((rdn) =>
+      rdn.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${escapeValue(a.value)}`).join("+"),
+    )
+    .join(", ");
+}
+
+/** certificate.ts's display escapes, so a wanted name prints as a certificate's would. */
+function escapeValue(value: string): string {
+  return value
+    .replace(/[,+"\\<>;=]/g, (c) => `\\${c}`)
+    .replace(/[\u0000-\u001f]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/**
+ * A display-form name folded for comparison: RDNs split at unescaped commas, attributes at
+ * unescaped `+` (sorted: a multi-valued RDN is a set), case and runs of spaces folded. Only to
+ * say which of issuer and subject differs; the decision itself compared the names (E3).
+ */
+function foldedName(text: string): string {
+  const rdns: string[][] = [[]];
+  let current = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "\\" && i + 1 < text.length) {
+      current += c + text[i + 1];
+      i++;
+    } else if (c === "," || c === "+") {
+      rdns[rdns.length - 1]!.push(current);
+      current = "";
+      if (c === ",") rdns.push([]);
+    } else {
+      current += c;
+    }
+  }
+  rdns[rdns.length - 1]!.push(current);
+  return rdns
+    .map((rdn) =>
+      rdn
+        .map((a) => a.trim().replace(/\s+/g, " ").toLowerCase())
+        .sort()
+        .join("+"),
+    )
+    .join(",");
+}
+
+type Part = "issuer" | "subject";
+
+/** E3: which of the certificate's issuer and subject are not the wanted ones. */
+function differingParts(
+  wanted: { issuer: string; subject: string },
+  verdict: CertificateVerdict,
+): Part[] {
+  const parts: Part[] = [];
+  for (const part of ["issuer", "subject"] as const) {
+    const has = verdict[part];
+    if (has === null || foldedName(has) !== foldedName(wanted[part])) parts.push(part);
+  }
+  // The decision said they differ; if the display forms cannot tell which, say both.
+  return parts.length === 0 ? ["issuer", "subject"] : parts;
+}
+
+const NAME_SOURCE_TEXT: Readonly<Record<NameMatch["source"], string>> = {
+  "subject-cn": "Subject CN",
+  "san-dns": "SAN DNS name",
+};
+
+function matchText(match: NameMatch | TlsCertificateNameMatch): string {
+  if (match.source === "tls-certificate-name") return "issuer and subject match (E3)";
+  return `matched ${match.domainListEntry} (${NAME_SOURCE_TEXT[match.source]}${match.wildcard ? ", wildcard" : ""})`;
+}
+
+function statusText(verdict: CertificateVerdict, selection: Selection): string {
   switch (verdict.status) {
-    case "eligible":
-      return `eligible, rank ${verdict.rank}${verdict.best ? " (best)" : ""}; matched ${verdict.match.domainListEntry}`;
+    case "eligible": {
+      if (selection.process === "anonymous-tls") {
+        return `eligible, rank ${verdict.rank}${verdict.best ? " (best)" : ""}; ${matchText(verdict.match)}`;
+      }
+      // E4: in the 2016 edition a certificate without SMTP stays eligible; say so.
+      const smtp = hasSmtpService(verdict.services)
+        ? ""
+        : "; SMTP not enabled (E4: the 2016 edition does not require it)";
+      return `eligible, rank ${verdict.rank} (S6)${verdict.best ? ", chosen" : ""}; ${matchText(verdict.match)}${smtp}`;
+    }
     case "excluded":
-      return `${verdict.exclusion.rule}: ${verdict.exclusion.message}`;
+      return exclusionText(verdict.exclusion, verdict, selection);
     case "unreadable":
       return `unreadable (${verdict.exclusion.code}): ${verdict.exclusion.message}`;
     case "not-evaluated":
@@ -132,6 +364,58 @@ function statusText(verdict: CertificateVerdict): string {
     default:
       return assertNever(verdict);
   }
+}
+
+function exclusionText(
+  exclusion: Exclusion,
+  verdict: CertificateVerdict,
+  selection: Selection,
+): string {
+  if (exclusion.code === "tls-certificate-name-mismatch" && selection.process === "starttls") {
+    const wanted = selection.outcome === "not-attempted" ? null : wantedNames(selection.lookedFor);
+    if (wanted !== null) {
+      const parts = differingParts(wanted, verdict);
+      return `S3: its ${parts.join(" and ")} ${parts.length === 1 ? "is" : "are"} not the TlsCertificateName's (E3; see below)`;
+    }
+  }
+  if (exclusion.rule === "S3" && exclusion.code === "no-matching-name") {
+    return `S3: does not carry ${exclusion.expected ?? "the name looked for"}`;
+  }
+  // S4: which criterion failed, by its stable code and in words.
+  if (exclusion.rule === "S4") return `S4 (${exclusion.code}): ${exclusion.message}`;
+  return `${exclusion.rule}: ${exclusion.message}`;
+}
+
+/**
+ * E3: for a TlsCertificateName, every certificate's issuer and subject beside the wanted ones,
+ * each marked same or DIFFERS: the classic 12014 after a renewal is read here.
+ */
+function tlsNameLines(selection: Selection, paint: Paint): string[] {
+  if (selection.process !== "starttls" || selection.outcome === "not-attempted") return [];
+  const wanted = wantedNames(selection.lookedFor);
+  if (wanted === null) return [];
+  const compared = selection.certificates.filter(
+    (v) =>
+      (v.status === "eligible" && v.match.source === "tls-certificate-name") ||
+      (v.status === "excluded" && v.exclusion.code === "tls-certificate-name-mismatch"),
+  );
+  if (compared.length === 0) return [];
+  const lines = [
+    "",
+    "Issuer and subject against the TlsCertificateName (S3, E3):",
+    `  wanted  issuer  ${wanted.issuer}`,
+    `          subject ${wanted.subject}`,
+  ];
+  for (const verdict of compared) {
+    const differs = verdict.status === "eligible" ? [] : differingParts(wanted, verdict);
+    const mark = (part: Part) => (differs.includes(part) ? paint(31, "DIFFERS") : "same");
+    lines.push(
+      `  #${verdict.index} ${verdict.thumbprint ?? "-"}`,
+      `          issuer  ${verdict.issuer ?? "-"}  [${mark("issuer")}]`,
+      `          subject ${verdict.subject ?? "-"}  [${mark("subject")}]`,
+    );
+  }
+  return lines;
 }
 
 function table(rows: readonly (readonly string[])[]): string[] {
@@ -142,6 +426,16 @@ function table(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
+const PROCESS_NAMES: Readonly<Record<Selection["process"], string>> = {
+  "anonymous-tls": "anonymous TLS",
+  starttls: "STARTTLS",
+};
+
+const EDITION_NAMES: Readonly<Record<Selection["edition"], string>> = {
+  "2007": "2007 edition (Exchange 2007, 2010)",
+  "2016": "2016 edition (Exchange 2016, 2019, SE)",
+};
+
 /** A readable, multi-line explanation of a selection. */
 export function explainSelection(selection: Selection, options: ExplainOptions = {}): string {
   const paint: Paint =
@@ -150,12 +444,11 @@ export function explainSelection(selection: Selection, options: ExplainOptions =
       : (_code, text) => text;
   const lines: string[] = [];
   lines.push(
-    `${selection.direction === "outbound" ? "Outbound" : "Inbound"} anonymous TLS certificate selection at ${selection.evaluatedAt.toISOString()}`,
+    `${selection.direction === "outbound" ? "Outbound" : "Inbound"} ${PROCESS_NAMES[selection.process]} certificate selection, ${EDITION_NAMES[selection.edition]}, at ${selection.evaluatedAt.toISOString()}`,
   );
   lines.push(paint(1, outcomeLine(selection)));
-  lines.push(
-    `X-ANONYMOUSTLS: ${selection.advertiseAnonymousTls ? paint(32, selection.direction === "outbound" ? "used" : "advertised") : paint(31, selection.direction === "outbound" ? "not used" : "not advertised")}`,
-  );
+  lines.push(wireLine(selection, paint));
+  if (selection.process === "starttls") lines.push(...lookedForLines(selection));
   lines.push("", `Events (${selection.events.length}):`);
   if (selection.events.length === 0) lines.push("  none");
   for (const event of selection.events) lines.push(eventLine(event, paint));
@@ -182,10 +475,11 @@ export function explainSelection(selection: Selection, options: ExplainOptions =
         date(verdict.notBefore),
         `${date(verdict.notAfter)}${verdict.time === "expired" ? " (expired)" : verdict.time === "not-yet-valid" ? " (not yet valid)" : ""}`,
         trustText(verdict),
-        statusText(verdict),
+        statusText(verdict, selection),
       ]);
     }
     lines.push(...table(rows));
+    lines.push(...tlsNameLines(selection, paint));
     lines.push(...revocationLines(selection.certificates, paint));
   }
   return `${lines.join("\n")}\n`;
