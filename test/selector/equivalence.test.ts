@@ -25,7 +25,9 @@ import {
   type Selection,
   type StoreEntry,
   selectInboundAnonymousTlsCert,
+  selectInboundStartTlsCert,
   selectOutboundAnonymousTlsCert,
+  selectOutboundStartTlsCert,
 } from "../../src/index.js";
 import { parseCertificate } from "../../src/x509/certificate.js";
 import { forgeCrl, REASON } from "../revocation/crl-forge.js";
@@ -457,8 +459,12 @@ const timeSpec = fc.oneof(
   { weight: 2, arbitrary: INDEX.map((index) => ({ kind: "pool" as const, index, offset: 0 })) },
 );
 
+/** Which edition's process runs (E1–E6); 2007 stays the most common. */
+const editionSpec = fc.constantFrom("2007" as const, "2007" as const, "2016" as const);
+
 const outboundSpec = fc.record({
   direction: fc.constant("outbound" as const),
+  edition: editionSpec,
   role: fc.constantFrom("HubTransport" as const, "EdgeTransport" as const),
   mechanism: fc.constantFrom(...Array(18).fill("ExchangeServer"), "BasicAuth", "None"),
   addressSpaces: fc.constantFrom(
@@ -482,6 +488,7 @@ const outboundSpec = fc.record({
 
 const inboundSpec = fc.record({
   direction: fc.constant("inbound" as const),
+  edition: editionSpec,
   authMechanism: fc.constantFrom(
     "ExchangeServer",
     "Tls, ExchangeServer",
@@ -491,6 +498,36 @@ const inboundSpec = fc.record({
   expiryWarning: fc.constantFrom(undefined, { days: 10 }),
   phase: fc.constantFrom("session" as const, "startup" as const),
 });
+
+/** E3: TlsCertificateNames of fixtures (as PowerShell prints them), and one no certificate has. */
+const TLS_CERTIFICATE_NAMES = [
+  "<I>CN=Contoso Issuing CA (RSA), O=Contoso Test PKI<S>CN=mail.contoso.com, O=Contoso",
+  "<I>CN=Contoso Issuing CA (ECDSA), O=Contoso Test PKI<S>CN=mail.contoso.com",
+  "<I>CN=mail.contoso.com<S>CN=mail.contoso.com",
+  "<I>CN=R3, O=Let's Encrypt, C=US<S>CN=mail.contoso.com",
+] as const;
+
+/** STARTTLS (S1–S11), either side; a TlsCertificateName only in 2016 (E3). */
+const starttlsSpec = fc.record({
+  direction: fc.constantFrom("starttls-inbound" as const, "starttls-outbound" as const),
+  edition: editionSpec,
+  authMechanism: fc.constantFrom("Tls", "Tls", "Tls, ExchangeServer", "ExchangeServer"),
+  fqdn: fc.constantFrom(null, "mail.contoso.com", "mail.contoso.com", "edge01.contoso.com"),
+  tlsCertificateName: fc.constantFrom(null, null, ...TLS_CERTIFICATE_NAMES),
+  wildcardNames: fc.boolean(),
+  expiryWarning: fc.constantFrom(undefined, { days: 10 }, { days: 400 }),
+  phase: fc.constantFrom("session" as const, "startup" as const),
+});
+
+/** STARTTLS settings a second configuration changes, one at a time. */
+const STARTTLS_VARIED = [
+  "edition",
+  "authMechanism",
+  "fqdn",
+  "tlsCertificateName",
+  "wildcardNames",
+  "expiryWarning",
+] as const;
 
 /** Outbound settings a second configuration changes, one at a time. */
 const VARIED = [
@@ -503,6 +540,7 @@ const VARIED = [
   "policy",
   "expiryWarning",
   "phase",
+  "edition",
 ] as const;
 
 /** How `list()` answers for a session (A16); a hanging one is cut short by the signal. */
@@ -559,7 +597,18 @@ const scenarioSpec = fc.record({
   configs: fc
     .oneof(
       { weight: 3, arbitrary: fc.tuple(outboundSpec, outboundSpec, fc.constantFrom(...VARIED)) },
-      { weight: 1, arbitrary: fc.tuple(inboundSpec, inboundSpec, fc.constant("authMechanism")) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(
+          inboundSpec,
+          inboundSpec,
+          fc.constantFrom("authMechanism" as const, "edition" as const),
+        ),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.tuple(starttlsSpec, starttlsSpec, fc.constantFrom(...STARTTLS_VARIED)),
+      },
     )
     .map(([base, other, field]) =>
       // Two configurations that differ in one field, so that each field's part in a decision's
@@ -706,25 +755,67 @@ function sessionOptions(
       ? {}
       : { expiryWarning: { days: config.expiryWarning.days as number } }),
   };
+  const none = {
+    inbound: undefined,
+    outbound: undefined,
+    starttlsIn: undefined,
+    starttlsOut: undefined,
+  };
+  if (config.direction === "starttls-inbound" || config.direction === "starttls-outbound") {
+    const { directory: _none, ...settings } = common;
+    const starttls = {
+      ...settings,
+      edition: config.edition,
+      server: { ...SERVER },
+      wildcardNames: config.wildcardNames,
+    };
+    const names = {
+      fqdn: config.fqdn as string | null,
+      // E3: the 2007 edition has no TlsCertificateName (a value there is misuse).
+      tlsCertificateName: config.edition === "2016" ? config.tlsCertificateName : null,
+      name: "EDGE01\\Connector",
+    };
+    return config.direction === "starttls-inbound"
+      ? {
+          ...none,
+          events,
+          starttlsIn: {
+            ...starttls,
+            receiveConnector: { authMechanism: config.authMechanism, ...names },
+          },
+        }
+      : { ...none, events, starttlsOut: { ...starttls, sendConnector: names } };
+  }
   if (config.direction === "inbound") {
     return {
+      ...none,
       events,
-      inbound: { ...common, receiveConnector: { authMechanism: config.authMechanism } },
+      inbound: {
+        ...common,
+        edition: config.edition,
+        receiveConnector: { authMechanism: config.authMechanism },
+      },
     };
   }
+  const outbound = config as Extract<ConfigSpec, { direction: "outbound" }>;
+  // E1: each edition has its own pair of roles; the spec's HubTransport is 2016's Mailbox.
+  const role: "HubTransport" | "EdgeTransport" | "Mailbox" =
+    outbound.edition === "2016" && outbound.role === "HubTransport" ? "Mailbox" : outbound.role;
   return {
+    ...none,
     events,
     outbound: {
       ...common,
-      role: config.role,
+      edition: outbound.edition,
+      role,
       sendConnector: {
-        smartHostAuthMechanism: config.mechanism,
-        addressSpaces: [...config.addressSpaces],
+        smartHostAuthMechanism: outbound.mechanism,
+        addressSpaces: [...outbound.addressSpaces],
       },
-      ...(config.deliveryType === undefined ? {} : { deliveryType: config.deliveryType }),
-      server: config.cluster ? { ...SERVER, clusterName: CLUSTER_NAME } : { ...SERVER },
-      wildcardNames: config.wildcardNames,
-      onThumbprintMismatch: config.policy,
+      ...(outbound.deliveryType === undefined ? {} : { deliveryType: outbound.deliveryType }),
+      server: outbound.cluster ? { ...SERVER, clusterName: CLUSTER_NAME } : { ...SERVER },
+      wildcardNames: outbound.wildcardNames,
+      onThumbprintMismatch: outbound.policy,
     },
   };
 }
@@ -733,13 +824,20 @@ type Options = ReturnType<typeof sessionOptions>;
 
 /** A caller that changes everything it passed, right after the call (issue 18). */
 function meddleWithOptions(options: Options): void {
-  const common = options.inbound ?? options.outbound!;
+  const common = options.inbound ?? options.outbound ?? options.starttlsIn ?? options.starttlsOut!;
   common.now.setTime(0);
   if (common.expiryWarning !== undefined) common.expiryWarning.days = 100_000;
   if (options.outbound !== undefined) {
     options.outbound.sendConnector.smartHostAuthMechanism = "None";
     options.outbound.sendConnector.addressSpaces.push("SMTP:*;1");
     options.outbound.server.fqdn = "evil.example";
+  }
+  const starttls = options.starttlsIn ?? options.starttlsOut;
+  if (starttls !== undefined) {
+    starttls.server.physicalFqdn = "evil.example";
+    const connector: { fqdn: string | null } =
+      options.starttlsIn?.receiveConnector ?? options.starttlsOut!.sendConnector;
+    connector.fqdn = "evil.example";
   }
 }
 
@@ -817,10 +915,14 @@ function launch(
   meddles: boolean,
 ): Launched {
   const options = sessionOptions(config, directory, now, handler);
-  const result =
+  const result: Promise<Selection> =
     options.inbound !== undefined
       ? prepared.selectInbound(options.inbound)
-      : prepared.selectOutbound(options.outbound!);
+      : options.starttlsIn !== undefined
+        ? prepared.selectInboundStartTls(options.starttlsIn)
+        : options.starttlsOut !== undefined
+          ? prepared.selectOutboundStartTls(options.starttlsOut)
+          : prepared.selectOutbound(options.outbound!);
   if (meddles) meddleWithOptions(options);
   return { options, result };
 }
@@ -844,10 +946,14 @@ async function compare(
   listed: readonly StoreEntry[],
 ): Promise<Selection> {
   const theirs = sessionOptions(config, directory, now, handler);
-  const pending =
+  const pending: Promise<Selection> =
     theirs.inbound !== undefined
       ? selectInboundAnonymousTlsCert({ ...theirs.inbound, store, ...pool })
-      : selectOutboundAnonymousTlsCert({ ...theirs.outbound!, store, ...pool });
+      : theirs.starttlsIn !== undefined
+        ? selectInboundStartTlsCert({ ...theirs.starttlsIn, store, ...pool })
+        : theirs.starttlsOut !== undefined
+          ? selectOutboundStartTlsCert({ ...theirs.starttlsOut, store, ...pool })
+          : selectOutboundAnonymousTlsCert({ ...theirs.outbound!, store, ...pool });
   if (meddles) meddleWithOptions(theirs);
   const plain = await pending;
   const ours = await launched.result;
@@ -1027,7 +1133,11 @@ const walkSpec = fc.record({
     { minLength: 1, maxLength: 4 },
   ),
   directory: INDEX,
-  config: fc.oneof({ weight: 3, arbitrary: outboundSpec }, { weight: 1, arbitrary: inboundSpec }),
+  config: fc.oneof(
+    { weight: 3, arbitrary: outboundSpec },
+    { weight: 1, arbitrary: inboundSpec },
+    { weight: 2, arbitrary: starttlsSpec },
+  ),
   backward: fc.boolean(),
   profile: fc.constantFrom(undefined, "rfc5280" as const, "strict" as const),
   revocation: revocationSpec,
@@ -1059,7 +1169,9 @@ describe("time walks across every validity and CRL boundary (issues 18, 16)", ()
           // Gates that pass: the walk is about trust and time.
           ...(walk.config.direction === "outbound"
             ? { mechanism: "ExchangeServer", deliveryType: "SmtpRelayWithinAdSiteToEdge" }
-            : { authMechanism: "ExchangeServer" }),
+            : walk.config.direction === "inbound"
+              ? { authMechanism: "ExchangeServer" }
+              : { authMechanism: "Tls" }),
         } as ConfigSpec;
         const times = new Set<number>();
         for (const name of [
@@ -1103,7 +1215,11 @@ const crlWalkSpec = fc.record({
   crls: fc.subarray([...CRL_SETS], { minLength: 1 }),
   mode: fc.constantFrom(undefined, "soft" as const, "hard" as const),
   directory: INDEX,
-  config: fc.oneof({ weight: 3, arbitrary: outboundSpec }, { weight: 1, arbitrary: inboundSpec }),
+  config: fc.oneof(
+    { weight: 3, arbitrary: outboundSpec },
+    { weight: 1, arbitrary: inboundSpec },
+    { weight: 2, arbitrary: starttlsSpec },
+  ),
   backward: fc.boolean(),
   profile: fc.constantFrom(undefined, "strict" as const),
 });
@@ -1143,7 +1259,9 @@ describe("time walks across every CRL's thisUpdate and nextUpdate (issue 16, A21
                 deliveryType: "SmtpRelayWithinAdSiteToEdge",
                 addressSpaces: ["SMTP:--;1"],
               }
-            : { authMechanism: "ExchangeServer" }),
+            : walk.config.direction === "inbound"
+              ? { authMechanism: "ExchangeServer" }
+              : { authMechanism: "Tls" }),
         } as ConfigSpec;
         // Only the CRLs' boundaries (and NOW): between two of them every certificate of the
         // store and the pool keeps its validity, so only the CRL cuts can tell the slots apart.
