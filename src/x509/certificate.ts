@@ -28,7 +28,16 @@
 //    (version, validity, names) are kept.
 import { type CertificateParseFailure, InvalidCertificateError } from "../errors.js";
 import type { CertificateInput } from "../types.js";
-import { BerReader, type BerTlv, DerError, derEcdsaIntegers, readOid, sameBytes } from "./der.js";
+import {
+  type AlgorithmIdentifier,
+  BerReader,
+  type BerTlv,
+  DerError,
+  derEcdsaIntegers,
+  readAlgorithmIdentifier as readAlgorithm,
+  readOid,
+  sameBytes,
+} from "./der.js";
 import { type Thumbprint, thumbprintOf } from "./thumbprint.js";
 import { AsnConvert, asn1x509, asnParseOptions } from "./x509.js";
 
@@ -1045,6 +1054,18 @@ class Certificate implements ParsedCertificate {
     return this.#signatureAlgorithm;
   }
 
+  /** The outer signatureAlgorithm read from the bytes, without the ASN.1 schema library. */
+  signatureAlgorithmFields(): AlgorithmIdentifier {
+    if (this.#asn !== undefined || this.#signatureAlgorithm !== undefined) {
+      return this.signatureAlgorithm;
+    }
+    // The walk read (and checked) this field when parsing; reading it again cannot fail.
+    return lazily(() => {
+      const reader = new BerReader(this.der);
+      return readAlgorithm(reader, reader.read(this.#ranges[6], this.#ranges[7]));
+    });
+  }
+
   get asn(): asn1x509.Certificate {
     this.#asn ??= lazily(() => {
       const model = AsnConvert.parse(this.der, asn1x509.Certificate, asnParseOptions(this.der));
@@ -1060,6 +1081,18 @@ class Certificate implements ParsedCertificate {
     });
     return this.#asn;
   }
+}
+
+/**
+ * A certificate's outer signatureAlgorithm (OID and parameters) for a signature check. For a
+ * certificate parsed here it is read from the bytes, so that checking a signature does not load
+ * the ASN.1 schema library (issue 14: most of a cold start); for any other object (a test's
+ * stand-in) it is the `signatureAlgorithm` model.
+ */
+export function signatureAlgorithmOf(certificate: ParsedCertificate): AlgorithmIdentifier {
+  return certificate instanceof Certificate
+    ? certificate.signatureAlgorithmFields()
+    : certificate.signatureAlgorithm;
 }
 
 /**

@@ -260,3 +260,27 @@ export function derEcdsaIntegers(signature: Uint8Array): [Uint8Array, Uint8Array
     throw error;
   }
 }
+
+/**
+ * An AlgorithmIdentifier: the OID and the parameters as encoded (the whole TLV), or none.
+ * asn1x509.AlgorithmIdentifier has this shape, and so has what readAlgorithmIdentifier reads.
+ */
+export interface AlgorithmIdentifier {
+  readonly algorithm: string;
+  readonly parameters?: ArrayBuffer | null | undefined;
+}
+
+/**
+ * AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }: the OID, and the
+ * parameters' whole TLV as it is encoded (as asn1x509.AlgorithmIdentifier keeps them). Throws.
+ */
+export function readAlgorithmIdentifier(reader: BerReader, tlv: BerTlv): AlgorithmIdentifier {
+  const [oid, parameters, extra] = reader.children(tlv);
+  if (oid?.tag !== 0x06 || extra !== undefined) throw new DerError("not an AlgorithmIdentifier");
+  const algorithm = readOid(reader.bytes, oid);
+  if (parameters === undefined) return { algorithm };
+  // A copy in an ArrayBuffer of its own (a Buffer's `slice` would share a pooled one).
+  const copy = new Uint8Array(parameters.after - parameters.start);
+  copy.set(reader.bytes.subarray(parameters.start, parameters.after));
+  return { algorithm, parameters: copy.buffer };
+}
