@@ -1,6 +1,7 @@
 // The receiver's selection and secure contexts (issue 14, items 1 and 4): the prepared selector at
 // every EHLO (I1–I4), one SecureContext per decision, a new one on a store change, the selection's
-// events, STARTTLS off without a certificate of its own, and the missing-peer message.
+// events, STARTTLS off when the STARTTLS selection chose nothing, and the missing-peer message.
+// STARTTLS by selection has its own file, starttls.test.ts.
 import { describe, expect, it } from "vitest";
 import { SecureContextCache } from "../../src/adapters/smtp-server/contexts.js";
 import { loadReceiver } from "../../src/adapters/smtp-server/index.js";
@@ -49,7 +50,9 @@ describe("one SecureContext per decision (issue 14, item 4)", () => {
   it("twenty sessions with the same decision share one context", async () => {
     const receiver = await startReceiver();
     for (let i = 0; i < 20; i++) await wellBehavedSession(receiver);
-    expect(receiver.server.contextsBuilt()).toBe(1);
+    // One for X-ANONYMOUSTLS, one for the STARTTLS decision each EHLO also made (S1–S9).
+    expect(receiver.server.contextsBuilt()).toBe(2);
+    expect(receiver.startTlsDecisions.filter((d) => d.offered)).toHaveLength(20);
     expect(receiver.ehlo.filter((d) => d.offered)).toHaveLength(20);
   });
 
@@ -176,6 +179,8 @@ describe("the selection at each EHLO (issue 14, item 1)", () => {
         now: NOW,
       },
       onEvent: (event, session) => events.push({ id: event.id, session: session?.id ?? null }),
+      // Only the anonymous selection's events here (starttls.test.ts has STARTTLS's).
+      startTls: false,
     });
     expect(receiver.server.startup.outcome).toBe("selected");
     expect(await ehloKeywords(receiver.port)).toContain("X-ANONYMOUSTLS");
@@ -201,11 +206,28 @@ describe("the selection at each EHLO (issue 14, item 1)", () => {
     expect(receiver.ehlo[0]?.reason).toMatch(/^gate /);
   });
 
-  it("without a STARTTLS certificate of its own, STARTTLS is off (smtp-server's built-in key is public)", async () => {
-    const receiver = await startReceiver({ smtp: { name: "hub01.contoso.com" } });
+  it("with no STARTTLS certificate selected (S3), STARTTLS is off: never smtp-server's built-in certificate, whose key is public", async () => {
+    // No connector Fqdn: S2 looks for the physical FQDN, which defaults to smtp.name (hub01…),
+    // and no certificate carries it.
+    const receiver = await startReceiver({
+      selection: {
+        receiveConnector: { authMechanism: "Tls, ExchangeServer" },
+        directory: staticDirectory(fixture("self-signed").thumbprint),
+        store: memoryStore([entry("self-signed", { withKey: true })]),
+        now: NOW,
+      },
+    });
     const keywords = await ehloKeywords(receiver.port);
     expect(keywords).not.toContain("STARTTLS");
     expect(keywords).toContain("X-ANONYMOUSTLS");
+    expect(receiver.startTlsDecisions[0]?.selection).toMatchObject({
+      lookedFor: { name: "hub01.contoso.com", source: "physical-fqdn" },
+    });
+    const socket = await connectTo(receiver.port);
+    await smtpCommand(socket, null, { timeout: 5_000 });
+    await smtpCommand(socket, "EHLO edge01.contoso.com", { timeout: 5_000 });
+    expect((await smtpCommand(socket, "STARTTLS", { timeout: 5_000 })).code).toBe(500);
+    socket.destroy();
   });
 });
 

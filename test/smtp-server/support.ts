@@ -1,6 +1,6 @@
 // Loopback plumbing for the receiver's tests: a receiver on an OS-chosen port of 127.0.0.1 that
-// records what it reports, raw clients, a captured ClientHello, and a well-behaved anonymous-TLS
-// session to prove the receiver still serves after each hostile one. Everything is closed after
+// records what it reports, raw clients, a captured ClientHello, and well-behaved anonymous-TLS and
+// STARTTLS sessions to prove the receiver still serves after each hostile one. Everything is closed after
 // each test; every wait has a deadline.
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { type TLSSocket, connect as tlsConnect } from "node:tls";
@@ -14,6 +14,8 @@ import {
   createAnonymousTlsServer,
   type EhloDecision,
   type ReceiverError,
+  type StartTlsDecision,
+  type StartTlsSession,
 } from "../../src/adapters/smtp-server/index.js";
 import { smtpCommand } from "../../src/adapters/tls.js";
 import { entry, fixture, memoryStore, NOW, staticDirectory } from "../support/fixtures.js";
@@ -40,6 +42,8 @@ export interface TestReceiver {
   readonly errors: ReceiverError[];
   readonly ehlo: EhloDecision[];
   readonly sessions: AnonymousTlsSession[];
+  readonly startTlsDecisions: StartTlsDecision[];
+  readonly startTlsSessions: StartTlsSession[];
   /** Resolves with the first reported error matching `code`, within `ms`. */
   nextError(code: string, ms?: number): Promise<ReceiverError>;
 }
@@ -48,8 +52,14 @@ export interface TestReceiver {
 export const RECEIVER_CERT = "self-signed";
 /** The sender's certificate in the well-behaved session. */
 export const SENDER_CERT = "leaf-ec";
-/** STARTTLS's own certificate (not one the selection picks). */
-export const STARTTLS_CERT = "self-signed-old";
+/**
+ * The certificate the inbound STARTTLS selection picks from the default store (S2: the connector's
+ * Fqdn mail.contoso.com; S6: newest Valid-from first, no trust anchors, so the newest self-signed):
+ * not the one X-ANONYMOUSTLS presents, so a test sees which process chose.
+ */
+export const STARTTLS_CERT = "self-signed-newest";
+/** The Receive connector's Fqdn (S2) in the default receiver. */
+export const CONNECTOR_FQDN = "mail.contoso.com";
 
 export async function startReceiver(
   extra: Partial<Omit<AnonymousTlsServerOptions, "onError">> = {},
@@ -57,23 +67,30 @@ export async function startReceiver(
   const errors: ReceiverError[] = [];
   const ehlo: EhloDecision[] = [];
   const sessions: AnonymousTlsSession[] = [];
+  const startTlsDecisions: StartTlsDecision[] = [];
+  const startTlsSessions: StartTlsSession[] = [];
   const waiters: { code: string; resolve: (error: ReceiverError) => void }[] = [];
   const server = await createAnonymousTlsServer({
     selection: {
-      receiveConnector: { authMechanism: "Tls, ExchangeServer" },
+      receiveConnector: {
+        authMechanism: "Tls, ExchangeServer",
+        fqdn: CONNECTOR_FQDN,
+        name: "HUB01\\Default HUB01",
+      },
       directory: staticDirectory(fixture(RECEIVER_CERT).thumbprint),
-      store: memoryStore([entry(RECEIVER_CERT, { withKey: true })]),
+      store: memoryStore([
+        entry(RECEIVER_CERT, { withKey: true }),
+        entry(STARTTLS_CERT, { withKey: true }),
+      ]),
       now: NOW,
     },
-    smtp: {
-      name: "hub01.contoso.com",
-      key: fixture(STARTTLS_CERT).keyPem,
-      cert: fixture(STARTTLS_CERT).pem,
-      ...extra.smtp,
-    },
+    // No key/cert: STARTTLS is the inbound STARTTLS selection's (S1–S9).
+    smtp: { name: "hub01.contoso.com" },
     handshakeTimeout: 2_000,
     onEhlo: (decision) => ehlo.push(decision),
     onAnonymousTls: (session) => sessions.push(session),
+    onStartTlsDecision: (decision) => startTlsDecisions.push(decision),
+    onStartTls: (session) => startTlsSessions.push(session),
     ...extra,
     onError: (error) => {
       errors.push(error);
@@ -91,6 +108,8 @@ export async function startReceiver(
     errors,
     ehlo,
     sessions,
+    startTlsDecisions,
+    startTlsSessions,
     nextError(code, ms = 5_000) {
       const found = errors.find((e) => e.code === code);
       if (found !== undefined) return Promise.resolve(found);
@@ -144,6 +163,18 @@ export async function upToHandshake(port: number): Promise<Socket> {
   return socket;
 }
 
+/** Greeting, EHLO (STARTTLS listed), STARTTLS → 220: a ClientHello is expected next. */
+export async function upToStartTls(port: number): Promise<Socket> {
+  const socket = await connectTo(port);
+  const greeting = await smtpCommand(socket, null, { timeout: 5_000 });
+  expect(greeting.code).toBe(220);
+  const ehlo = await smtpCommand(socket, "EHLO edge01.contoso.com", { timeout: 5_000 });
+  expect(ehlo.lines.slice(1)).toContain("STARTTLS");
+  const go = await smtpCommand(socket, "STARTTLS", { timeout: 5_000 });
+  expect(go.code).toBe(220);
+  return socket;
+}
+
 /** The client side of the handshake on `socket`, presenting the sender's certificate. */
 export function clientHandshake(
   socket: Socket,
@@ -187,6 +218,31 @@ export async function wellBehavedSession(receiver: TestReceiver): Promise<Anonym
   tlsSocket.destroy();
   expect(receiver.server.smtp.server.listening).toBe(true);
   const session = receiver.sessions[before];
+  expect(session?.peerThumbprint).toBe(fixture(SENDER_CERT).thumbprint);
+  return session!;
+}
+
+/**
+ * A whole, well-behaved STARTTLS session: EHLO, STARTTLS, a handshake that presents the STARTTLS
+ * selection's certificate (S6), EHLO inside TLS (no STARTTLS listed, RFC 3207 §4.2), QUIT.
+ */
+export async function wellBehavedStartTlsSession(
+  receiver: TestReceiver,
+  presented: string = fixture(STARTTLS_CERT).thumbprint,
+): Promise<StartTlsSession> {
+  const before = receiver.startTlsSessions.length;
+  const socket = await upToStartTls(receiver.port);
+  const tlsSocket = await withDeadline(clientHandshake(socket), 5_000, "STARTTLS handshake");
+  expect(tlsSocket.getPeerCertificate().fingerprint.replaceAll(":", "")).toBe(presented);
+  const again = await smtpCommand(tlsSocket, "EHLO edge01.contoso.com", { timeout: 5_000 });
+  expect(again.code).toBe(250);
+  expect(again.lines.slice(1)).not.toContain("STARTTLS");
+  const quit = await smtpCommand(tlsSocket, "QUIT", { timeout: 5_000 });
+  expect(quit.code).toBe(221);
+  tlsSocket.destroy();
+  expect(receiver.server.smtp.server.listening).toBe(true);
+  const session = receiver.startTlsSessions[before];
+  expect(session?.selection.thumbprint).toBe(presented);
   expect(session?.peerThumbprint).toBe(fixture(SENDER_CERT).thumbprint);
   return session!;
 }

@@ -7,6 +7,10 @@
 //    a new intermediate or a different path makes a new context) and the same private key text.
 //    All three are compared on every hit, so a stale context is never handed out, whatever the
 //    store did.
+// Q: and STARTTLS?
+// A: the same cache: a STARTTLS decision (S1–S9) is keyed apart from an anonymous one (the process
+//    is part of the key), so the two processes choosing the same certificate with different chains
+//    never evict each other's context at every session.
 // Q: and a store change?
 // A: a change that changes the decision (another certificate, chain or key) builds a new context
 //    by the comparison above. A change that does not (an unrelated entry, or a folder store that
@@ -20,7 +24,7 @@
 
 import { createSecureContext, type SecureContext, type SecureVersion } from "node:tls";
 import { NoPrivateKeyError } from "../../errors.js";
-import type { Selected } from "../../types.js";
+import type { InboundStartTlsSelected, Selected } from "../../types.js";
 import { sameBytes } from "../../x509/der.js";
 import { toTlsOptions } from "../tls.js";
 
@@ -44,8 +48,12 @@ interface Built {
 /** Decisions with a context kept; more only happens with a store that keeps changing. */
 const MAX_CONTEXTS = 32;
 
+/** A decision that puts a certificate on a socket: X-ANONYMOUSTLS (I4) or STARTTLS (S6). */
+export type ContextDecision = Selected | InboundStartTlsSelected;
+
 export class SecureContextCache {
   readonly #minVersion: SecureVersion;
+  /** Keyed by process and thumbprint. */
   readonly #byThumbprint = new Map<string, Built>();
   /** Contexts built (or attempted) since creation: for tests and monitoring. */
   built = 0;
@@ -55,9 +63,10 @@ export class SecureContextCache {
   }
 
   /** The context of a decision: built once, then shared. */
-  get(selection: Selected): ContextResult {
+  get(selection: ContextDecision): ContextResult {
     const key = selection.entry.privateKey;
-    const known = this.#byThumbprint.get(selection.thumbprint);
+    const slot = `${selection.process}:${selection.thumbprint}`;
+    const known = this.#byThumbprint.get(slot);
     if (known !== undefined && known.key === key && sameChain(known.chain, selection.chain)) {
       return known.result.ok ? known.result : { ...known.result, first: false };
     }
@@ -65,11 +74,11 @@ export class SecureContextCache {
     if (this.#byThumbprint.size >= MAX_CONTEXTS) this.#byThumbprint.clear();
     // A copy: the session's chain is the caller's to change.
     const chain = selection.chain.map((der) => Uint8Array.from(der));
-    this.#byThumbprint.set(selection.thumbprint, { chain, key, result });
+    this.#byThumbprint.set(slot, { chain, key, result });
     return result;
   }
 
-  #build(selection: Selected): ContextResult {
+  #build(selection: ContextDecision): ContextResult {
     this.built += 1;
     try {
       return {

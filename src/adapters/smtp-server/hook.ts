@@ -7,6 +7,12 @@
 // - X-ANONYMOUSTLS answers 220 and runs smtp-server's own STARTTLS upgrade with a view of the
 //   server that presents the offer's secure context and asks for (without verifying) the client's
 //   certificate: direct trust compares thumbprints afterwards (R7/I4);
+// - with `offerStartTls` (STARTTLS by selection, S1–S9), STARTTLS exists on a connection only
+//   while the last plaintext EHLO's offer stands: smtp-server lists it (its own EHLO code asks
+//   whether the connection has a STARTTLS handler) and the handshake presents the offer's secure
+//   context; without an offer STARTTLS is neither listed nor accepted ("500 command not
+//   recognized", smtp-server's answer to any unknown command). Without `offerStartTls`,
+//   smtp-server's own STARTTLS (its key/cert) is left as it is;
 // - every error of the session (socket, TLS, parser) is reported to `onError` with the session's
 //   identity, and the session is closed; the handshake has its own deadline;
 // - with `maxConnections`, a new connection beyond the limit displaces the oldest one that has
@@ -19,13 +25,19 @@ import type { SecureContext, TLSSocket } from "node:tls";
 
 import type { SMTPServer, SMTPServerSession } from "smtp-server";
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
-import type { Selected } from "../../types.js";
+import type { InboundStartTlsSelected, Selected } from "../../types.js";
 import { ANONYMOUS_TLS_KEYWORD } from "../tls.js";
 import { identityOf, ReceiverError, type ReceiverErrorCode } from "./errors.js";
 
 /** What a connection offers after its EHLO: the selection and its secure context. */
 export interface Offer {
   readonly selection: Selected;
+  readonly secureContext: SecureContext;
+}
+
+/** What a connection's STARTTLS presents after its EHLO: the STARTTLS selection and its context. */
+export interface StartTlsOffer {
+  readonly selection: InboundStartTlsSelected;
   readonly secureContext: SecureContext;
 }
 
@@ -39,6 +51,13 @@ export interface AnonymousTlsHooks {
   /** Called once the handshake completed (and smtp-server's onSecure accepted it). */
   onUpgraded(session: SMTPServerSession, offer: Offer, socket: TLSSocket): void;
   /**
+   * STARTTLS by selection (S1–S9): decides at each plaintext EHLO, after `offer`; null neither
+   * lists nor accepts STARTTLS on this connection. Absent: smtp-server's own STARTTLS, untouched.
+   */
+  offerStartTls?(session: SMTPServerSession, ehlo: string): Promise<StartTlsOffer | null>;
+  /** Called once a STARTTLS handshake of an offer completed (and onSecure accepted it). */
+  onStartTls?(session: SMTPServerSession, offer: StartTlsOffer, socket: TLSSocket): void;
+  /**
    * Every error of a session (a {@link ReceiverError} with the session's identity), and of the
    * server (`ERR_SERVER`, session null). What it throws is dropped.
    */
@@ -47,7 +66,10 @@ export interface AnonymousTlsHooks {
 
 /** Bounds of {@link installAnonymousTls}. */
 export interface HookLimits {
-  /** Milliseconds from the 220 to a completed TLS handshake. Default: no deadline of ours. */
+  /**
+   * Milliseconds from the 220 to a completed TLS handshake (X-ANONYMOUSTLS, and STARTTLS by
+   * selection). Default: no deadline of ours.
+   */
   readonly handshakeTimeout?: number;
   /** Connections held at once; beyond it the oldest not-yet-greeted one is closed (421). */
   readonly maxConnections?: number;
@@ -97,6 +119,12 @@ interface HookableServer {
 }
 
 const HANDLER = `handler_${ANONYMOUS_TLS_KEYWORD}` as const;
+/**
+ * smtp-server's own STARTTLS handler is on the prototype; an own property of `undefined` hides it
+ * from one connection (`_getHandler` finds nothing, so `_isSupported` is false: not listed in the
+ * EHLO, answered as an unknown command).
+ */
+const STARTTLS_HANDLER = "handler_STARTTLS" as const;
 
 /** Throws when the installed smtp-server lacks an internal this module relies on. */
 export function assertSmtpServerHooks(server: SMTPServer): void {
@@ -247,9 +275,14 @@ function extendConnection(
 
   const ehlo = connection.handler_EHLO;
   const helo = connection.handler_HELO;
+  const byOffer = hooks.offerStartTls !== undefined;
+  // Until an EHLO's STARTTLS selection offers it, this connection has no STARTTLS.
+  if (byOffer) connection[STARTTLS_HANDLER] = undefined;
   connection.handler_HELO = (command, callback) => {
     state.greeted = true;
     delete connection[HANDLER];
+    // HELO lists no extensions: nothing was offered (RFC 3207 §4: STARTTLS is an EHLO keyword).
+    if (byOffer && !connection.secure) connection[STARTTLS_HANDLER] = undefined;
     helo.call(connection, command, callback);
   };
 
@@ -259,26 +292,40 @@ function extendConnection(
     void (async () => {
       delete connection[HANDLER];
       let offer: Offer | null = null;
-      // Once the session is TLS (anonymous or STARTTLS), there is nothing left to offer.
-      if (!connection.secure) {
+      let startTlsOffer: StartTlsOffer | null = null;
+      // Once the session is TLS (anonymous or STARTTLS), there is nothing left to offer; a
+      // STARTTLS handler installed in plaintext stays, and answers 503 inside TLS.
+      const plaintext = !connection.secure;
+      if (plaintext) {
+        const name = command.toString("latin1").slice(4).trim().slice(0, 255);
         try {
-          offer = await hooks.offer(
-            connection.session,
-            command.toString("latin1").slice(4).trim().slice(0, 255),
-          );
+          offer = await hooks.offer(connection.session, name);
         } catch (error) {
           reportSession("ERR_SESSION_SELECTION", messageOf(error), error);
         }
+        if (hooks.offerStartTls !== undefined) {
+          try {
+            startTlsOffer = await hooks.offerStartTls(connection.session, name);
+          } catch (error) {
+            reportSession("ERR_SESSION_SELECTION", messageOf(error), error);
+          }
+          // Listed by smtp-server's own EHLO code exactly when the connection has a handler.
+          connection[STARTTLS_HANDLER] =
+            startTlsOffer === null ? undefined : startTlsHandler(connection, startTlsOffer, state);
+        }
       }
       const send = connection.send;
-      if (offer !== null) {
+      if (offer !== null || startTlsOffer !== null) {
         const offered = offer;
         connection.send = (code, data, context) => {
-          // The command exists on this connection only once the keyword went out in a 250.
           if (code === 250 && Array.isArray(data)) {
+            if (offered === null) return send.call(connection, code, data, context);
+            // The command exists on this connection only once the keyword went out in a 250.
             connection[HANDLER] = anonymousTlsHandler(connection, offered, state);
             send.call(connection, code, [...data, ANONYMOUS_TLS_KEYWORD], context);
           } else {
+            // A refused EHLO (501) offered nothing: STARTTLS is not accepted either.
+            if (byOffer && code >= 400) connection[STARTTLS_HANDLER] = undefined;
             send.call(connection, code, data, context);
           }
         };
@@ -312,55 +359,96 @@ function extendConnection(
         return callback();
       }
       conn.send(220, "Ready to start anonymous TLS");
-      // upgrade() is what STARTTLS runs: it retires the plaintext parser (no command injection),
-      // resets the session (RFC 3207 §4.2) and resumes on the TLS socket. It builds
-      // `new tls.TLSSocket(socket, createTLSSocketOptions(this._server))` synchronously, so for
-      // that one call `_server` is the view that presents the offered certificate.
-      const raw = conn._socket;
-      const server = conn._server;
-      let done = false;
-      const timer =
-        limits.handshakeTimeout === undefined
-          ? undefined
-          : setTimeout(() => {
-              if (done) return;
-              done = true;
-              st.tlsReported = true;
-              reportSession(
-                "ERR_SESSION_HANDSHAKE_TIMEOUT",
-                `no TLS handshake within ${limits.handshakeTimeout} ms of the 220`,
-                undefined,
-              );
-              raw.destroy();
-            }, limits.handshakeTimeout);
-      timer?.unref();
-      conn._server = viewFor(offer.secureContext);
-      try {
-        conn.upgrade(callback, () => {
-          done = true;
-          clearTimeout(timer);
-          try {
-            hooks.onUpgraded(conn.session, offer, conn._socket as TLSSocket);
-          } catch (error) {
-            reportSession("ERR_SESSION_CALLBACK", messageOf(error), error);
-          }
-        });
-      } finally {
-        conn._server = server;
-      }
-      // A client that closes mid-handshake without a TLS alert: smtp-server sees only 'close'.
-      raw.once("close", () => {
-        clearTimeout(timer);
-        if (done || st.tlsReported) return;
-        done = true;
-        st.tlsReported = true;
-        reportSession(
-          "ERR_SESSION_TLS",
-          "the connection closed during the anonymous TLS handshake",
-          undefined,
-        );
-      });
+      upgradeWith(conn, st, offer.secureContext, "anonymous TLS", callback, () =>
+        hooks.onUpgraded(conn.session, offer, conn._socket as TLSSocket),
+      );
     };
+  }
+
+  // smtp-server's handler_STARTTLS (the same replies), with the offer's context on the socket.
+  function startTlsHandler(
+    conn: HookableConnection,
+    offer: StartTlsOffer,
+    st: ConnectionState,
+  ): CommandHandler {
+    return (command, callback) => {
+      // RFC 3207 §4: STARTTLS takes no parameters.
+      if (command.toString().trim().split(/\s+/).length > 1) {
+        conn.send(501, "Error: syntax: STARTTLS");
+        return callback();
+      }
+      if (conn.secure) {
+        // RFC 3207 §4.2: no second negotiation (after STARTTLS or X-ANONYMOUSTLS alike).
+        conn.send(503, "Error: TLS already active");
+        return callback();
+      }
+      conn.send(220, "Ready to start TLS");
+      upgradeWith(conn, st, offer.secureContext, "STARTTLS", callback, () =>
+        hooks.onStartTls?.(conn.session, offer, conn._socket as TLSSocket),
+      );
+    };
+  }
+
+  /**
+   * The TLS handshake after a 220, presenting `context`: smtp-server's own upgrade() (which
+   * retires the plaintext parser, so nothing pipelined after the command runs inside TLS, RFC
+   * 3207 §5; and resets the session, §4.2), with our deadline and our report of a client that
+   * closes mid-handshake.
+   */
+  function upgradeWith(
+    conn: HookableConnection,
+    st: ConnectionState,
+    context: SecureContext,
+    what: string,
+    callback: () => void,
+    onSecure: () => void,
+  ): void {
+    // upgrade() builds `new tls.TLSSocket(socket, createTLSSocketOptions(this._server))`
+    // synchronously, so for that one call `_server` is the view that presents `context`.
+    const raw = conn._socket;
+    const server = conn._server;
+    let done = false;
+    const timer =
+      limits.handshakeTimeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (done) return;
+            done = true;
+            st.tlsReported = true;
+            reportSession(
+              "ERR_SESSION_HANDSHAKE_TIMEOUT",
+              `no TLS handshake within ${limits.handshakeTimeout} ms of the 220 to ${what}`,
+              undefined,
+            );
+            raw.destroy();
+          }, limits.handshakeTimeout);
+    timer?.unref();
+    conn._server = viewFor(context);
+    try {
+      conn.upgrade(callback, () => {
+        done = true;
+        clearTimeout(timer);
+        try {
+          onSecure();
+        } catch (error) {
+          reportSession("ERR_SESSION_CALLBACK", messageOf(error), error);
+        }
+      });
+    } finally {
+      conn._server = server;
+    }
+    // A client that closes mid-handshake without a TLS alert: smtp-server sees only 'close'.
+    raw.once("close", () => {
+      clearTimeout(timer);
+      if (done || st.tlsReported) return;
+      done = true;
+      st.tlsReported = true;
+      reportSession(
+        "ERR_SESSION_TLS",
+        `the connection closed during the ${what} handshake`,
+        undefined,
+      );
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * `exchange-anonymous-tls/smtp-server`: an SMTP receiver on `smtp-server` that offers and
- * negotiates X-ANONYMOUSTLS with the certificate the inbound selection chose, and that no client
+ * negotiates X-ANONYMOUSTLS with the certificate the inbound selection chose (I1–I4), and
+ * STARTTLS with the certificate the inbound STARTTLS selection chose (S1–S9), and that no client
  * can crash. Needs the optional peer dependency `smtp-server` (3.21).
  *
  * @packageDocumentation
@@ -18,13 +19,15 @@ export {
   type ReceiverErrorCode,
   type SessionIdentity,
 } from "./errors.js";
-export type { AnonymousTlsHooks, HookLimits, Offer } from "./hook.js";
+export type { AnonymousTlsHooks, HookLimits, Offer, StartTlsOffer } from "./hook.js";
 export type {
   AnonymousTlsServer,
   AnonymousTlsServerOptions,
   AnonymousTlsSession,
   EhloDecision,
   ReceiverSelectionOptions,
+  StartTlsDecision,
+  StartTlsSession,
 } from "./server.js";
 
 /**
@@ -42,7 +45,8 @@ const receiver = await loadReceiver();
 
 /**
  * Creates (does not start) an SMTP receiver that offers X-ANONYMOUSTLS when the inbound
- * selection (I1–I4) yields a certificate with a usable key, and negotiates TLS with it. Every
+ * selection (I1–I4) yields a certificate with a usable key, and negotiates TLS with it; lists
+ * STARTTLS when the inbound STARTTLS selection (S1–S9) does, presenting its certificate. Every
  * socket, TLS and parser error ends its own session only and reaches `onError`.
  */
 export const createAnonymousTlsServer: typeof Receiver.createAnonymousTlsServer =

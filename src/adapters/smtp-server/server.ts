@@ -11,9 +11,15 @@
 // A: nothing. hook.ts ends that session and reports it to onError with its identity; the
 //    SMTPServer never emits an unhandled 'error' (that used to end the whole process).
 // Q: STARTTLS?
-// A: smtp-server's own, with the key/cert of the `smtp` options; without them STARTTLS is turned
-//    off (smtp-server would otherwise present its built-in certificate, whose key is public).
+// A: by the inbound STARTTLS selection (S1–S9, E3, E4), through the same prepared selector, at
+//    the same plaintext EHLO: listed exactly when it chose a certificate whose key TLS can use,
+//    and the handshake presents that certificate and its chain (its own SecureContext per
+//    decision, from the same cache). Not listed: no STARTTLS (smtp-server's answer to an unknown
+//    command); never smtp-server's built-in certificate, whose key is public. The older way,
+//    `smtp.key`/`smtp.cert`, still works: smtp-server presents that certificate and no STARTTLS
+//    selection runs.
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import type { SecureVersion, TLSSocket } from "node:tls";
 
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from "smtp-server";
@@ -23,8 +29,11 @@ import type {
   CertificateInput,
   CertStore,
   Directory,
+  Edition,
   ExchangeEvent,
   ExpiryWarning,
+  InboundStartTlsSelected,
+  InboundStartTlsSelection,
   ReceiveConnector,
   Selected,
   Selection,
@@ -32,7 +41,7 @@ import type {
 import { type PeerCertificate, peerCertificateChain } from "../tls.js";
 import { SecureContextCache } from "./contexts.js";
 import { identityOf, ReceiverError } from "./errors.js";
-import { installAnonymousTls, type Offer } from "./hook.js";
+import { installAnonymousTls, type Offer, type StartTlsOffer } from "./hook.js";
 
 /** A session that completed X-ANONYMOUSTLS: what this side presented and what the sender did. */
 export interface AnonymousTlsSession {
@@ -60,10 +69,48 @@ export interface EhloDecision {
   readonly reason?: string;
 }
 
-/** The inbound selection's inputs (I1–I4), prepared once by the receiver. */
+/** A session that completed a STARTTLS handshake presenting the STARTTLS selection's certificate. */
+export interface StartTlsSession {
+  readonly session: SMTPServerSession;
+  /** The inbound STARTTLS selection (S6) whose certificate this server presented. */
+  readonly selection: InboundStartTlsSelected;
+  /** The client's certificate (asked for, not verified); null if it sent none. */
+  readonly peerThumbprint: string | null;
+  readonly peerChain: readonly PeerCertificate[];
+  /** The negotiated protocol, e.g. "TLSv1.3". */
+  readonly protocol: string | null;
+}
+
+/** Why an EHLO did or did not list STARTTLS (the inbound STARTTLS selection, S1–S9). */
+export interface StartTlsDecision {
+  readonly session: SMTPServerSession;
+  /** The EHLO argument, as sent. */
+  readonly ehlo: string;
+  readonly selection: InboundStartTlsSelection;
+  readonly offered: boolean;
+  /**
+   * Why not, when not offered: "gate S1 not met", the selection's reason (S3, S5, S7), or
+   * "no-private-key-material" / "private-key-unusable" (a certificate TLS cannot present).
+   */
+  readonly reason?: string;
+}
+
+/** The inbound selections' inputs (I1–I4; S1–S9 for STARTTLS), prepared once by the receiver. */
 export interface ReceiverSelectionOptions {
-  /** The Receive connector the sessions arrive on (I1). */
+  /**
+   * The Receive connector the sessions arrive on: its AuthMechanism (I1, S1), and for STARTTLS
+   * its Fqdn (S2), TlsCertificateName (E3, 2016 edition) and name (in 12014's text).
+   */
   readonly receiveConnector: ReceiveConnector;
+  /**
+   * S2: the server's physical FQDN, the name STARTTLS looks for when the connector has no Fqdn
+   * (nor, 2016 edition, TlsCertificateName). Default: `smtp.name`, else this host's name.
+   */
+  readonly server?: { readonly physicalFqdn: string };
+  /** Which Exchange's process runs (E1–E6): "2007" (default) or "2016". */
+  readonly edition?: Edition;
+  /** A5 for STARTTLS's name match: a wildcard in the left-most label. Default false. */
+  readonly wildcardNames?: boolean;
   /** Where msExchServerInternalTLSCert is read (I2), at every EHLO. */
   readonly directory: Directory;
   /** The local computer's store (I3), listed at every EHLO. */
@@ -73,6 +120,7 @@ export interface ReceiverSelectionOptions {
   readonly intermediates?: readonly CertificateInput[];
   /** See createSelector. */
   readonly detectInPlaceChanges?: boolean;
+  /** Warn of a certificate that expires within this window (12017 anonymous, 12018 STARTTLS). */
   readonly expiryWarning?: ExpiryWarning;
   /** A4: the evaluation time, fixed or read per EHLO. Default: the wall clock at each EHLO. */
   readonly now?: Date | (() => Date);
@@ -81,9 +129,18 @@ export interface ReceiverSelectionOptions {
 /** Options of `createAnonymousTlsServer`. */
 export interface AnonymousTlsServerOptions {
   readonly selection: ReceiverSelectionOptions;
-  /** smtp-server options: name, the STARTTLS key/cert, size, handlers, socketTimeout… */
+  /**
+   * smtp-server options: name, size, handlers, socketTimeout… A `key` and `cert` given here make
+   * STARTTLS present that certificate instead of the STARTTLS selection's (no selection runs).
+   */
   readonly smtp?: SMTPServerOptions;
-  /** Lowest TLS version of the anonymous TLS handshake. Default "TLSv1.2". */
+  /**
+   * STARTTLS by the inbound STARTTLS selection (S1–S9). true (default): listed at an EHLO exactly
+   * when the selection chose a certificate with a usable key, presenting it; false: never listed.
+   * Ignored when `smtp.key` and `smtp.cert` are given.
+   */
+  readonly startTls?: boolean;
+  /** Lowest TLS version of the handshakes (X-ANONYMOUSTLS, STARTTLS). Default "TLSv1.2". */
   readonly minVersion?: SecureVersion;
   /** Milliseconds from the 220 to a completed handshake. Default 10,000. */
   readonly handshakeTimeout?: number;
@@ -96,6 +153,10 @@ export interface AnonymousTlsServerOptions {
   readonly onEhlo?: (decision: EhloDecision) => void;
   /** Called when an X-ANONYMOUSTLS handshake completes, with the sender's certificate. */
   readonly onAnonymousTls?: (session: AnonymousTlsSession) => void;
+  /** Called at every plaintext EHLO with whether STARTTLS was listed, and why not (S1–S9). */
+  readonly onStartTlsDecision?: (decision: StartTlsDecision) => void;
+  /** Called when a STARTTLS handshake of the selection's certificate completes. */
+  readonly onStartTls?: (session: StartTlsSession) => void;
   /** Each event of each session's selection (frozen), with its session (null at start-up). */
   readonly onEvent?: (event: ExchangeEvent, session: SMTPServerSession | null) => void;
   /** Every error of a session or of the server: a {@link ReceiverError}. Never thrown. */
@@ -107,6 +168,11 @@ export interface AnonymousTlsServer {
   readonly smtp: SMTPServer;
   /** The selection at transport start-up (R5/I2: 12012 is logged only then). */
   readonly startup: Selection;
+  /**
+   * The STARTTLS selection at start-up (S1–S9); null when STARTTLS is not selected (`startTls`
+   * false, or `smtp.key`/`smtp.cert` given).
+   */
+  readonly startupStartTls: InboundStartTlsSelection | null;
   /** Secure contexts built so far (one per decision): for tests and monitoring. */
   contextsBuilt(): number;
   /** Starts listening (default: a free port on 127.0.0.1); resolves with the bound address. */
@@ -175,6 +241,12 @@ export async function createAnonymousTlsServer(
     options.onAnonymousTls,
     (session) => session.session,
   );
+  const onStartTlsDecision = guarded(
+    "onStartTlsDecision",
+    options.onStartTlsDecision,
+    (decision) => decision.session,
+  );
+  const onStartTls = guarded("onStartTls", options.onStartTls, (session) => session.session);
 
   const select = (phase: "startup" | "session", session: SMTPServerSession | null) =>
     selector.selectInbound({
@@ -182,16 +254,34 @@ export async function createAnonymousTlsServer(
       directory: input.directory,
       now: nowOf(),
       phase,
+      // E5: the inbound anonymous process is the same in both editions; the result says which.
+      ...(input.edition === undefined ? {} : { edition: input.edition }),
       ...(input.expiryWarning === undefined ? {} : { expiryWarning: input.expiryWarning }),
       onEvent: (event) => onEvent(event, session),
     });
 
-  // Misuse (an unknown AuthMechanism name…) rejects here, at start-up, not at the first EHLO.
-  const startup = await select("startup", null);
-  const contexts = new SecureContextCache(options.minVersion ?? "TLSv1.2");
-  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const smtpOptions = options.smtp ?? {};
   const hasOwnCertificate = smtpOptions.key !== undefined && smtpOptions.cert !== undefined;
+  const bySelection = !hasOwnCertificate && options.startTls !== false;
+  const physicalFqdn = input.server?.physicalFqdn ?? smtpOptions.name ?? hostname();
+  const selectStartTls = (phase: "startup" | "session", session: SMTPServerSession | null) =>
+    selector.selectInboundStartTls({
+      receiveConnector: input.receiveConnector,
+      server: { physicalFqdn },
+      now: nowOf(),
+      phase,
+      ...(input.edition === undefined ? {} : { edition: input.edition }),
+      ...(input.wildcardNames === undefined ? {} : { wildcardNames: input.wildcardNames }),
+      ...(input.expiryWarning === undefined ? {} : { expiryWarning: input.expiryWarning }),
+      onEvent: (event) => onEvent(event, session),
+    });
+
+  // Misuse (an unknown AuthMechanism name, a TlsCertificateName in the 2007 edition…) rejects
+  // here, at start-up, not at the first EHLO.
+  const startup = await select("startup", null);
+  const startupStartTls = bySelection ? await selectStartTls("startup", null) : null;
+  const contexts = new SecureContextCache(options.minVersion ?? "TLSv1.2");
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const smtp = new SMTPServer({
     logger: false,
     disableReverseLookup: true,
@@ -200,7 +290,9 @@ export async function createAnonymousTlsServer(
     ...smtpOptions,
     disabledCommands: [
       ...(smtpOptions.disabledCommands ?? ["AUTH"]),
-      ...(hasOwnCertificate ? [] : ["STARTTLS"]),
+      // Without a certificate of its own and without the selection, smtp-server would present
+      // its built-in certificate: STARTTLS is off. By selection, hook.ts gives it per connection.
+      ...(hasOwnCertificate || bySelection ? [] : ["STARTTLS"]),
     ],
   });
 
@@ -237,6 +329,55 @@ export async function createAnonymousTlsServer(
         const offer: Offer = { selection, secureContext: built.context };
         return offer;
       },
+      ...(bySelection
+        ? {
+            async offerStartTls(session, ehlo): Promise<StartTlsOffer | null> {
+              const selection = await selectStartTls("session", session);
+              if (selection.outcome !== "selected") {
+                const reason =
+                  selection.outcome === "not-attempted"
+                    ? `gate ${selection.failed.join(", ")} not met`
+                    : selection.reason;
+                onStartTlsDecision({ session, ehlo, selection, offered: false, reason });
+                return null;
+              }
+              const built = contexts.get(selection);
+              if (!built.ok) {
+                if (built.first && built.reason === "private-key-unusable") {
+                  report(
+                    new ReceiverError(
+                      "ERR_SESSION_SELECTION",
+                      identityOf(session),
+                      `STARTTLS certificate ${selection.thumbprint} cannot be put on a socket: ${built.reason}`,
+                      { cause: built.error },
+                    ),
+                  );
+                }
+                onStartTlsDecision({
+                  session,
+                  ehlo,
+                  selection,
+                  offered: false,
+                  reason: built.reason,
+                });
+                return null;
+              }
+              onStartTlsDecision({ session, ehlo, selection, offered: true });
+              return { selection, secureContext: built.context };
+            },
+            onStartTls(session, offer, socket: TLSSocket) {
+              if (options.onStartTls === undefined) return;
+              const peerChain = peerCertificateChain(socket);
+              onStartTls({
+                session,
+                selection: offer.selection,
+                peerThumbprint: peerChain[0]?.thumbprint ?? null,
+                peerChain,
+                protocol: socket.getProtocol(),
+              });
+            },
+          }
+        : {}),
       onUpgraded(session, offer, socket: TLSSocket) {
         // Reading the peer's chain costs a certificate decode per element: only for a listener.
         if (options.onAnonymousTls === undefined) return;
@@ -266,6 +407,7 @@ export async function createAnonymousTlsServer(
   return {
     smtp,
     startup,
+    startupStartTls,
     contextsBuilt: () => contexts.built,
     listen(port = 0, host = "127.0.0.1") {
       return new Promise((resolve, reject) => {
