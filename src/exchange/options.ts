@@ -5,7 +5,6 @@ import { InvalidSettingError } from "../errors.js";
 import type {
   CertStore,
   CommonSelectionOptions,
-  ConnectorCertificateSettings,
   Directory,
   Edition,
   ExpiryWarning,
@@ -22,7 +21,10 @@ import type {
 } from "../types.js";
 import { type HostName, parseHostName } from "../x509/dns-name.js";
 import type { ValidationProfile } from "../x509/path/validator.js";
-import { type CrlSet, prepareCrls, type RevocationMode } from "../x509/revocation/checker.js";
+import { checkRevocation, type RevocationInput } from "../x509/revocation/input.js";
+
+export { checkRevocation, type RevocationInput };
+
 import { EDITION_NAMES, EDITIONS, type EditionRules } from "./editions.js";
 import { parseTlsCertificateName, type TlsCertificateName } from "./tls-certificate-name.js";
 import type {
@@ -57,12 +59,6 @@ export interface SettingsInput {
 /** What both anonymous-TLS directions read, checked. */
 export interface CommonInput extends SettingsInput {
   readonly directory: Directory;
-}
-
-/** A21: what the trust evaluator checks revocation with. */
-export interface RevocationInput {
-  readonly crls: CrlSet;
-  readonly mode: RevocationMode;
 }
 
 export interface OutboundInput extends CommonInput {
@@ -173,26 +169,6 @@ function checkSettings(options: SelectionSettings): SettingsInput {
     profile: checkProfile(options.profile),
     revocation: checkRevocation(options.crls, options.revocationMode),
   };
-}
-
-/**
- * A21: `crls` and `revocationMode`, checked and parsed once. A wrong type is misuse (TypeError);
- * a CRL that does not parse is not: it is ignored and reported (CrlSet.ignored), as
- * validateCertificatePath does. Undefined when neither was given (no revocation checking).
- */
-export function checkRevocation(crls: unknown, mode: unknown): RevocationInput | undefined {
-  if (crls === undefined && mode === undefined) return undefined;
-  if (crls !== undefined) {
-    if (!Array.isArray(crls)) throw new TypeError("crls must be an array of DER bytes or PEM text");
-    for (const crl of crls) {
-      if (!(crl instanceof Uint8Array) && typeof crl !== "string") {
-        throw new TypeError("each of crls must be DER bytes (Uint8Array) or PEM text");
-      }
-    }
-  }
-  const checkedMode = oneOf<RevocationMode>("revocationMode", mode, ["soft", "hard"], "soft");
-  // prepareCrls copies DER input: a caller reusing its buffer cannot change a kept CRL.
-  return { crls: prepareCrls((crls ?? []) as readonly (Uint8Array | string)[]), mode: checkedMode };
 }
 
 /** The validation profile (A3): "rfc5280" by default, or "strict". */

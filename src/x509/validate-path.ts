@@ -4,7 +4,6 @@
 // returns @peculiar/x509 certificates instead of internal parsed ones.
 
 import { InvalidCertificateError } from "../errors.js";
-import { checkRevocation } from "../exchange/options.js";
 import type { CertificateInput } from "../types.js";
 import { type ParsedCertificate, parseCertificate } from "./certificate.js";
 import type { PathFailure, PathFailureCode } from "./path/failure.js";
@@ -20,6 +19,7 @@ import {
   type RevocationMode,
 } from "./revocation/checker.js";
 import type { CertificateRevocationListInput } from "./revocation/crl.js";
+import { checkRevocation } from "./revocation/input.js";
 import { SignatureVerifier } from "./signature.js";
 import { asnParseOptions, loadX509, type X509Certificate } from "./x509.js";
 
