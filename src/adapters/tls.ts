@@ -38,7 +38,7 @@ import {
   SmtpReplyParser,
   SmtpReplySyntaxError,
 } from "../exchange/smtp-reply.js";
-import type { Selected, Selection } from "../types.js";
+import type { Selection } from "../types.js";
 import { certificateBytes } from "../x509/certificate.js";
 import { thumbprintOf } from "../x509/thumbprint.js";
 
