@@ -3,17 +3,20 @@
 // `.decision.certificateUsed` without first asking which outcome it is looking at. The library's
 // Selection is richer (DER bytes, Date objects, the StoreEntry); this is its JSON projection.
 
+import { differingParts, wantedNames } from "../exchange/explain.js";
 import { describeCause } from "../exchange/run.js";
 import type {
   CertificateVerdict,
+  Edition,
   ExchangeEvent,
+  LookedFor,
   Selection,
   TraceStep,
   TrustVerdict,
 } from "../types.js";
 import type { CertificateRevocationStatus, ValidationProfile } from "../x509/path/validator.js";
 import type { RevocationMode } from "../x509/revocation/checker.js";
-import type { Direction, SourcedCrl } from "./snapshot.js";
+import type { Direction, Process, SourcedCrl } from "./snapshot.js";
 
 export const OUTPUT_VERSION = 1;
 
@@ -112,17 +115,56 @@ export interface JsonCertificate {
     readonly expected: string | null;
     readonly actual: string | null;
   } | null;
+  /**
+   * eligible: how it carries the name. A host name (A7, S3): certificateName, domainListEntry,
+   * wildcard; a TlsCertificateName (E3, source "tls-certificate-name"): its issuer and subject.
+   */
   readonly match: {
-    readonly certificateName: string;
+    readonly certificateName: string | null;
     readonly source: string;
-    readonly domainListEntry: string;
+    readonly domainListEntry: string | null;
     readonly wildcard: boolean;
+    readonly issuer: string | null;
+    readonly subject: string | null;
   } | null;
+  /**
+   * S3/E3, excluded because its issuer and subject are not the TlsCertificateName's: which of
+   * the two differ. null otherwise.
+   */
+  readonly differs: readonly ("issuer" | "subject")[] | null;
+}
+
+/** S2, S10, E3: the name a STARTTLS selection looked for. */
+export interface JsonLookedFor {
+  readonly name: string;
+  readonly source: LookedFor["source"];
+  /** A TlsCertificateName's issuer and subject, in the certificates' display form; else null. */
+  readonly issuer: string | null;
+  readonly subject: string | null;
 }
 
 export interface JsonDecision {
+  /** Which selection ran. */
+  readonly process: Selection["process"];
+  readonly direction: Selection["direction"];
+  readonly edition: Edition;
   readonly outcome: Selection["outcome"];
-  readonly advertiseAnonymousTls: boolean;
+  /** Anonymous TLS: X-ANONYMOUSTLS used/advertised. null for STARTTLS. */
+  readonly advertiseAnonymousTls: boolean | null;
+  /** Inbound STARTTLS (S1, S3–S8): STARTTLS advertised in the EHLO response; else null. */
+  readonly advertiseStartTls: boolean | null;
+  /** Outbound STARTTLS (S10, S11): STARTTLS negotiated (with or without a client certificate); else null. */
+  readonly negotiateStartTls: boolean | null;
+  /** STARTTLS (once the S1 gate passed): the name looked for; else null. */
+  readonly lookedFor: JsonLookedFor | null;
+  /** S11: the reply of a session that fails ("454 4.7.5 …"); else null. */
+  readonly reply: string | null;
+  /** STARTTLS selected: "pki" or "self-signed" (S6); else null. */
+  readonly basis: "pki" | "self-signed" | null;
+  /** STARTTLS selected: the certificate has expired (S8, 12016) and is still used; else null. */
+  readonly expired: boolean | null;
+  /** STARTTLS selected: SMTP is enabled on it (false only in 2016, E4); else null. */
+  readonly smtpEnabled: boolean | null;
   readonly evaluatedAt: string;
   readonly certificateUsed: string | null;
   readonly directoryThumbprint: string | null;
@@ -130,7 +172,7 @@ export interface JsonDecision {
   readonly thumbprintMatches: boolean | null;
   /** not-attempted: the gate conditions that did not hold. */
   readonly failedConditions: readonly string[];
-  /** no-certificate: why. */
+  /** no-certificate (and session-fails): why. */
   readonly reason: string | null;
   readonly cause: string | null;
   readonly events: readonly JsonEvent[];
@@ -141,7 +183,12 @@ export interface JsonDecision {
 export interface JsonChanges {
   readonly changed: boolean;
   readonly outcome: { readonly before: string; readonly after: string };
-  readonly advertiseAnonymousTls: { readonly before: boolean; readonly after: boolean };
+  readonly advertiseAnonymousTls: {
+    readonly before: boolean | null;
+    readonly after: boolean | null;
+  };
+  readonly advertiseStartTls: { readonly before: boolean | null; readonly after: boolean | null };
+  readonly negotiateStartTls: { readonly before: boolean | null; readonly after: boolean | null };
   readonly certificateUsed: { readonly before: string | null; readonly after: string | null };
   readonly bestCandidate: { readonly before: string | null; readonly after: string | null };
   readonly eventsRaised: readonly number[];
@@ -153,6 +200,10 @@ export interface JsonOutput {
   readonly snapshot: string;
   readonly description: string | null;
   readonly direction: Direction;
+  /** --starttls / --starttls-outbound: "starttls"; otherwise "anonymous-tls". */
+  readonly process: Process;
+  /** --edition, else the snapshot's, else "2007". */
+  readonly edition: Edition;
   /** The hypothetical changes, when --with or --without were given. */
   readonly whatIf: {
     readonly without: readonly string[];
@@ -240,6 +291,7 @@ function jsonCertificate(
   verdict: CertificateVerdict,
   source: string,
   used: string | null,
+  wanted: { issuer: string; subject: string } | null,
 ): JsonCertificate {
   const eligible = verdict.status === "eligible" ? verdict : null;
   const exclusion =
@@ -273,36 +325,111 @@ function jsonCertificate(
             expected: exclusion.expected ?? null,
             actual: exclusion.actual ?? null,
           },
-    match:
-      eligible === null
+    match: eligible === null ? null : jsonMatch(eligible.match),
+    differs:
+      wanted !== null && exclusion?.code === "tls-certificate-name-mismatch"
+        ? differingParts(wanted, verdict)
+        : null,
+  };
+}
+
+function jsonMatch(
+  match: Extract<CertificateVerdict, { status: "eligible" }>["match"],
+): NonNullable<JsonCertificate["match"]> {
+  if (match.source === "tls-certificate-name") {
+    return {
+      certificateName: null,
+      source: match.source,
+      domainListEntry: null,
+      wildcard: false,
+      issuer: match.issuer,
+      subject: match.subject,
+    };
+  }
+  return {
+    certificateName: match.certificateName,
+    source: match.source,
+    domainListEntry: match.domainListEntry,
+    wildcard: match.wildcard,
+    issuer: null,
+    subject: null,
+  };
+}
+
+/** The fields only one process has, each null for the other (every field is always present). */
+function processFields(selection: Selection) {
+  if (selection.process === "anonymous-tls") {
+    return {
+      advertiseAnonymousTls: selection.advertiseAnonymousTls,
+      advertiseStartTls: null,
+      negotiateStartTls: null,
+      lookedFor: null,
+      reply: null,
+      basis: null,
+      expired: null,
+      smtpEnabled: null,
+      directoryThumbprint:
+        selection.outcome === "not-attempted" ? null : selection.directoryThumbprint,
+      bestCandidate: selection.outcome === "selected" ? selection.bestCandidate : null,
+      thumbprintMatches: selection.outcome === "selected" ? selection.thumbprintMatches : null,
+    };
+  }
+  const lookedFor = selection.outcome === "not-attempted" ? null : selection.lookedFor;
+  const wanted = lookedFor === null ? null : wantedNames(lookedFor);
+  const selected = selection.outcome === "selected" ? selection : null;
+  return {
+    advertiseAnonymousTls: null,
+    advertiseStartTls: selection.direction === "inbound" ? selection.advertiseStartTls : null,
+    negotiateStartTls: selection.direction === "outbound" ? selection.negotiateStartTls : null,
+    lookedFor:
+      lookedFor === null
         ? null
         : {
-            certificateName: eligible.match.certificateName,
-            source: eligible.match.source,
-            domainListEntry: eligible.match.domainListEntry,
-            wildcard: eligible.match.wildcard,
+            name: lookedFor.name,
+            source: lookedFor.source,
+            issuer: wanted?.issuer ?? null,
+            subject: wanted?.subject ?? null,
           },
+    reply: selection.outcome === "session-fails" ? selection.reply : null,
+    basis: selected?.basis ?? null,
+    expired: selected?.expired ?? null,
+    smtpEnabled: selected?.smtpEnabled ?? null,
+    directoryThumbprint: null,
+    bestCandidate: null,
+    thumbprintMatches: null,
   };
 }
 
 /** The JSON projection of one selection; `sources[i]` names store entry i. */
 export function jsonDecision(selection: Selection, sources: readonly string[]): JsonDecision {
   const used = selection.outcome === "selected" ? selection.thumbprint : null;
+  const fields = processFields(selection);
+  const wanted = fields.lookedFor === null ? null : wantedNames(fields.lookedFor);
+  const missing =
+    selection.outcome === "no-certificate" || selection.outcome === "session-fails"
+      ? selection
+      : null;
   return {
+    process: selection.process,
+    direction: selection.direction,
+    edition: selection.edition,
     outcome: selection.outcome,
-    advertiseAnonymousTls: selection.advertiseAnonymousTls,
+    advertiseAnonymousTls: fields.advertiseAnonymousTls,
+    advertiseStartTls: fields.advertiseStartTls,
+    negotiateStartTls: fields.negotiateStartTls,
+    lookedFor: fields.lookedFor,
+    reply: fields.reply,
+    basis: fields.basis,
+    expired: fields.expired,
+    smtpEnabled: fields.smtpEnabled,
     evaluatedAt: selection.evaluatedAt.toISOString(),
     certificateUsed: used,
-    directoryThumbprint:
-      selection.outcome === "not-attempted" ? null : selection.directoryThumbprint,
-    bestCandidate: selection.outcome === "selected" ? selection.bestCandidate : null,
-    thumbprintMatches: selection.outcome === "selected" ? selection.thumbprintMatches : null,
+    directoryThumbprint: fields.directoryThumbprint,
+    bestCandidate: fields.bestCandidate,
+    thumbprintMatches: fields.thumbprintMatches,
     failedConditions: selection.outcome === "not-attempted" ? [...selection.failed] : [],
-    reason: selection.outcome === "no-certificate" ? selection.reason : null,
-    cause:
-      selection.outcome === "no-certificate" && selection.cause !== undefined
-        ? describeCause(selection.cause)
-        : null,
+    reason: missing?.reason ?? null,
+    cause: missing !== null && missing.cause !== undefined ? describeCause(missing.cause) : null,
     events: selection.events.map(jsonEvent),
     steps: selection.trace.map((step) => ({
       step: step.step,
@@ -311,7 +438,7 @@ export function jsonDecision(selection: Selection, sources: readonly string[]): 
       summary: step.summary,
     })),
     certificates: selection.certificates.map((verdict) =>
-      jsonCertificate(verdict, sources[verdict.index] ?? `store[${verdict.index}]`, used),
+      jsonCertificate(verdict, sources[verdict.index] ?? `store[${verdict.index}]`, used, wanted),
     ),
   };
 }
@@ -349,6 +476,8 @@ export function changesBetween(before: JsonDecision, after: JsonDecision): JsonC
       before: before.advertiseAnonymousTls,
       after: after.advertiseAnonymousTls,
     },
+    advertiseStartTls: { before: before.advertiseStartTls, after: after.advertiseStartTls },
+    negotiateStartTls: { before: before.negotiateStartTls, after: after.negotiateStartTls },
     certificateUsed: { before: before.certificateUsed, after: after.certificateUsed },
     bestCandidate: { before: before.bestCandidate, after: after.bestCandidate },
     eventsRaised: [...afterIds].filter((id) => !beforeIds.has(id)),
@@ -356,6 +485,8 @@ export function changesBetween(before: JsonDecision, after: JsonDecision): JsonC
   };
   const changed =
     changes.outcome.before !== changes.outcome.after ||
+    changes.advertiseStartTls.before !== changes.advertiseStartTls.after ||
+    changes.negotiateStartTls.before !== changes.negotiateStartTls.after ||
     changes.certificateUsed.before !== changes.certificateUsed.after ||
     changes.bestCandidate.before !== changes.bestCandidate.after ||
     changes.eventsRaised.length > 0 ||

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 
 import { AnonymousTlsError } from "../errors.js";
 import { explainSelection } from "../exchange/explain.js";
-import type { CertStore, Directory, Selection } from "../types.js";
+import type { CertStore, Directory, Edition, Selection } from "../types.js";
 import { parseThumbprint } from "../x509/thumbprint.js";
 import { parseAt } from "./dates.js";
 import { EXIT, HELP, PROGRAM } from "./help.js";
@@ -25,7 +25,7 @@ import {
 // Type-only: the snapshot loader and the selections bring the X.509 stack (@peculiar/x509, its
 // ASN.1 schemas and WebCrypto polyfill: most of a cold start), so `--help`, `--version`,
 // `schema` and `serve --help` never load them; `explain` imports them when it runs (issue 14).
-import type { Direction, Snapshot, SourcedEntry } from "./snapshot.js";
+import type { Direction, Process, Snapshot, SourcedEntry } from "./snapshot.js";
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -48,7 +48,12 @@ const PACKAGE_JSON = new URL("../../package.json", import.meta.url);
 
 interface Flags {
   readonly json: boolean;
-  readonly inbound: boolean;
+  /** --inbound, --starttls, --starttls-outbound: which side. */
+  readonly direction: Direction;
+  /** --starttls / --starttls-outbound: STARTTLS (S1–S11); otherwise anonymous TLS. */
+  readonly process: Process;
+  /** --edition: overrides the snapshot's (E1–E6). */
+  readonly edition: Edition | undefined;
   readonly at: string | undefined;
   /** A21: --revocation soft|hard (default: soft when the snapshot has CRLs, else none). */
   readonly revocation: "soft" | "hard" | undefined;
@@ -134,6 +139,9 @@ function parse(argv: readonly string[]) {
     options: {
       json: { type: "boolean" },
       inbound: { type: "boolean" },
+      starttls: { type: "boolean" },
+      "starttls-outbound": { type: "boolean" },
+      edition: { type: "string" },
       at: { type: "string" },
       revocation: { type: "string" },
       profile: { type: "string" },
@@ -146,9 +154,24 @@ function parse(argv: readonly string[]) {
 }
 
 function toFlags(values: ReturnType<typeof parse>["values"]): Flags {
+  const starttls = values.starttls === true;
+  const starttlsOutbound = values["starttls-outbound"] === true;
+  // --starttls is the receiving side's STARTTLS, so --inbound may go with it; the sending
+  // side's cannot go with either.
+  if (starttlsOutbound && (starttls || values.inbound === true)) {
+    throw new InputError([
+      `--starttls-outbound is the sending side: it cannot go with ${starttls ? "--starttls" : "--inbound"} (see ${PROGRAM} --help)`,
+    ]);
+  }
   return {
     json: values.json === true,
-    inbound: values.inbound === true,
+    direction: starttlsOutbound
+      ? "outbound"
+      : starttls || values.inbound === true
+        ? "inbound"
+        : "outbound",
+    process: starttls || starttlsOutbound ? "starttls" : "anonymous-tls",
+    edition: oneOf("--edition", values.edition, ["2007", "2016"] as const),
     at: values.at,
     revocation: oneOf("--revocation", values.revocation, ["soft", "hard"] as const),
     profile: oneOf("--profile", values.profile, ["rfc5280", "strict"] as const) ?? "rfc5280",
@@ -186,11 +209,16 @@ export function useColor(io: Pick<CliIo, "env" | "isTTY">): boolean {
 }
 
 async function explain(file: string | undefined, flags: Flags, io: CliIo): Promise<number> {
-  const direction: Direction = flags.inbound ? "inbound" : "outbound";
+  const { direction } = flags;
   const path = file === undefined ? DEMO_SNAPSHOT : resolve(io.cwd, file);
   const displayName = file ?? demoName(io.cwd);
   const { loadSnapshot } = await import("./snapshot.js");
-  const snapshot = await loadSnapshot(path, { direction, displayName });
+  const snapshot = await loadSnapshot(path, {
+    direction,
+    process: flags.process,
+    displayName,
+    ...(flags.edition !== undefined ? { edition: flags.edition } : {}),
+  });
 
   // A4: one `now` for every decision of this run.
   const base = snapshot.evaluatedAt ?? new Date();
@@ -228,6 +256,8 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
       snapshot: displayName,
       description: snapshot.description ?? null,
       direction,
+      process: flags.process,
+      edition: snapshot.edition,
       whatIf:
         before === null
           ? null
@@ -271,7 +301,7 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
       explainSelection(afterSelection, { color }).trimEnd(),
     );
     lines.push(...sourcesLegend(after));
-    lines.push("", bold("WHAT CHANGES"), ...changeLines(before, decision, direction));
+    lines.push("", bold("WHAT CHANGES"), ...changeLines(before, decision));
   }
   io.stdout(`${lines.join("\n")}\n`);
   return exitCode;
@@ -306,7 +336,7 @@ function sourcesLegend(entries: readonly SourcedEntry[]): string[] {
   return ["", "Sources:", ...entries.map((e, index) => `  ${String(index).padEnd(3)}${e.source}`)];
 }
 
-function changeLines(before: JsonDecision, after: JsonDecision, direction: Direction): string[] {
+function changeLines(before: JsonDecision, after: JsonDecision): string[] {
   const changes = changesBetween(before, after);
   if (!changes.changed) return ["  Nothing changes."];
   const name = (t: string | null) => t ?? "none";
@@ -314,11 +344,28 @@ function changeLines(before: JsonDecision, after: JsonDecision, direction: Direc
   const arrow = (label: string, a: string, b: string) =>
     lines.push(`  ${label}: ${a === b ? `${a} (unchanged)` : `${a} -> ${b}`}`);
   arrow("Outcome", changes.outcome.before, changes.outcome.after);
-  arrow(
-    "X-ANONYMOUSTLS",
-    changes.advertiseAnonymousTls.before ? "yes" : "no",
-    changes.advertiseAnonymousTls.after ? "yes" : "no",
-  );
+  const yesNo = (value: boolean | null) => (value ? "yes" : "no");
+  if (after.process === "anonymous-tls") {
+    arrow(
+      "X-ANONYMOUSTLS",
+      yesNo(changes.advertiseAnonymousTls.before),
+      yesNo(changes.advertiseAnonymousTls.after),
+    );
+  } else if (after.direction === "inbound") {
+    // S1, S3–S8: whether the EHLO response offers STARTTLS.
+    arrow(
+      "STARTTLS advertised",
+      yesNo(changes.advertiseStartTls.before),
+      yesNo(changes.advertiseStartTls.after),
+    );
+  } else {
+    // S10, S11: negotiated (with or without a client certificate), or the session fails.
+    arrow(
+      "STARTTLS negotiated",
+      yesNo(changes.negotiateStartTls.before),
+      yesNo(changes.negotiateStartTls.after),
+    );
+  }
   arrow(
     "Certificate used",
     name(changes.certificateUsed.before),
@@ -327,7 +374,9 @@ function changeLines(before: JsonDecision, after: JsonDecision, direction: Direc
   // Only the sending side ranks, and only when it gets that far: "none" would misstate the rest.
   const best = (d: JsonDecision) =>
     d.outcome === "selected" ? name(d.bestCandidate) : "(not ranked: the process stopped first)";
-  if (direction === "outbound") arrow("Best candidate", best(before), best(after));
+  if (after.process === "anonymous-tls" && after.direction === "outbound") {
+    arrow("Best candidate", best(before), best(after));
+  }
   if (changes.eventsRaised.length > 0)
     lines.push(`  Events raised: ${changes.eventsRaised.join(", ")}`);
   if (changes.eventsCleared.length > 0) {
@@ -390,15 +439,17 @@ async function decide(
   now: Date,
   flags: Flags,
 ): Promise<Selection> {
+  const store: CertStore = { list: () => entries.map((e) => e.entry) };
+  if (flags.process === "starttls") return decideStartTls(snapshot, store, direction, now, flags);
   const [{ selectInboundAnonymousTlsCert }, { selectOutboundAnonymousTlsCert }] = await Promise.all(
     [import("../exchange/inbound-anonymous.js"), import("../exchange/outbound-anonymous.js")],
   );
-  const store: CertStore = { list: () => entries.map((e) => e.entry) };
   const value = snapshot.directory;
   const directory: Directory = { readInternalTransportCertificate: async () => value };
   const common = {
     directory,
     store,
+    edition: snapshot.edition,
     now,
     trustAnchors: snapshot.trustAnchors,
     intermediates: snapshot.intermediates,
@@ -413,12 +464,58 @@ async function decide(
       receiveConnector: snapshot.receiveConnector!,
     });
   }
+  // parseSnapshot required the role, the connector's gate settings and the server names here;
+  // the connector's STARTTLS settings are not the anonymous process's.
+  const connector = snapshot.sendConnector!;
   return selectOutboundAnonymousTlsCert({
     ...common,
     role: snapshot.role!,
-    sendConnector: snapshot.sendConnector!,
+    sendConnector: {
+      smartHostAuthMechanism: connector.smartHostAuthMechanism!,
+      addressSpaces: connector.addressSpaces!,
+    },
     server: snapshot.server!,
     wildcardNames: snapshot.wildcardNames,
     ...(snapshot.deliveryType !== undefined ? { deliveryType: snapshot.deliveryType } : {}),
+  });
+}
+
+/** S1–S11: STARTTLS of the snapshot's Receive connector (inbound) or Send connector (outbound). */
+async function decideStartTls(
+  snapshot: Snapshot,
+  store: CertStore,
+  direction: Direction,
+  now: Date,
+  flags: Flags,
+): Promise<Selection> {
+  const common = {
+    store,
+    edition: snapshot.edition,
+    now,
+    // parseSnapshot required the physical FQDN for STARTTLS (S2, S10).
+    server: { physicalFqdn: snapshot.physicalFqdn! },
+    trustAnchors: snapshot.trustAnchors,
+    intermediates: snapshot.intermediates,
+    wildcardNames: snapshot.wildcardNames,
+    profile: flags.profile,
+    ...revocationOptions(snapshot, flags),
+    ...(snapshot.phase !== undefined ? { phase: snapshot.phase } : {}),
+  };
+  if (direction === "inbound") {
+    const { selectInboundStartTlsCert } = await import("../exchange/inbound-starttls.js");
+    // parseSnapshot required the receive connector for inbound STARTTLS.
+    return selectInboundStartTlsCert({ ...common, receiveConnector: snapshot.receiveConnector! });
+  }
+  const { selectOutboundStartTlsCert } = await import("../exchange/outbound-starttls.js");
+  const connector = snapshot.sendConnector ?? {};
+  return selectOutboundStartTlsCert({
+    ...common,
+    sendConnector: {
+      ...(connector.fqdn !== undefined ? { fqdn: connector.fqdn } : {}),
+      ...(connector.tlsCertificateName !== undefined
+        ? { tlsCertificateName: connector.tlsCertificateName }
+        : {}),
+      ...(connector.name !== undefined ? { name: connector.name } : {}),
+    },
   });
 }

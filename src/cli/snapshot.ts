@@ -14,11 +14,21 @@
 // Q: CRLs (A21)?  A: `crls: [{ "base64": … } | { "path": … }]` (DER or PEM; a PEM file may hold
 //    several), and a folder store's `*.crl` files. A CRL that does not parse is bad input too,
 //    for the same reason (the library would ignore it and say so in the verdicts).
+// Q: which fields are required?  A: what the process asked for reads (`mode`): the anonymous
+//    sending side its role, Send connector, server names and directory; the anonymous receiving
+//    side its Receive connector and directory; inbound STARTTLS its Receive connector and the
+//    server's physical FQDN (S1, S2); outbound STARTTLS only the physical FQDN (S10: a Send
+//    connector without Fqdn looks for it). Fields a process does not read are still checked.
+// Q: the edition?  A: `edition` ("2007" default, "2016" for Exchange 2016/2019/SE); `--edition`
+//    overrides it, and the checks that depend on it (E1 roles, E3 TlsCertificateName) use the
+//    edition the run will use. A connector's Fqdn must be a host name and its TlsCertificateName
+//    well formed (Exchange stores nothing else), whatever the process.
 import { readFile } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
 import { createFolderStore, FolderStoreError, parseServices } from "../adapters/folder-store.js";
 import { InvalidSettingError } from "../errors.js";
 import { decodeDirectoryValue } from "../exchange/directory-value.js";
+import { parseTlsCertificateName } from "../exchange/tls-certificate-name.js";
 import {
   parseAddressSpace,
   parseAuthMechanism,
@@ -26,7 +36,9 @@ import {
   parseSmartHostAuthMechanism,
 } from "../exchange/vocabulary.js";
 import type {
+  ConnectorCertificateSettings,
   DirectoryValue,
+  Edition,
   Phase,
   ReceiveConnector,
   Role,
@@ -35,12 +47,23 @@ import type {
   StoreEntry,
 } from "../types.js";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.js";
+import { parseHostName } from "../x509/dns-name.js";
 import { type ParsedCrl, parseCrlInput } from "../x509/revocation/crl.js";
 import { parseThumbprint, type Thumbprint } from "../x509/thumbprint.js";
 import { parseInstant } from "./dates.js";
 import { child, describeType, fileProblem, InputError, item, Problems } from "./input-error.js";
 
 export type Direction = "outbound" | "inbound";
+
+/** Which selection a run explains: anonymous TLS (R, I) or STARTTLS (S). */
+export type Process = "anonymous-tls" | "starttls";
+
+/**
+ * A Send connector as the snapshot gives it: the anonymous gate's settings (required, and then
+ * present, for the anonymous sending side) and the STARTTLS certificate settings (S10, S11).
+ */
+export type SnapshotSendConnector = ConnectorCertificateSettings &
+  Partial<Pick<SendConnector, "smartHostAuthMechanism" | "addressSpaces">>;
 
 /** A store entry and where it came from, for the explanation's "source" column. */
 export interface SourcedEntry {
@@ -62,12 +85,17 @@ export interface Snapshot {
   readonly file: string;
   readonly description: string | undefined;
   readonly evaluatedAt: Date | undefined;
+  /** The edition the run uses: `--edition`, else the snapshot's, else "2007" (E1–E6). */
+  readonly edition: Edition;
   readonly role: Role | undefined;
   readonly phase: Phase | undefined;
-  readonly sendConnector: SendConnector | undefined;
+  readonly sendConnector: SnapshotSendConnector | undefined;
   readonly deliveryType: string | undefined;
   readonly receiveConnector: ReceiveConnector | undefined;
+  /** The names of R8/R9, when fqdn and hostName are given. */
   readonly server: ServerNames | undefined;
+  /** S2, S10: the physical FQDN (server.physicalFqdn, else server.fqdn). */
+  readonly physicalFqdn: string | undefined;
   readonly directory: DirectoryValue;
   /** The directory's thumbprint, when the value names one. */
   readonly directoryThumbprint: Thumbprint | null;
@@ -85,6 +113,7 @@ const TOP_LEVEL = [
   "$schema",
   "description",
   "evaluatedAt",
+  "edition",
   "role",
   "phase",
   "sendConnector",
@@ -101,10 +130,19 @@ const TOP_LEVEL = [
 
 const SERVER_FIELDS = ["fqdn", "hostName", "physicalFqdn", "physicalHostName", "clusterName"];
 
+/** What a run asks of a snapshot: the direction, the process (default anonymous TLS), the edition. */
+export interface SnapshotMode {
+  readonly direction: Direction;
+  /** Default "anonymous-tls". */
+  readonly process?: Process;
+  /** `--edition`: overrides the snapshot's `edition`. */
+  readonly edition?: Edition;
+}
+
 /** Reads and checks a snapshot file. Throws InputError listing every problem. */
 export async function loadSnapshot(
   file: string,
-  options: { readonly direction: Direction; readonly displayName?: string },
+  options: SnapshotMode & { readonly displayName?: string },
 ): Promise<Snapshot> {
   const absolute = resolve(file);
   const name = options.displayName ?? file;
@@ -120,7 +158,13 @@ export async function loadSnapshot(
   } catch (error) {
     throw new InputError([`${name}: not JSON: ${(error as Error).message}`], name);
   }
-  return parseSnapshot(json, { file: absolute, displayName: name, direction: options.direction });
+  return parseSnapshot(json, {
+    file: absolute,
+    displayName: name,
+    direction: options.direction,
+    ...(options.process !== undefined ? { process: options.process } : {}),
+    ...(options.edition !== undefined ? { edition: options.edition } : {}),
+  });
 }
 
 /**
@@ -140,7 +184,7 @@ function decodeText(bytes: Buffer): string {
 /** Checks parsed JSON. `file` is the snapshot's path, which relative paths inside it start from. */
 export async function parseSnapshot(
   json: unknown,
-  context: { readonly file: string; readonly displayName: string; readonly direction: Direction },
+  context: SnapshotMode & { readonly file: string; readonly displayName: string },
 ): Promise<Snapshot> {
   const problems = new Problems();
   if (!isRecord(json)) {
@@ -159,14 +203,30 @@ export async function parseSnapshot(
   const description = optionalString(json, "description", problems);
   optionalString(json, "$schema", problems);
   const evaluatedAt = optionalInstant(json, "evaluatedAt", problems);
+  const starttls = context.process === "starttls";
+  const edition = context.edition ?? readEdition(json, problems);
   const outbound = context.direction === "outbound";
-  const role = outbound ? readRole(json, problems) : optionalRole(json, problems);
+  const anonymousOutbound = outbound && !starttls;
+  const role = anonymousOutbound
+    ? readRole(json, problems, edition)
+    : optionalRole(json, problems, edition);
   const phase = readPhase(json, problems);
-  const sendConnector = readSendConnector(json, problems, outbound);
-  const deliveryType = readDeliveryType(json, problems, outbound && role === "HubTransport");
-  const receiveConnector = readReceiveConnector(json, problems, !outbound);
-  const server = readServer(json, problems, outbound);
-  const directory = readDirectory(json, problems);
+  const connectorRules = { edition, starttls };
+  const sendConnector = readSendConnector(json, problems, anonymousOutbound, connectorRules);
+  // R1b, E1: the DeliveryType decides the gate of a Hub (2007) or Mailbox (2016) server.
+  const deliveryType = readDeliveryType(
+    json,
+    problems,
+    anonymousOutbound && (role === "HubTransport" || role === "Mailbox"),
+  );
+  const receiveConnector = readReceiveConnector(json, problems, !outbound, connectorRules);
+  const server = readServer(
+    json,
+    problems,
+    anonymousOutbound ? "names" : starttls ? "physical" : "none",
+  );
+  // The directory is read by the anonymous processes only (R3, I2).
+  const directory = readDirectory(json, problems, !starttls);
   const folderCrls: SourcedCrl[] = [];
   const store = await readStore(json, problems, baseDir, folderCrls);
   const trustAnchors = await readCertificateList(json, "trustAnchors", problems, baseDir);
@@ -182,12 +242,14 @@ export async function parseSnapshot(
     file: context.file,
     description,
     evaluatedAt,
+    edition,
     role,
     phase,
     sendConnector,
     deliveryType,
     receiveConnector,
-    server,
+    server: server?.names,
+    physicalFqdn: server?.physicalFqdn,
     directory: directory?.value ?? null,
     directoryThumbprint: directory?.thumbprint ?? null,
     store: store ?? [],
@@ -242,26 +304,54 @@ function optionalInstant(record: Json, key: string, problems: Problems): Date | 
   return parsed.date;
 }
 
-const ROLES: readonly Role[] = ["HubTransport", "EdgeTransport"];
+const EDITIONS: readonly Edition[] = ["2007", "2016"];
 
-function optionalRole(record: Json, problems: Problems): Role | undefined {
+function readEdition(record: Json, problems: Problems): Edition {
+  const value = record.edition;
+  if (value === undefined || value === null) return "2007";
+  const edition = EDITIONS.find((e) => e === value);
+  if (edition === undefined) {
+    problems.add(
+      "edition",
+      `expected "2007" (Exchange 2007, 2010) or "2016" (Exchange 2016, 2019, SE), got ${JSON.stringify(value)}`,
+    );
+    return "2007";
+  }
+  return edition;
+}
+
+/** E1: each edition's two roles of the sending server. */
+const ROLES: Readonly<Record<Edition, readonly Role[]>> = {
+  "2007": ["HubTransport", "EdgeTransport"],
+  "2016": ["Mailbox", "EdgeTransport"],
+};
+
+function optionalRole(record: Json, problems: Problems, edition: Edition): Role | undefined {
   const value = record.role;
   if (value === undefined) return undefined;
-  const role = ROLES.find((r) => r === value);
+  const roles = ROLES[edition];
+  const role = roles.find((r) => r === value);
   if (role === undefined) {
+    const other = edition === "2007" ? "2016" : "2007";
+    const hint = ROLES[other].includes(value as Role)
+      ? ` (${JSON.stringify(value)} is a ${other}-edition role, E1: set "edition" or --edition)`
+      : "";
     return problems.add(
       "role",
-      `expected "HubTransport" or "EdgeTransport", got ${JSON.stringify(value)}`,
+      `expected ${roles.map((r) => JSON.stringify(r)).join(" or ")} in the ${edition} edition, got ${JSON.stringify(value)}${hint}`,
     );
   }
   return role;
 }
 
-function readRole(record: Json, problems: Problems): Role | undefined {
+function readRole(record: Json, problems: Problems, edition: Edition): Role | undefined {
   if (record.role === undefined) {
-    return problems.add("role", 'required: "HubTransport" or "EdgeTransport" (R1, R2)');
+    return problems.add(
+      "role",
+      `required: ${ROLES[edition].map((r) => JSON.stringify(r)).join(" or ")} (${edition === "2007" ? "R1, R2" : "E1"})`,
+    );
   }
-  return optionalRole(record, problems);
+  return optionalRole(record, problems, edition);
 }
 
 function readPhase(record: Json, problems: Problems): Phase | undefined {
@@ -288,7 +378,8 @@ function readSendConnector(
   record: Json,
   problems: Problems,
   required: boolean,
-): SendConnector | undefined {
+  rules: ConnectorRules,
+): SnapshotSendConnector | undefined {
   const value = record.sendConnector;
   if (value === undefined) {
     if (required) {
@@ -302,6 +393,7 @@ function readSendConnector(
   if (!isRecord(value)) {
     return problems.add("sendConnector", `expected an object, got ${describeType(value)}`);
   }
+  const certificate = readCertificateSettings(value, "sendConnector", problems, rules);
   const mechanism = field(
     value,
     "sendConnector",
@@ -311,7 +403,9 @@ function readSendConnector(
   const spaces = field(value, "sendConnector", ["addressSpaces", "AddressSpaces"], problems);
   let smartHostAuthMechanism: string | undefined;
   if (mechanism === undefined) {
-    problems.add("sendConnector.smartHostAuthMechanism", 'required (e.g. "ExchangeServer")');
+    if (required) {
+      problems.add("sendConnector.smartHostAuthMechanism", 'required (e.g. "ExchangeServer")');
+    }
   } else {
     try {
       smartHostAuthMechanism = parseSmartHostAuthMechanism(mechanism.value);
@@ -321,7 +415,7 @@ function readSendConnector(
   }
   let addressSpaces: string[] | undefined;
   if (spaces === undefined) {
-    problems.add("sendConnector.addressSpaces", 'required (e.g. ["SMTP:--;1"])');
+    if (required) problems.add("sendConnector.addressSpaces", 'required (e.g. ["SMTP:--;1"])');
   } else {
     // One address space may come out of ConvertTo-Json as a bare value rather than an array.
     const list = Array.isArray(spaces.value) ? spaces.value : [spaces.value];
@@ -349,8 +443,100 @@ function readSendConnector(
       }
     });
   }
-  if (smartHostAuthMechanism === undefined || addressSpaces === undefined) return undefined;
-  return { smartHostAuthMechanism, addressSpaces };
+  if (certificate === undefined) return undefined;
+  if (required && (smartHostAuthMechanism === undefined || addressSpaces === undefined)) {
+    return undefined;
+  }
+  return {
+    ...certificate,
+    ...(smartHostAuthMechanism !== undefined ? { smartHostAuthMechanism } : {}),
+    ...(addressSpaces !== undefined ? { addressSpaces } : {}),
+  };
+}
+
+/** What the connector checks depend on: the edition (E3) and whether STARTTLS reads them. */
+interface ConnectorRules {
+  readonly edition: Edition;
+  readonly starttls: boolean;
+}
+
+/**
+ * S2, S10, E3: a connector's Fqdn, TlsCertificateName and identity (name, or PowerShell's Fqdn,
+ * TlsCertificateName and Identity). null or blank: not set (PowerShell writes null). Undefined
+ * when one of them is wrong (the problems say which).
+ */
+function readCertificateSettings(
+  value: Json,
+  path: "sendConnector" | "receiveConnector",
+  problems: Problems,
+  rules: ConnectorRules,
+): ConnectorCertificateSettings | undefined {
+  const before = problems.count;
+  const fqdnField = field(value, path, ["fqdn", "Fqdn"], problems);
+  const tlsField = field(value, path, ["tlsCertificateName", "TlsCertificateName"], problems);
+  const nameField = field(value, path, ["name", "Name", "Identity"], problems);
+  const text = (
+    found: { readonly value: unknown; readonly path: string } | undefined,
+    what: string,
+  ): string | null => {
+    if (found === undefined || found.value === null) return null;
+    // ConvertTo-Json writes Exchange's SmtpDomain as an object holding the domain.
+    const raw =
+      isRecord(found.value) && typeof found.value.Domain === "string"
+        ? found.value.Domain
+        : found.value;
+    if (typeof raw !== "string") {
+      problems.add(
+        found.path,
+        `expected ${what} as text, got ${describeType(found.value)}${isRecord(found.value) ? ` (export it as text: @{n='${found.path.slice(path.length + 1)}';e={$_.${found.path.slice(path.length + 1)}.ToString()}})` : ""}`,
+      );
+      return null;
+    }
+    return raw.trim() === "" ? null : raw;
+  };
+  const fqdn = text(fqdnField, "a host name");
+  if (fqdn !== null) {
+    const parsed = parseHostName(fqdn);
+    if (!parsed.ok)
+      problems.add(
+        fqdnField!.path,
+        `${JSON.stringify(fqdn)} is not a host name: ${parsed.problem}`,
+      );
+  }
+  const tlsCertificateName = text(tlsField, "<I>issuer<S>subject");
+  if (tlsCertificateName !== null) {
+    try {
+      parseTlsCertificateName(tlsCertificateName);
+      // E3: the 2007 edition has no TlsCertificateName; STARTTLS would refuse to run with one.
+      if (rules.starttls && rules.edition === "2007") {
+        problems.add(
+          tlsField!.path,
+          'the 2007 edition has no TlsCertificateName (E3): run with --edition 2016 (or set "edition": "2016"), or remove it',
+        );
+      }
+    } catch (error) {
+      problems.add(
+        tlsField!.path,
+        `${JSON.stringify(tlsCertificateName)} is not a TlsCertificateName (<I>issuer<S>subject, E3): ${(error as Error).message}`,
+      );
+    }
+  }
+  // Identity is an extra column of many exports; ConvertTo-Json writes it as an object (an
+  // ADObjectId) unless exported as text. Only for events (12014's %2): take its Name if it has
+  // one, ignore it otherwise, rather than refuse an export that worked before.
+  const identity =
+    nameField !== undefined && isRecord(nameField.value) && nameField.path.endsWith("Identity")
+      ? typeof nameField.value.Name === "string"
+        ? { ...nameField, value: nameField.value.Name }
+        : undefined
+      : nameField;
+  const name = text(identity, "the connector's identity");
+  if (problems.count > before) return undefined;
+  return {
+    ...(fqdn !== null ? { fqdn } : {}),
+    ...(tlsCertificateName !== null ? { tlsCertificateName } : {}),
+    ...(name !== null ? { name } : {}),
+  };
 }
 
 /**
@@ -390,13 +576,16 @@ function readReceiveConnector(
   record: Json,
   problems: Problems,
   required: boolean,
+  rules: ConnectorRules,
 ): ReceiveConnector | undefined {
   const value = record.receiveConnector;
   if (value === undefined) {
     if (required) {
       problems.add(
         "receiveConnector",
-        'required with --inbound: {"authMechanism": "Tls, ExchangeServer"} (I1)',
+        rules.starttls
+          ? 'required with --starttls: {"authMechanism": "Tls, ExchangeServer", "fqdn": "mail.contoso.com"} (S1, S2)'
+          : 'required with --inbound: {"authMechanism": "Tls, ExchangeServer"} (I1)',
       );
     }
     return undefined;
@@ -404,6 +593,7 @@ function readReceiveConnector(
   if (!isRecord(value)) {
     return problems.add("receiveConnector", `expected an object, got ${describeType(value)}`);
   }
+  const certificate = readCertificateSettings(value, "receiveConnector", problems, rules);
   const mechanism = field(value, "receiveConnector", ["authMechanism", "AuthMechanism"], problems);
   if (mechanism === undefined) {
     return problems.add("receiveConnector.authMechanism", 'required (e.g. "Tls, ExchangeServer")');
@@ -413,16 +603,32 @@ function readReceiveConnector(
   } catch (error) {
     return settingProblem(mechanism.path, error, problems);
   }
-  return { authMechanism: mechanism.value as string | readonly string[] };
+  if (certificate === undefined) return undefined;
+  return { ...certificate, authMechanism: mechanism.value as string | readonly string[] };
 }
 
-function readServer(record: Json, problems: Problems, required: boolean): ServerNames | undefined {
+/**
+ * `server`: "names" requires the names of R8/R9 (the anonymous sending side), "physical" the
+ * physical FQDN STARTTLS falls back to (S2, S10: physicalFqdn, else fqdn), "none" nothing.
+ */
+function readServer(
+  record: Json,
+  problems: Problems,
+  required: "names" | "physical" | "none",
+):
+  | { readonly names: ServerNames | undefined; readonly physicalFqdn: string | undefined }
+  | undefined {
   const value = record.server;
   if (value === undefined) {
-    if (required) {
+    if (required === "names") {
       problems.add(
         "server",
         "required for the sending side: {fqdn, hostName, physicalFqdn, physicalHostName, clusterName} (R8, R9)",
+      );
+    } else if (required === "physical") {
+      problems.add(
+        "server",
+        'required for STARTTLS: {"physicalFqdn": "ex01.contoso.com"}, the name looked for when the connector has no Fqdn (S2, S10)',
       );
     }
     return undefined;
@@ -448,29 +654,38 @@ function readServer(record: Json, problems: Problems, required: boolean): Server
     }
     return v;
   };
-  const fqdn = text("fqdn", true);
-  const hostName = text("hostName", true);
+  const fqdn = text("fqdn", required === "names");
+  const hostName = text("hostName", required === "names");
   // Without a cluster or NLB, the physical names are the names (R8's example has them apart
   // only because its FQDN is a service name); default them rather than make everyone repeat them.
   const physicalFqdn = text("physicalFqdn", false);
   const physicalHostName = text("physicalHostName", false);
   const clusterName = text("clusterName", false);
-  if (fqdn === undefined || hostName === undefined) return undefined;
-  return {
-    fqdn,
-    hostName,
-    physicalFqdn: physicalFqdn ?? fqdn,
-    physicalHostName: physicalHostName ?? hostName,
-    ...(clusterName !== undefined ? { clusterName } : {}),
-  };
+  const physical = physicalFqdn ?? fqdn;
+  if (required === "physical" && physical === undefined) {
+    problems.add("server.physicalFqdn", "required for STARTTLS (or server.fqdn): S2, S10");
+  }
+  const names =
+    fqdn === undefined || hostName === undefined
+      ? undefined
+      : {
+          fqdn,
+          hostName,
+          physicalFqdn: physicalFqdn ?? fqdn,
+          physicalHostName: physicalHostName ?? hostName,
+          ...(clusterName !== undefined ? { clusterName } : {}),
+        };
+  return { names, physicalFqdn: physical };
 }
 
 function readDirectory(
   record: Json,
   problems: Problems,
+  required: boolean,
 ): { readonly value: DirectoryValue; readonly thumbprint: Thumbprint | null } | undefined {
   const value = record.directory;
   if (value === undefined) {
+    if (!required) return undefined;
     return problems.add(
       "directory",
       'required: the value of msExchServerInternalTLSCert, as {"thumbprint": "…"}, {"base64": "…"} or null',

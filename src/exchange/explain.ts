@@ -259,7 +259,7 @@ function revocationLine(status: CertificateRevocationStatus, paint: Paint): stri
 // E3: a TlsCertificateName's issuer and subject in the same display form as the certificate's
 // (certificate.ts: RFC 4514 order and short names, backslash escapes), so the two can be read
 // side by side, and compared part by part to say which one differs.
-function wantedNames(lookedFor: LookedFor): { issuer: string; subject: string } | null {
+export function wantedNames(lookedFor: LookedFor): { issuer: string; subject: string } | null {
   if (lookedFor.source !== "tlsCertificateName") return null;
   try {
     const parsed = parseTlsCertificateName(lookedFor.name);
@@ -320,7 +320,7 @@ function foldedName(text: string): string {
 type Part = "issuer" | "subject";
 
 /** E3: which of the certificate's issuer and subject are not the wanted ones. */
-function differingParts(
+export function differingParts(
   wanted: { issuer: string; subject: string },
   verdict: CertificateVerdict,
 ): Part[] {
