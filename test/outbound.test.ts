@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 
 import {
+  type AnonymousTlsSelection,
   type ExchangeEvent,
   InvalidCertificateError,
   InvalidSettingError,
   type OutboundSelectionOptions,
-  type Selection,
   selectOutboundAnonymousTlsCert,
 } from "../src/index.js";
 import {
@@ -41,14 +41,14 @@ function select(
   return selectOutboundAnonymousTlsCert({ ...edgeOptions(), ...overrides });
 }
 
-function selected(selection: Selection) {
+function selected(selection: AnonymousTlsSelection) {
   if (selection.outcome !== "selected")
     throw new Error(`expected selected, got ${selection.outcome}`);
   return selection;
 }
 
-const ids = (selection: Selection) => selection.events.map((e) => e.id);
-const verdict = (selection: Selection, name: string) => {
+const ids = (selection: AnonymousTlsSelection) => selection.events.map((e) => e.id);
+const verdict = (selection: AnonymousTlsSelection, name: string) => {
   const found = selection.certificates.find((c) => c.thumbprint === fixture(name).thumbprint);
   if (found === undefined) throw new Error(`no verdict for ${name}`);
   return found;

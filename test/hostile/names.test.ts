@@ -643,9 +643,10 @@ describe("names under hostile input (A2, A5, A7)", () => {
     if (c.matches) {
       expect(verdict).toMatchObject({ status: "eligible", best: true });
       const parsed = parseHostName(c.host);
-      expect(parsed.ok && verdict?.status === "eligible" && verdict.match.domainListEntry).toBe(
-        parsed.ok ? parsed.name : "unreachable",
-      );
+      const match = verdict?.status === "eligible" ? verdict.match : null;
+      expect(
+        parsed.ok && match !== null && "domainListEntry" in match && match.domainListEntry,
+      ).toBe(parsed.ok ? parsed.name : "unreachable");
       expect(result.thumbprintMatches).toBe(true);
     } else {
       expect(verdict).toMatchObject({ status: "excluded", exclusion: { rule: "R10c" } });

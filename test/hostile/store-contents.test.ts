@@ -5,7 +5,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 
-import type { CertificateVerdict, Selection, StoreEntry } from "../../src/index.js";
+import type { AnonymousTlsSelection, CertificateVerdict, StoreEntry } from "../../src/index.js";
 import { parseCertificate } from "../../src/x509/certificate.js";
 import { readChildren, readTlv } from "../../src/x509/der.js";
 import { AsnConvert } from "../../src/x509/x509.js";
@@ -38,19 +38,19 @@ function select(store: readonly unknown[], extra: Record<string, unknown> = {}) 
   });
 }
 
-let baselineResult: Selection | undefined;
-async function baseline(): Promise<Selection> {
+let baselineResult: AnonymousTlsSelection | undefined;
+async function baseline(): Promise<AnonymousTlsSelection> {
   baselineResult ??= await select(goodEntries());
   return baselineResult;
 }
 
 /** What bad entries must never change: the outcome, the certificate used, the best, the events. */
-function decision(selection: Selection) {
+function decision(selection: AnonymousTlsSelection) {
   const { verdicts: _verdicts, ...rest } = canonical(selection) as Record<string, unknown>;
   return rest;
 }
 
-function verdictAt(selection: Selection, index: number): CertificateVerdict {
+function verdictAt(selection: AnonymousTlsSelection, index: number): CertificateVerdict {
   const verdict = selection.certificates.find((c) => c.index === index);
   if (verdict === undefined) throw new Error(`no verdict at ${index}`);
   return verdict;

@@ -3,6 +3,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 
 import {
+  type AnonymousTlsSelection,
   type CertificateVerdict,
   type OutboundSelectionOptions,
   type Selection,
@@ -47,7 +48,7 @@ export async function forgeEntry(
 export function outbound(
   overrides: Partial<OutboundSelectionOptions> &
     Pick<OutboundSelectionOptions, "directory" | "store">,
-): Promise<Selection> {
+): Promise<AnonymousTlsSelection> {
   return selectOutboundAnonymousTlsCert({ ...edgeOptions(), ...overrides });
 }
 
@@ -66,16 +67,26 @@ export function verdictKey(verdict: CertificateVerdict): string {
  * per-certificate verdicts (as a multiset, positions left out).
  */
 export function canonical(selection: Selection): unknown {
+  // STARTTLS results (S1–S11) have no directory or best candidate; the rest is the same.
+  const anonymous = selection.process === "anonymous-tls" ? selection : null;
   return {
     outcome: selection.outcome,
-    advertise: selection.advertiseAnonymousTls,
-    reason: selection.outcome === "no-certificate" ? selection.reason : null,
+    advertise:
+      anonymous?.advertiseAnonymousTls ??
+      ("advertiseStartTls" in selection
+        ? selection.advertiseStartTls
+        : "negotiateStartTls" in selection
+          ? selection.negotiateStartTls
+          : null),
+    reason: "reason" in selection ? selection.reason : null,
     failed: selection.outcome === "not-attempted" ? selection.failed : null,
     directoryThumbprint:
-      selection.outcome === "not-attempted" ? null : selection.directoryThumbprint,
+      anonymous === null || anonymous.outcome === "not-attempted"
+        ? null
+        : anonymous.directoryThumbprint,
     thumbprint: selection.outcome === "selected" ? selection.thumbprint : null,
-    bestCandidate: selection.outcome === "selected" ? selection.bestCandidate : null,
-    thumbprintMatches: selection.outcome === "selected" ? selection.thumbprintMatches : null,
+    bestCandidate: anonymous?.outcome === "selected" ? anonymous.bestCandidate : null,
+    thumbprintMatches: anonymous?.outcome === "selected" ? anonymous.thumbprintMatches : null,
     events: JSON.stringify(selection.events),
     verdicts: selection.certificates.map(verdictKey).sort(),
   };

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createSelector } from "../../src/exchange/selector.js";
-import { type Selection, selectOutboundAnonymousTlsCert } from "../../src/index.js";
+import { type AnonymousTlsSelection, selectOutboundAnonymousTlsCert } from "../../src/index.js";
 import { parseCertificate } from "../../src/x509/certificate.js";
 import { prepareCrls } from "../../src/x509/revocation/checker.js";
 import { DAY, directoryFor, edgeOptions, fixture, NOW, storeOf } from "../support/fixtures.js";
@@ -48,7 +48,7 @@ const hostileCrl = fc.oneof(
   fc.constant(valid),
 );
 
-function best(selection: Selection): string | null {
+function best(selection: AnonymousTlsSelection): string | null {
   return selection.outcome === "selected" ? selection.bestCandidate : null;
 }
 

@@ -5,10 +5,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createSelector, type SelectorOptions } from "../../src/exchange/selector.js";
 import {
+  type AnonymousTlsSelection,
   type CertificateVerdict,
   explainSelection,
   type OutboundSelectionOptions,
-  type Selection,
   selectInboundAnonymousTlsCert,
   selectOutboundAnonymousTlsCert,
   type TrustVerdict,
@@ -67,7 +67,7 @@ async function both(
   directory: string,
   revocation: Revocation,
   now: Date = NOW,
-): Promise<Selection> {
+): Promise<AnonymousTlsSelection> {
   const options: OutboundSelectionOptions = {
     ...edgeOptions(),
     directory: directoryFor(directory),
@@ -92,13 +92,13 @@ async function both(
   return plain;
 }
 
-function verdictOf(selection: Selection, name: string): CertificateVerdict {
+function verdictOf(selection: AnonymousTlsSelection, name: string): CertificateVerdict {
   const found = selection.certificates.find((c) => c.thumbprint === fixture(name).thumbprint);
   if (found === undefined) throw new Error(`no verdict for ${name}`);
   return found;
 }
 
-function trustOf(selection: Selection, name: string): TrustVerdict {
+function trustOf(selection: AnonymousTlsSelection, name: string): TrustVerdict {
   const verdict = verdictOf(selection, name);
   if (verdict.status !== "eligible" || verdict.trust === null) {
     throw new Error(`${name} was not judged`);
@@ -106,9 +106,9 @@ function trustOf(selection: Selection, name: string): TrustVerdict {
   return verdict.trust;
 }
 
-const best = (selection: Selection) =>
+const best = (selection: AnonymousTlsSelection) =>
   selection.outcome === "selected" ? selection.bestCandidate : null;
-const ids = (selection: Selection) => selection.events.map((event) => event.id);
+const ids = (selection: AnonymousTlsSelection) => selection.events.map((event) => event.id);
 
 beforeAll(() => {
   // Warm the fixtures (file reads) outside the timed tests.
