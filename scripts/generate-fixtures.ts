@@ -4,7 +4,7 @@
 // anyone trying the fixtures against the wall clock get the answers the tests get at NOW; the
 // deliberately expired ones stay expired, and not-yet-valid stays not yet valid until 2055. Run with `npm run fixtures`; the output
 // (test/fixtures/certs, test/fixtures/directory, test/fixtures/manifest.json and the demo
-// snapshot src/demo/snapshot.json) is committed, so tests never generate anything.
+// snapshots src/demo/snapshot.json and src/demo/starttls-renewal.json) is committed, so tests never generate anything.
 //
 // ECDSA signatures are randomized, so a re-run changes bytes and thumbprints, never meanings.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -494,10 +494,131 @@ async function writeDemo(): Promise<void> {
     join(root, "src", "demo", "snapshot.json"),
     `${JSON.stringify(snapshot, null, 2)}\n`,
   );
+  await writeStartTlsDemo();
+}
+
+/**
+ * The STARTTLS demo (src/demo/starttls-renewal.json), the classic 12014 of the 2016 edition
+ * (S3, E3): the front-end Receive connector's TlsCertificateName names the public certificate
+ * issued by the CA's 2021 intermediate; the renewal came from its 2024 intermediate (same
+ * subject), the old certificate was removed, and nobody ran Set-ReceiveConnector
+ * -TlsCertificateName. No store certificate has the wanted issuer, so STARTTLS is not
+ * advertised (12014); the hybrid Send connector names the same certificate, so outbound
+ * sessions fail with 454 4.7.5 (S11). RSA keys from the pool (deterministic signatures), so a
+ * re-run leaves the thumbprints, and the README's transcript, unchanged. Real dates, pinned by
+ * evaluatedAt like the anonymous demo.
+ */
+async function writeStartTlsDemo(): Promise<void> {
+  const real = (iso: string) => new Date(iso);
+  const CA_ROOT = [
+    ["C", "US"],
+    ["O", "Fabrikam Trust Services"],
+    ["CN", "Fabrikam Root CA"],
+  ] as const;
+  const CA_2024 = [
+    ["C", "US"],
+    ["O", "Fabrikam Trust Services"],
+    ["CN", "Fabrikam TLS RSA CA 2024"],
+  ] as const;
+  const caRoot = await forgeCertificate({
+    serial: 0xe1,
+    subject: CA_ROOT,
+    notBefore: real("2020-01-01T00:00:00Z"),
+    notAfter: real("2045-01-01T00:00:00Z"),
+    key: "rsa-1",
+    ...CA,
+  });
+  const issuing2024 = await forgeCertificate({
+    serial: 0xe2,
+    subject: CA_2024,
+    issuer: CA_ROOT,
+    notBefore: real("2024-03-01T00:00:00Z"),
+    notAfter: real("2034-03-01T00:00:00Z"),
+    key: "rsa-2",
+    signer: "rsa-1",
+    ...CA,
+  });
+  // The renewal: the same subject as the old certificate, a new issuing CA (DER order).
+  const renewed = await forgeCertificate({
+    serial: 0xe3,
+    subject: [
+      ["C", "US"],
+      ["ST", "WA"],
+      ["L", "Redmond"],
+      ["O", "Contoso Ltd"],
+      ["CN", "mail.contoso.com"],
+    ],
+    issuer: CA_2024,
+    notBefore: real("2026-10-20T00:00:00Z"),
+    notAfter: real("2027-11-20T23:59:59Z"),
+    key: "rsa-3",
+    signer: "rsa-2",
+    san: ["mail.contoso.com", "autodiscover.contoso.com"],
+    ...SERVER_LEAF,
+  });
+  // What Exchange setup makes: its self-signed certificate and the OAuth certificate.
+  const selfSigned = await forgeCertificate({
+    serial: 0xe4,
+    subject: [["CN", "EX01"]],
+    notBefore: real("2024-03-04T00:00:00Z"),
+    notAfter: real("2029-03-04T00:00:00Z"),
+    key: "rsa-4",
+    san: ["EX01", "ex01.contoso.com"],
+    ...SELF,
+  });
+  const auth = await forgeCertificate({
+    serial: 0xe5,
+    subject: [["CN", "Microsoft Exchange Server Auth Certificate"]],
+    notBefore: real("2024-03-04T00:00:00Z"),
+    notAfter: real("2029-02-06T00:00:00Z"),
+    key: "rsa-5",
+    ...SELF,
+  });
+  const b64 = (der: Uint8Array) => Buffer.from(der).toString("base64");
+  const storeEntry = (der: Uint8Array, services: string) => ({
+    Thumbprint: thumbprintOf(der),
+    RawData: b64(der),
+    HasPrivateKey: true,
+    Services: services,
+  });
+  // As Get-ReceiveConnector / Get-SendConnector print it (E3: issuer, then subject, each most
+  // specific first, S= for the state): the OLD certificate, from the 2021 issuing CA.
+  const oldCertificate =
+    "<I>CN=Fabrikam TLS RSA CA 2021, O=Fabrikam Trust Services, C=US<S>CN=mail.contoso.com, O=Contoso Ltd, L=Redmond, S=WA, C=US";
+  const snapshot = {
+    $schema: "../cli/snapshot.schema.json",
+    description:
+      "Demo (run with --starttls): EX01's public certificate was renewed from a new issuing CA, but the connectors' TlsCertificateName still names the old one (12014)",
+    evaluatedAt: "2026-11-02T08:30:00.000Z",
+    edition: "2016",
+    receiveConnector: {
+      Identity: "EX01\\Default Frontend EX01",
+      AuthMechanism: "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer",
+      Fqdn: "mail.contoso.com",
+      TlsCertificateName: oldCertificate,
+    },
+    sendConnector: {
+      Identity: "Outbound to Office 365 - 3c8b4a1e-4c5f-4a7e-9d3c-2b1f0e6a9d10",
+      Fqdn: "mail.contoso.com",
+      TlsCertificateName: oldCertificate,
+    },
+    server: { fqdn: "ex01.contoso.com", hostName: "EX01", physicalFqdn: "ex01.contoso.com" },
+    store: [
+      storeEntry(selfSigned, "IMAP, POP, IIS, SMTP"),
+      storeEntry(auth, "SMTP"),
+      storeEntry(renewed, "IIS, SMTP"),
+    ],
+    trustAnchors: [b64(caRoot)],
+    intermediates: [b64(issuing2024)],
+  };
+  writeFileSync(
+    join(root, "src", "demo", "starttls-renewal.json"),
+    `${JSON.stringify(snapshot, null, 2)}\n`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  // --demo-only rewrites just src/demo/snapshot.json, so the committed test fixtures (whose
+  // --demo-only rewrites just the demo snapshots (src/demo), so the committed test fixtures (whose
   // ECDSA signatures, and so thumbprints, change on every run) are left alone.
   if (process.argv.includes("--demo-only")) await writeDemo();
   else await main();

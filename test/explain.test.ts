@@ -19,6 +19,7 @@ import {
   storeOf,
   throwingStore,
 } from "./support/fixtures.js";
+import { forgeCertificate } from "./support/forge.js";
 
 describe("explainSelection", () => {
   it("shows the outcome, the events with their messages, and every store certificate with its rank or rule", async () => {
@@ -216,6 +217,51 @@ describe("explainSelection: STARTTLS and the 2016 edition", () => {
     expect(selection.outcome).toBe("selected");
     expect(row(text, "leaf-rsa")).toContain("issuer and subject match (E3)");
     expect(text).toMatch(/#0 [0-9A-F]{40}\n {10}issuer {2}.*\[same\]\n {10}subject .*\[same\]/);
+  });
+
+  it("E3: a renewal whose issuer alone differs gets its own TlsCertificateName, quoted as Windows writes it, and that name selects it", async () => {
+    // Subject O="Contoso, Ltd" (a comma: Windows quotes it) and ST (Windows: S=).
+    const der = await forgeCertificate({
+      serial: 0x5e1,
+      subject: [
+        ["C", "US"],
+        ["ST", "WA"],
+        ["O", "Contoso, Ltd"],
+        ["CN", "mail.contoso.com"],
+      ],
+      issuer: [["CN", "Contoso Renewal CA"]],
+      notBefore: new Date(NOW.getTime() - 86_400_000),
+      notAfter: new Date(NOW.getTime() + 400 * 86_400_000),
+      key: "rsa-3",
+      signer: "rsa-2",
+      san: ["mail.contoso.com"],
+    });
+    const store = memoryStore([{ certificate: der, hasPrivateKey: true, services: ["SMTP"] }]);
+    const old = '<I>CN=Contoso Old CA<S>CN=mail.contoso.com, O="Contoso, Ltd", S=WA, C=US';
+    const before = await selectInboundStartTlsCert({
+      ...pki,
+      edition: "2016",
+      receiveConnector: { authMechanism: "Tls", tlsCertificateName: old },
+      store,
+    });
+    const text = explainSelection(before);
+    expect(text).toContain("S3: its issuer is not the TlsCertificateName's");
+    expect(text).toContain("subject CN=mail.contoso.com, O=Contoso\\, Ltd, ST=WA, C=US  [same]");
+    const printed = /its TlsCertificateName: (.*)/.exec(text)?.[1];
+    expect(printed).toBe(
+      '<I>CN=Contoso Renewal CA<S>CN=mail.contoso.com, O="Contoso, Ltd", S=WA, C=US',
+    );
+    const after = await selectInboundStartTlsCert({
+      ...pki,
+      edition: "2016",
+      receiveConnector: { authMechanism: "Tls", tlsCertificateName: printed! },
+      store,
+    });
+    // The printed name finds it (S3, E3): it is now eligible and ranked. Its issuer is not a
+    // trust anchor and it is not self-signed, so S7 still leaves nothing usable.
+    const verdict = after.certificates[0]!;
+    expect(verdict.status === "eligible" && verdict.match.source).toBe("tls-certificate-name");
+    expect(after.outcome === "no-certificate" && after.reason).toBe("no-usable-certificate");
   });
 
   it("E4: in 2016 a chosen certificate without SMTP is marked, in the headline and in its row", async () => {

@@ -211,15 +211,21 @@ export async function parseSnapshot(
     ? readRole(json, problems, edition)
     : optionalRole(json, problems, edition);
   const phase = readPhase(json, problems);
-  const connectorRules = { edition, starttls };
-  const sendConnector = readSendConnector(json, problems, anonymousOutbound, connectorRules);
+  // E3: only the connector STARTTLS reads on this side is held to the edition's settings.
+  const sendConnector = readSendConnector(json, problems, anonymousOutbound, {
+    edition,
+    starttls: starttls && outbound,
+  });
   // R1b, E1: the DeliveryType decides the gate of a Hub (2007) or Mailbox (2016) server.
   const deliveryType = readDeliveryType(
     json,
     problems,
     anonymousOutbound && (role === "HubTransport" || role === "Mailbox"),
   );
-  const receiveConnector = readReceiveConnector(json, problems, !outbound, connectorRules);
+  const receiveConnector = readReceiveConnector(json, problems, !outbound, {
+    edition,
+    starttls: starttls && !outbound,
+  });
   const server = readServer(
     json,
     problems,
@@ -454,7 +460,7 @@ function readSendConnector(
   };
 }
 
-/** What the connector checks depend on: the edition (E3) and whether STARTTLS reads them. */
+/** What the connector checks depend on: the edition (E3) and whether STARTTLS reads this one. */
 interface ConnectorRules {
   readonly edition: Edition;
   readonly starttls: boolean;
@@ -511,7 +517,7 @@ function readCertificateSettings(
       if (rules.starttls && rules.edition === "2007") {
         problems.add(
           tlsField!.path,
-          'the 2007 edition has no TlsCertificateName (E3): run with --edition 2016 (or set "edition": "2016"), or remove it',
+          'the 2007 edition has no TlsCertificateName (E3): use the 2016 edition ("edition": "2016" or --edition 2016), or remove it',
         );
       }
     } catch (error) {
@@ -688,7 +694,7 @@ function readDirectory(
     if (!required) return undefined;
     return problems.add(
       "directory",
-      'required: the value of msExchServerInternalTLSCert, as {"thumbprint": "…"}, {"base64": "…"} or null',
+      'required for anonymous TLS: the value of msExchServerInternalTLSCert, as {"thumbprint": "…"}, {"base64": "…"} or null (for STARTTLS, use --starttls or --starttls-outbound)',
     );
   }
   if (value === null) return { value: null, thumbprint: null };

@@ -285,12 +285,8 @@ function escapeValue(value: string): string {
     .replace(/[\u0000-\u001f]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
-/**
- * A display-form name folded for comparison: RDNs split at unescaped commas, attributes at
- * unescaped `+` (sorted: a multi-valued RDN is a set), case and runs of spaces folded. Only to
- * say which of issuer and subject differs; the decision itself compared the names (E3).
- */
-function foldedName(text: string): string {
+/** A display-form name split into RDNs and their attributes, escapes kept. */
+function splitName(text: string): string[][] {
   const rdns: string[][] = [[]];
   let current = "";
   for (let i = 0; i < text.length; i++) {
@@ -299,18 +295,66 @@ function foldedName(text: string): string {
       current += c + text[i + 1];
       i++;
     } else if (c === "," || c === "+") {
-      rdns[rdns.length - 1]!.push(current);
+      rdns[rdns.length - 1]!.push(current.trim());
       current = "";
       if (c === ",") rdns.push([]);
     } else {
       current += c;
     }
   }
-  rdns[rdns.length - 1]!.push(current);
-  return rdns
+  rdns[rdns.length - 1]!.push(current.trim());
+  return rdns;
+}
+
+/** Windows' names for the types whose display name differs (E3: S for the state). */
+const WINDOWS_TYPES: Readonly<Record<string, string>> = {
+  ST: "S",
+  serialNumber: "SERIALNUMBER",
+};
+
+/**
+ * E3: a certificate's display-form name as Windows prints it in a TlsCertificateName: the same
+ * RDN order, Windows' type names, escapes undone and a value with special characters quoted.
+ */
+function windowsName(display: string): string {
+  return splitName(display)
     .map((rdn) =>
       rdn
-        .map((a) => a.trim().replace(/\s+/g, " ").toLowerCase())
+        .map((attribute) => {
+          const eq = attribute.indexOf("=");
+          const type = attribute.slice(0, eq);
+          const value = attribute
+            .slice(eq + 1)
+            .replace(/\\([0-9a-fA-F]{2}|.)/g, (_m, e: string) =>
+              e.length === 2 ? String.fromCharCode(Number.parseInt(e, 16)) : e,
+            );
+          const name = WINDOWS_TYPES[type] ?? (/^[0-9.]+$/.test(type) ? `OID.${type}` : type);
+          const quoted =
+            /[,+="<>#;\n\r]/.test(value) || value !== value.trim()
+              ? `"${value.replace(/"/g, '""')}"`
+              : value;
+          return `${name}=${quoted}`;
+        })
+        .join(" + "),
+    )
+    .join(", ");
+}
+
+/** E3: the TlsCertificateName that names a certificate, from its display-form issuer and subject. */
+export function tlsCertificateNameOf(issuer: string, subject: string): string {
+  return `<I>${windowsName(issuer)}<S>${windowsName(subject)}`;
+}
+
+/**
+ * A display-form name folded for comparison: RDNs split at unescaped commas, attributes at
+ * unescaped `+` (sorted: a multi-valued RDN is a set), case and runs of spaces folded. Only to
+ * say which of issuer and subject differs; the decision itself compared the names (E3).
+ */
+function foldedName(text: string): string {
+  return splitName(text)
+    .map((rdn) =>
+      rdn
+        .map((a) => a.replace(/\s+/g, " ").toLowerCase())
         .sort()
         .join("+"),
     )
@@ -414,6 +458,13 @@ function tlsNameLines(selection: Selection, paint: Paint): string[] {
       `          issuer  ${verdict.issuer ?? "-"}  [${mark("issuer")}]`,
       `          subject ${verdict.subject ?? "-"}  [${mark("subject")}]`,
     );
+    // One of the two differs: most often a renewal (a new issuing CA, or a changed subject).
+    // Its own TlsCertificateName is what the connector would need to name it.
+    if (differs.length === 1 && verdict.issuer !== null && verdict.subject !== null) {
+      lines.push(
+        `          its TlsCertificateName: ${tlsCertificateNameOf(verdict.issuer, verdict.subject)}`,
+      );
+    }
   }
   return lines;
 }
