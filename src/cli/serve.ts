@@ -1,6 +1,7 @@
 // `exchange-anonymous-tls serve`: a runnable anonymous-TLS receiver (issue 14, item 3) on
 // `exchange-anonymous-tls/smtp-server`. It lists X-ANONYMOUSTLS when the inbound selection
-// (I1–I4) yields a certificate with its key, logs every EHLO decision, handshake, selection event
+// (I1–I4) yields a certificate with its key, and STARTTLS when the inbound STARTTLS selection
+// (S1–S9) does, presenting that certificate; logs every EHLO decision, handshake, selection event
 // and session error as one line on stdout, accepts mail and discards it, and stops cleanly on
 // SIGINT or SIGTERM. Q&A:
 // Q: where do the inputs come from?
@@ -9,15 +10,25 @@
 //    every EHLO, so a renewal dropped into the folder is picked up without a restart. A snapshot
 //    store that is a list of exported certificates has no keys: nothing can be offered from it.
 // Q: what time is it?  A: the wall clock at each EHLO (a server runs now); `--at` pins it (A4).
-// Q: STARTTLS?  A: off, unless `--starttls-cert`/`--starttls-key` give it a certificate of its
-//    own (the STARTTLS selection is not built yet).
-import { readFile } from "node:fs/promises";
+// Q: STARTTLS?  A: the inbound STARTTLS selection's, per the Receive connector (AuthMechanism for
+//    S1, Fqdn for S2, TlsCertificateName for E3) and the server's physical FQDN, at every EHLO
+//    like X-ANONYMOUSTLS; `--no-starttls` turns it off. No separate key or certificate: the
+//    certificate is the one the selection chose, with its key from the store.
+// Q: the connector's Fqdn, TlsCertificateName, name, the edition, the physical FQDN?
+// A: the snapshot's (receiveConnector, edition, server.physicalFqdn); the flags override them.
+//    Without them S2 looks for the physical FQDN, which defaults to --name, else this host's.
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { TLSSocket } from "node:tls";
 import { parseArgs } from "node:util";
 
-import type { CertStore, DirectoryValue, ReceiveConnector } from "../types.js";
+import { AnonymousTlsError } from "../errors.js";
+import type {
+  CertStore,
+  DirectoryValue,
+  Edition,
+  InboundStartTlsSelection,
+  ReceiveConnector,
+} from "../types.js";
 import { parseAt } from "./dates.js";
 import { PROGRAM } from "./help.js";
 import { InputError } from "./input-error.js";
@@ -26,8 +37,9 @@ import type { CliIo } from "./run.js";
 export const SERVE_HELP = `Usage: ${PROGRAM} serve [--snapshot snapshot.json] [--store <folder>] [options]
 
 Runs an SMTP receiver that offers X-ANONYMOUSTLS (Exchange 2007 anonymous TLS) with the
-certificate the inbound selection chooses, and logs each EHLO decision and handshake. Mail is
-accepted and discarded. Stops on SIGINT or SIGTERM.
+certificate the inbound selection chooses, and STARTTLS with the certificate the inbound
+STARTTLS selection chooses (per the Receive connector's Fqdn), and logs each EHLO decision and
+handshake. Mail is accepted and discarded. Stops on SIGINT or SIGTERM.
 
 Options:
   --snapshot <file>         the server's snapshot (receiveConnector, directory, store, trust)
@@ -36,11 +48,15 @@ Options:
   --directory <thumbprint>  msExchServerInternalTLSCert, when there is no snapshot
   --auth-mechanism <names>  the Receive connector's AuthMechanism, when there is no snapshot
                             (default "Tls, ExchangeServer")
+  --connector-fqdn <name>   the Receive connector's Fqdn: the name STARTTLS's certificate must
+                            carry (default: the snapshot's, else the physical FQDN)
+  --physical-fqdn <name>    this server's physical FQDN (default: the snapshot's server, else
+                            --name, else this host's name)
+  --edition <2007|2016>     which Exchange's process runs (default: the snapshot's, else 2007)
+  --no-starttls             never offer STARTTLS
   --listen <host:port>      where to listen (default 127.0.0.1:2525; port 0: any free port)
   --name <fqdn>             the name in the greeting and EHLO reply (default: this host's)
   --at <date>               evaluate at this time instead of the wall clock at each EHLO
-  --starttls-cert <file>    PEM certificate for STARTTLS (with --starttls-key); default: no STARTTLS
-  --starttls-key <file>     its PEM private key
   -h, --help                show this help
 `;
 
@@ -57,8 +73,10 @@ function parse(argv: readonly string[]) {
       listen: { type: "string" },
       name: { type: "string" },
       at: { type: "string" },
-      "starttls-cert": { type: "string" },
-      "starttls-key": { type: "string" },
+      "connector-fqdn": { type: "string" },
+      "physical-fqdn": { type: "string" },
+      edition: { type: "string" },
+      "no-starttls": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -118,8 +136,8 @@ export async function runServe(
   if (values.snapshot !== undefined && values.directory !== undefined) {
     problems.push("--directory is for --store without a snapshot (the snapshot has a directory)");
   }
-  if ((values["starttls-cert"] === undefined) !== (values["starttls-key"] === undefined)) {
-    problems.push("--starttls-cert and --starttls-key go together");
+  if (values.edition !== undefined && values.edition !== "2007" && values.edition !== "2016") {
+    problems.push(`--edition ${values.edition}: expected 2007 or 2016`);
   }
   let at: Date | undefined;
   if (values.at !== undefined) {
@@ -137,13 +155,22 @@ export async function runServe(
   let store: CertStore | undefined;
   let trustAnchors: readonly Uint8Array[] = [];
   let intermediates: readonly Uint8Array[] = [];
+  let edition: Edition | undefined;
+  let snapshotPhysicalFqdn: string | undefined;
   if (values.snapshot !== undefined) {
     const { loadSnapshot } = await import("./snapshot.js");
-    const snapshot = await loadSnapshot(resolve(io.cwd, values.snapshot), {
+    const file = resolve(io.cwd, values.snapshot);
+    const snapshot = await loadSnapshot(file, {
       direction: "inbound",
       displayName: values.snapshot,
+      // The loader's edition-dependent checks (E3) then use the edition the run uses.
+      ...(values.edition === "2007" || values.edition === "2016"
+        ? { edition: values.edition }
+        : {}),
     });
     receiveConnector = snapshot.receiveConnector ?? receiveConnector;
+    edition = snapshot.edition;
+    snapshotPhysicalFqdn = snapshot.physicalFqdn;
     directoryValue = snapshot.directory;
     const entries = snapshot.store.map((e) => e.entry);
     store = { list: () => entries };
@@ -154,17 +181,11 @@ export async function runServe(
     const { createFolderStore } = await import("../adapters/folder-store.js");
     store = createFolderStore(resolve(io.cwd, values.store));
   }
-  let starttls: { key: string; cert: string } | undefined;
-  if (values["starttls-cert"] !== undefined && values["starttls-key"] !== undefined) {
-    try {
-      starttls = {
-        cert: await readFile(resolve(io.cwd, values["starttls-cert"]), "utf8"),
-        key: await readFile(resolve(io.cwd, values["starttls-key"]), "utf8"),
-      };
-    } catch (error) {
-      throw new InputError([`STARTTLS certificate: ${(error as Error).message}`]);
-    }
+  if (values["connector-fqdn"] !== undefined) {
+    receiveConnector = { ...receiveConnector, fqdn: values["connector-fqdn"] };
   }
+  if (values.edition === "2007" || values.edition === "2016") edition = values.edition;
+  const physicalFqdn = values["physical-fqdn"] ?? snapshotPhysicalFqdn ?? values.name ?? hostname();
 
   let receiver: typeof import("../adapters/smtp-server/index.js");
   try {
@@ -177,67 +198,85 @@ export async function runServe(
   }
 
   const log = (line: string) => io.stdout(`${new Date().toISOString()} ${line}\n`);
-  // Sessions whose handshake was X-ANONYMOUSTLS (logged by onAnonymousTls); the others are STARTTLS.
-  const anonymous = new Set<string>();
-  const { peerCertificateChain } = await import("../adapters/tls.js");
   const directory = { readInternalTransportCertificate: async () => directoryValue };
-  const server = await receiver.createAnonymousTlsServer({
-    selection: {
-      receiveConnector,
-      directory,
-      store: store!,
-      trustAnchors,
-      intermediates,
-      ...(at === undefined ? {} : { now: at }),
-    },
-    smtp: {
-      name: values.name ?? hostname(),
-      closeTimeout: 3_000,
-      ...(starttls ?? {}),
-      // smtp-server calls onSecure after every handshake, STARTTLS and X-ANONYMOUSTLS alike; the
-      // receiver's onAnonymousTls runs synchronously inside the callback, so what it did not
-      // claim was STARTTLS.
-      onSecure(socket, session, callback) {
-        callback();
-        if (anonymous.delete(session.id) || !(socket instanceof TLSSocket)) return;
-        const peer = peerCertificateChain(socket)[0]?.thumbprint ?? "sent no certificate";
-        log(`tls ${session.id} STARTTLS ${socket.getProtocol() ?? "?"}, peer ${peer}`);
+  // An InvalidSettingError (a malformed Fqdn or TlsCertificateName, one in the 2007 edition) is
+  // the operator's input, not a crash: one line, exit 2.
+  let server: Awaited<ReturnType<typeof receiver.createAnonymousTlsServer>>;
+  try {
+    server = await receiver.createAnonymousTlsServer({
+      selection: {
+        receiveConnector,
+        directory,
+        store: store!,
+        trustAnchors,
+        intermediates,
+        server: { physicalFqdn },
+        ...(edition === undefined ? {} : { edition }),
+        ...(at === undefined ? {} : { now: at }),
       },
-      onData(stream, session, callback) {
-        let size = 0;
-        stream.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-        });
-        stream.on("end", () => {
-          const from = session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address;
-          const to = session.envelope.rcptTo.map((r) => r.address).join(",");
-          log(`message ${session.id} from <${from}> to <${to}> ${size} bytes: accepted, discarded`);
-          callback();
-        });
+      startTls: values["no-starttls"] !== true,
+      smtp: {
+        // Exchange greets with the Receive connector's Fqdn.
+        name: values.name ?? receiveConnector.fqdn ?? hostname(),
+        closeTimeout: 3_000,
+        onData(stream, session, callback) {
+          let size = 0;
+          stream.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+          });
+          stream.on("end", () => {
+            const from =
+              session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address;
+            const to = session.envelope.rcptTo.map((r) => r.address).join(",");
+            log(
+              `message ${session.id} from <${from}> to <${to}> ${size} bytes: accepted, discarded`,
+            );
+            callback();
+          });
+        },
       },
-    },
-    onEhlo(decision) {
-      const { session } = decision;
-      const who = `${session.id} ${session.remoteAddress}:${session.remotePort} EHLO ${JSON.stringify(decision.ehlo)}`;
-      if (decision.offered && decision.selection.outcome === "selected") {
-        log(`ehlo ${who}: X-ANONYMOUSTLS offered, certificate ${decision.selection.thumbprint}`);
-      } else {
-        log(`ehlo ${who}: X-ANONYMOUSTLS not offered (${decision.reason ?? "?"})`);
-      }
-    },
-    onAnonymousTls(session) {
-      anonymous.add(session.session.id);
-      log(
-        `tls ${session.session.id} X-ANONYMOUSTLS ${session.protocol ?? "?"}, presented ${session.selection.thumbprint}, peer ${session.peerThumbprint ?? "sent no certificate"}`,
-      );
-    },
-    onEvent(event, session) {
-      log(`event ${session?.id ?? "startup"} ${event.id}`);
-    },
-    onError(error) {
-      log(`error ${error.session?.id ?? "server"} ${error.code}: ${error.message}`);
-    },
-  });
+      onEhlo(decision) {
+        const { session } = decision;
+        const who = `${session.id} ${session.remoteAddress}:${session.remotePort} EHLO ${JSON.stringify(decision.ehlo)}`;
+        if (decision.offered && decision.selection.outcome === "selected") {
+          log(`ehlo ${who}: X-ANONYMOUSTLS offered, certificate ${decision.selection.thumbprint}`);
+        } else {
+          log(`ehlo ${who}: X-ANONYMOUSTLS not offered (${decision.reason ?? "?"})`);
+        }
+      },
+      onStartTlsDecision(decision) {
+        const { session } = decision;
+        const who = `${session.id} ${session.remoteAddress}:${session.remotePort} EHLO ${JSON.stringify(decision.ehlo)}`;
+        if (decision.offered && decision.selection.outcome === "selected") {
+          log(
+            `ehlo ${who}: STARTTLS offered, certificate ${decision.selection.thumbprint} (${decision.selection.lookedFor.source} ${decision.selection.lookedFor.name})`,
+          );
+        } else {
+          log(`ehlo ${who}: STARTTLS not offered (${decision.reason ?? "?"})`);
+        }
+      },
+      onStartTls(session) {
+        log(
+          `tls ${session.session.id} STARTTLS ${session.protocol ?? "?"}, presented ${session.selection.thumbprint}, peer ${session.peerThumbprint ?? "sent no certificate"}`,
+        );
+      },
+      onAnonymousTls(session) {
+        log(
+          `tls ${session.session.id} X-ANONYMOUSTLS ${session.protocol ?? "?"}, presented ${session.selection.thumbprint}, peer ${session.peerThumbprint ?? "sent no certificate"}`,
+        );
+      },
+      onEvent(event, session) {
+        log(`event ${session?.id ?? "startup"} ${event.id}`);
+      },
+      onError(error) {
+        log(`error ${error.session?.id ?? "server"} ${error.code}: ${error.message}`);
+      },
+    });
+  } catch (error) {
+    // The package's own errors (InvalidSettingError…) are about the input; anything else is a bug.
+    if (error instanceof AnonymousTlsError) throw new InputError([`serve: ${error.message}`]);
+    throw error;
+  }
   const startup = server.startup;
   let address: { address: string; port: number };
   try {
@@ -251,11 +290,25 @@ export async function runServe(
       : startup.outcome === "not-attempted"
         ? `not attempted: gate ${startup.failed.join(", ")} not met`
         : `no certificate: ${startup.reason}`;
-  log(`listening on ${address.address}:${address.port} (${what})`);
+  log(
+    `listening on ${address.address}:${address.port} (${what}; STARTTLS: ${describeStartTls(server.startupStartTls)})`,
+  );
 
   const signal = await stop;
   log(`stopping (${signal})`);
   await server.close();
   log("stopped");
   return 0;
+}
+
+function describeStartTls(selection: InboundStartTlsSelection | null): string {
+  if (selection === null) return "off";
+  switch (selection.outcome) {
+    case "selected":
+      return `certificate ${selection.thumbprint} for ${selection.lookedFor.name}`;
+    case "not-attempted":
+      return `not attempted: gate ${selection.failed.join(", ")} not met`;
+    default:
+      return `no certificate for ${selection.lookedFor.name}: ${selection.reason}`;
+  }
 }

@@ -1,8 +1,11 @@
 // `exchange-anonymous-tls serve` as a process (issue 14, item 3), driven by clients nobody here
 // wrote: swaks (plain SMTP and STARTTLS) and `openssl s_client` (the anonymous-TLS handshake, and
 // `-starttls smtp`). The receiver's certificate comes from a folder store (I3) named by the
-// directory (I2); the log must show each EHLO decision and handshake; a hostile session must not
-// stop it; SIGINT and SIGTERM stop it cleanly. .ci/run installs swaks and openssl when missing.
+// directory (I2); STARTTLS's is the one the inbound STARTTLS selection (S1–S9) chooses from the
+// same folder for the connector's Fqdn, checked against selectInboundStartTlsCert and against
+// `openssl x509 -fingerprint -sha1` of what the client saw. The log must show each EHLO decision
+// and handshake; a hostile session must not stop it; SIGINT and SIGTERM stop it cleanly. .ci/run
+// installs swaks and openssl when missing.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -12,23 +15,33 @@ import { join } from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
 
+import { createFolderStore } from "../../src/adapters/folder-store.js";
+import { smtpCommand } from "../../src/adapters/tls.js";
+import { selectInboundStartTlsCert } from "../../src/index.js";
 import { FIXTURE_DIR, fixture, manifest } from "../support/fixtures.js";
-import { connectTo, upToHandshake, withDeadline } from "./support.js";
+import { connectTo, upToHandshake, upToStartTls, withDeadline } from "./support.js";
 
 const MAIN = join(FIXTURE_DIR, "..", "..", "src", "cli", "main.ts");
 const RECEIVER = "self-signed";
 const SENDER = "leaf-ec";
-const STARTTLS = "self-signed-old";
+/** What S6 picks from the folder for mail.contoso.com: the newest self-signed certificate. */
+const STARTTLS = "self-signed-newest";
+const CONNECTOR_FQDN = "mail.contoso.com";
 
 function keyFile(name: string): string {
   return join(FIXTURE_DIR, "keys", `${manifest.certificates[name]!.key}.pem`);
 }
 
-/** A folder store holding the receiver's certificate and its key (<stem>.key). */
+/**
+ * A folder store holding the receiver's certificate (the directory's, for X-ANONYMOUSTLS) and a
+ * newer one for the same name (STARTTLS's), each with its key (<stem>.key).
+ */
 function folderStore(): string {
   const dir = mkdtempSync(join(tmpdir(), "eatls-serve-"));
   copyFileSync(join(FIXTURE_DIR, manifest.certificates[RECEIVER]!.file), join(dir, "edge.pem"));
   copyFileSync(keyFile(RECEIVER), join(dir, "edge.key"));
+  copyFileSync(join(FIXTURE_DIR, manifest.certificates[STARTTLS]!.file), join(dir, "smtp.pem"));
+  copyFileSync(keyFile(STARTTLS), join(dir, "smtp.key"));
   return dir;
 }
 
@@ -46,7 +59,11 @@ afterEach(() => {
   for (const child of running.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
 });
 
-async function startServe(extra: readonly string[] = []): Promise<Serve> {
+async function startServe(
+  extra: readonly string[] = ["--connector-fqdn", CONNECTOR_FQDN],
+  store: string = folderStore(),
+  inputs: readonly string[] = ["--directory", fixture(RECEIVER).thumbprint],
+): Promise<Serve> {
   const child = spawn(
     process.execPath,
     [
@@ -55,9 +72,8 @@ async function startServe(extra: readonly string[] = []): Promise<Serve> {
       MAIN,
       "serve",
       "--store",
-      folderStore(),
-      "--directory",
-      fixture(RECEIVER).thumbprint,
+      store,
+      ...inputs,
       "--listen",
       "127.0.0.1:0",
       "--name",
@@ -133,9 +149,34 @@ function swaks(port: number, ...extra: string[]) {
 
 /** The first certificate in s_client's output, as a thumbprint. */
 function servedThumbprint(stdout: string): string {
+  const pem = servedPem(stdout);
+  return new X509Certificate(pem).fingerprint.replaceAll(":", "");
+}
+
+function servedPem(stdout: string): string {
   const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(stdout)?.[0];
   expect(pem).toBeDefined();
-  return new X509Certificate(pem!).fingerprint.replaceAll(":", "");
+  return pem!;
+}
+
+/** OpenSSL's own SHA-1 fingerprint of a PEM certificate, as a thumbprint (the outside oracle). */
+async function opensslThumbprint(pem: string): Promise<string> {
+  const ran = await run("openssl", ["x509", "-noout", "-fingerprint", "-sha1"], pem);
+  expect(ran.code, ran.stderr).toBe(0);
+  const hex = /Fingerprint=([0-9A-F:]+)/i.exec(ran.stdout)?.[1];
+  expect(hex).toBeDefined();
+  return hex!.replaceAll(":", "").toUpperCase();
+}
+
+/** What the library's plain function chooses from `folder` for the connector (the oracle). */
+async function chosenForStartTls(folder: string, fqdn: string | undefined): Promise<string> {
+  const selection = await selectInboundStartTlsCert({
+    receiveConnector: { authMechanism: "Tls, ExchangeServer", ...(fqdn ? { fqdn } : {}) },
+    server: { physicalFqdn: "hub01.contoso.com" },
+    store: createFolderStore(folder),
+  });
+  if (selection.outcome !== "selected") throw new Error(`oracle: ${selection.outcome}`);
+  return selection.thumbprint;
 }
 
 describe("exchange-anonymous-tls serve", () => {
@@ -185,7 +226,7 @@ describe("exchange-anonymous-tls serve", () => {
       expect(ran.stdout).toMatch(/^221 /m);
       const tls = await serve.waitFor(/ tls .* X-ANONYMOUSTLS /);
       expect(tls).toMatch(/X-ANONYMOUSTLS TLSv1\.3, /);
-      expect(serve.log()).not.toMatch(/ STARTTLS /);
+      expect(serve.log()).not.toMatch(/ tls \S+ STARTTLS /);
       expect(tls).toContain(`presented ${fixture(RECEIVER).thumbprint}`);
       expect(tls).toContain(`peer ${fixture(SENDER).thumbprint}`);
     } finally {
@@ -194,27 +235,203 @@ describe("exchange-anonymous-tls serve", () => {
     }
   });
 
-  it("openssl s_client -starttls smtp and swaks --tls: STARTTLS presents its own certificate", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "eatls-starttls-"));
-    const cert = join(dir, "starttls.pem");
-    const key = join(dir, "starttls.key");
-    writeFileSync(cert, fixture(STARTTLS).pem);
-    writeFileSync(key, fixture(STARTTLS).keyPem);
-    const serve = await startServe(["--starttls-cert", cert, "--starttls-key", key]);
+  it("openssl s_client -starttls smtp and swaks --tls: STARTTLS presents the certificate selectInboundStartTlsCert chose (S1–S9)", async () => {
+    const store = folderStore();
+    const serve = await startServe(["--connector-fqdn", CONNECTOR_FQDN], store);
+    expect(await serve.waitFor(/ listening on /)).toContain(
+      `STARTTLS: certificate ${fixture(STARTTLS).thumbprint} for ${CONNECTOR_FQDN}`,
+    );
     const ran = await run(
       "openssl",
       ["s_client", "-starttls", "smtp", "-connect", `127.0.0.1:${serve.port}`, "-ign_eof"],
       "QUIT\r\n",
     );
-    expect(servedThumbprint(ran.stdout)).toBe(fixture(STARTTLS).thumbprint);
     expect(ran.stdout).toMatch(/^221 /m);
+    const seen = await opensslThumbprint(servedPem(ran.stdout));
+    expect(seen).toBe(await chosenForStartTls(store, CONNECTOR_FQDN));
+    expect(seen).toBe(fixture(STARTTLS).thumbprint);
+    // Not the X-ANONYMOUSTLS certificate: another process chose it.
+    expect(seen).not.toBe(fixture(RECEIVER).thumbprint);
     const tls = await swaks(serve.port, "--tls");
     expect(tls.code, tls.stdout + tls.stderr).toBe(0);
     expect(tls.stdout).toMatch(/TLS started/);
-    // Both handshakes are logged as STARTTLS (no client certificate was asked for), none as ours.
-    await serve.waitFor(/ tls \S+ STARTTLS TLSv1\.3, peer sent no certificate/);
-    expect(serve.log().match(/ tls \S+ STARTTLS /g)).toHaveLength(2);
+    // Inside TLS swaks marks the server's lines "<~".
+    expect(tls.stdout).toMatch(/^<~ {2}250 OK/m);
+    // Both EHLO decisions and both handshakes are logged as STARTTLS, none as ours.
+    const offered = await serve.waitFor(/ ehlo .* STARTTLS offered/);
+    expect(offered).toContain(
+      `STARTTLS offered, certificate ${fixture(STARTTLS).thumbprint} (connector-fqdn ${CONNECTOR_FQDN})`,
+    );
+    await serve.waitFor(/ tls \S+ STARTTLS TLSv1\.3, presented \S+, peer sent no certificate/);
+    expect(serve.log().match(/ tls \S+ STARTTLS TLSv1\.3, presented ([0-9A-F]{40})/g)).toEqual([
+      expect.stringContaining(fixture(STARTTLS).thumbprint),
+      expect.stringContaining(fixture(STARTTLS).thumbprint),
+    ]);
     expect(serve.log()).not.toMatch(/ X-ANONYMOUSTLS TLS/);
+  });
+
+  it("openssl s_client -starttls smtp with a client certificate: the peer's thumbprint is logged", async () => {
+    const serve = await startServe();
+    const ran = await run(
+      "openssl",
+      [
+        "s_client",
+        "-starttls",
+        "smtp",
+        "-connect",
+        `127.0.0.1:${serve.port}`,
+        "-cert",
+        join(FIXTURE_DIR, manifest.certificates[SENDER]!.file),
+        "-key",
+        keyFile(SENDER),
+        "-ign_eof",
+      ],
+      "QUIT\r\n",
+    );
+    expect(servedThumbprint(ran.stdout)).toBe(fixture(STARTTLS).thumbprint);
+    const tls = await serve.waitFor(/ tls \S+ STARTTLS /);
+    expect(tls).toContain(
+      `presented ${fixture(STARTTLS).thumbprint}, peer ${fixture(SENDER).thumbprint}`,
+    );
+  });
+
+  it("a snapshot's Receive connector (Fqdn, name) decides STARTTLS: none carries the name, so swaks --tls is refused and 12014 is logged", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eatls-snapshot-"));
+    const snapshot = join(dir, "snapshot.json");
+    writeFileSync(
+      snapshot,
+      JSON.stringify({
+        receiveConnector: {
+          authMechanism: "Tls, ExchangeServer",
+          fqdn: "smtp.fabrikam.com",
+          name: "HUB01\\Internet",
+        },
+        directory: { thumbprint: fixture(RECEIVER).thumbprint },
+        store: [],
+      }),
+    );
+    const serve = await startServe([], folderStore(), ["--snapshot", snapshot]);
+    expect(await serve.waitFor(/ listening on /)).toContain(
+      "STARTTLS: no certificate for smtp.fabrikam.com: no-matching-certificate",
+    );
+    const tls = await swaks(serve.port, "--tls");
+    expect(tls.code).not.toBe(0);
+    expect(tls.stdout + tls.stderr).toMatch(/STARTTLS/);
+    expect(await serve.waitFor(/ ehlo .* STARTTLS not offered/)).toContain(
+      "STARTTLS not offered (no-matching-certificate)",
+    );
+    await serve.waitFor(/ event \S+ 12014$/m);
+    // X-ANONYMOUSTLS is still offered to the same sessions.
+    expect(serve.log()).toMatch(/X-ANONYMOUSTLS offered/);
+    // The greeting names the connector's Fqdn unless --name says otherwise (here it does).
+    const plain = await swaks(serve.port);
+    expect(plain.code, plain.stdout).toBe(0);
+    expect(plain.stdout).not.toMatch(/^<- {2}250-STARTTLS/m);
+  });
+
+  it("a snapshot's connector Fqdn naming the certificate: STARTTLS offered with it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eatls-snapshot-"));
+    const snapshot = join(dir, "snapshot.json");
+    writeFileSync(
+      snapshot,
+      JSON.stringify({
+        receiveConnector: { authMechanism: "Tls, ExchangeServer", fqdn: CONNECTOR_FQDN },
+        directory: { thumbprint: fixture(RECEIVER).thumbprint },
+        store: [],
+      }),
+    );
+    const serve = await startServe([], folderStore(), ["--snapshot", snapshot]);
+    const ran = await run(
+      "openssl",
+      ["s_client", "-starttls", "smtp", "-connect", `127.0.0.1:${serve.port}`, "-ign_eof"],
+      "QUIT\r\n",
+    );
+    expect(await opensslThumbprint(servedPem(ran.stdout))).toBe(fixture(STARTTLS).thumbprint);
+  });
+
+  it("E3: a 2016 snapshot's TlsCertificateName wins over the connector's Fqdn", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eatls-snapshot-"));
+    const snapshot = join(dir, "snapshot.json");
+    const name = "<I>CN=mail.contoso.com<S>CN=mail.contoso.com";
+    writeFileSync(
+      snapshot,
+      JSON.stringify({
+        edition: "2016",
+        receiveConnector: {
+          authMechanism: "Tls, ExchangeServer",
+          fqdn: "smtp.fabrikam.com",
+          tlsCertificateName: name,
+        },
+        directory: { thumbprint: fixture(RECEIVER).thumbprint },
+        store: [],
+      }),
+    );
+    const serve = await startServe([], folderStore(), ["--snapshot", snapshot]);
+    const ran = await run(
+      "openssl",
+      ["s_client", "-starttls", "smtp", "-connect", `127.0.0.1:${serve.port}`, "-ign_eof"],
+      "QUIT\r\n",
+    );
+    expect(await opensslThumbprint(servedPem(ran.stdout))).toBe(fixture(STARTTLS).thumbprint);
+    expect(await serve.waitFor(/ ehlo .* STARTTLS offered/)).toContain(
+      `(tlsCertificateName ${name})`,
+    );
+  });
+
+  it("E3 misuse: a TlsCertificateName with --edition 2007 is exit 2 with one line, not a crash", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eatls-snapshot-"));
+    const snapshot = join(dir, "snapshot.json");
+    writeFileSync(
+      snapshot,
+      JSON.stringify({
+        receiveConnector: {
+          authMechanism: "Tls, ExchangeServer",
+          tlsCertificateName: "<I>CN=mail.contoso.com<S>CN=mail.contoso.com",
+        },
+        directory: { thumbprint: fixture(RECEIVER).thumbprint },
+        store: [],
+      }),
+    );
+    const ran = await run(process.execPath, [
+      "--import",
+      "tsx",
+      MAIN,
+      "serve",
+      "--snapshot",
+      snapshot,
+      "--store",
+      folderStore(),
+      "--edition",
+      "2007",
+      "--listen",
+      "127.0.0.1:0",
+    ]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(/TlsCertificateName|tlsCertificateName/);
+    expect(ran.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("a hostile STARTTLS session (plaintext after its 220) is logged with its session and code; serve goes on", async () => {
+    const serve = await startServe();
+    const socket = await upToStartTls(serve.port);
+    socket.write("MAIL FROM:<a@b.example>\r\n");
+    const error = await serve.waitFor(/ error \S+ ERR_SESSION_TLS: /);
+    expect(error).not.toContain(" error server ");
+    socket.destroy();
+    const ran = await swaks(serve.port, "--tls");
+    expect(ran.code, ran.stdout).toBe(0);
+    expect(serve.child.exitCode).toBeNull();
+  });
+
+  it("--no-starttls: STARTTLS is neither listed nor accepted", async () => {
+    const serve = await startServe(["--connector-fqdn", CONNECTOR_FQDN, "--no-starttls"]);
+    expect(await serve.waitFor(/ listening on /)).toContain("STARTTLS: off");
+    const socket = await connectTo(serve.port);
+    await smtpCommand(socket, null, { timeout: 5_000 });
+    const ehlo = await smtpCommand(socket, "EHLO edge01.contoso.com", { timeout: 5_000 });
+    expect(ehlo.lines.slice(1)).not.toContain("STARTTLS");
+    expect((await smtpCommand(socket, "STARTTLS", { timeout: 5_000 })).code).toBe(500);
+    socket.destroy();
   });
 
   it("a hostile session (plaintext after the 220) is logged with its session and code; serve goes on", async () => {
@@ -252,6 +469,11 @@ describe("exchange-anonymous-tls serve", () => {
       /--listen nowhere: expected host:port/,
     ],
     [["--bogus"], /serve: Unknown option '--bogus'/],
+    [
+      ["--store", "x", "--directory", "AB", "--edition", "2010"],
+      /--edition 2010: expected 2007 or 2016/,
+    ],
+    [["--starttls-cert", "c.pem"], /serve: Unknown option '--starttls-cert'/],
   ])("bad arguments %j: exit 2 with a one-line reason", async (args, message) => {
     const ran = await run(process.execPath, ["--import", "tsx", MAIN, "serve", ...args]);
     expect(ran.code).toBe(2);
