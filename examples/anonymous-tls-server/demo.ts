@@ -1,5 +1,5 @@
 // Both ends of an anonymous-TLS SMTP session on 127.0.0.1: the receiver (server.ts, inbound
-// selection I1–I4) and the sender (negotiateAnonymousTls, outbound selection R1–R15), each with a
+// selection I1–I4; STARTTLS by the inbound STARTTLS selection S1–S9) and the sender (negotiateAnonymousTls, outbound selection R1–R15), each with a
 // CA-issued certificate, so the intermediates travel too. Prints what each side selected and what
 // it saw of the other. Run: npx tsx examples/anonymous-tls-server/demo.ts
 //
@@ -36,23 +36,19 @@ function describeSelection(selection: Selection): string {
   return `${label(selection.thumbprint)}, sends ${chain}, events: ${events}`;
 }
 
-// The receiving Hub: its directory names leaf-rsa (root-rsa → inter-rsa → leaf-rsa).
+// The receiving Hub: its directory names leaf-rsa (root-rsa → inter-rsa → leaf-rsa). Its Receive
+// connector's Fqdn is mail.contoso.com, which leaf-rsa carries: STARTTLS presents it too (S2, S6).
 let received: AnonymousTlsSession | undefined;
 const receiver = await createAnonymousTlsServer({
   selection: {
-    receiveConnector: { authMechanism: "Tls, ExchangeServer" },
+    receiveConnector: { authMechanism: "Tls, ExchangeServer", fqdn: "mail.contoso.com" },
     directory: staticDirectory(fixture("leaf-rsa").thumbprint),
     store: memoryStore([entry("leaf-rsa", { withKey: true })]),
     trustAnchors: [fixture("root-rsa").der],
     intermediates: [fixture("inter-rsa").der],
     now: NOW,
   },
-  smtp: {
-    name: "hub01.contoso.com",
-    // STARTTLS keeps its own certificate; X-ANONYMOUSTLS uses the selected one.
-    key: fixture("self-signed-old").keyPem,
-    cert: fixture("self-signed-old").pem,
-  },
+  smtp: { name: "hub01.contoso.com" },
   onAnonymousTls: (session) => {
     received = session;
   },
@@ -60,6 +56,9 @@ const receiver = await createAnonymousTlsServer({
 const address = await receiver.listen(0, "127.0.0.1");
 console.log(`receiver  listening on 127.0.0.1:${address.port}`);
 console.log(`receiver  selected ${describeSelection(receiver.startup)}`);
+if (receiver.startupStartTls !== null) {
+  console.log(`receiver  STARTTLS ${describeSelection(receiver.startupStartTls)}`);
+}
 
 // The sending Edge: its directory names leaf-ec (root-ec → inter-ec → leaf-ec).
 const outbound = await selectOutboundAnonymousTlsCert({

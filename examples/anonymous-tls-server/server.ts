@@ -13,4 +13,7 @@ export {
   type EhloDecision,
   installAnonymousTls,
   type Offer,
+  type StartTlsDecision,
+  type StartTlsOffer,
+  type StartTlsSession,
 } from "../../src/adapters/smtp-server/index.js";
