@@ -566,7 +566,7 @@ function readDeliveryType(record: Json, problems: Problems, required: boolean): 
     if (required) {
       problems.add(
         "deliveryType",
-        'required for a HubTransport server: the message\'s DeliveryType (R1b), e.g. "SmtpRelayWithinAdSiteToEdge"',
+        'required for a HubTransport server (R1b) or a Mailbox server (E1): the message\'s DeliveryType, e.g. "SmtpRelayWithinAdSiteToEdge"',
       );
     }
     return undefined;

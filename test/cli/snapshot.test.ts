@@ -458,3 +458,169 @@ describe("A21: CRLs in a snapshot (crls, and a folder store's *.crl files)", () 
     }
   });
 });
+
+// STARTTLS (S1, S2, S10, E3) and the edition (E1): what the snapshot gains, read as PowerShell
+// exports it, and checked by JSON path.
+describe("STARTTLS connectors and the edition", () => {
+  const WANTED = "<I>CN=R3, O=Let's Encrypt, C=US<S>CN=mail.contoso.com";
+  const starttls = (
+    fields: Record<string, unknown>,
+    direction: "inbound" | "outbound" = "inbound",
+  ) =>
+    parseSnapshot(
+      {
+        store: valid().store,
+        server: { physicalFqdn: "ex01.contoso.com" },
+        ...fields,
+      },
+      { file, displayName: "snapshot.json", direction, process: "starttls" },
+    );
+  async function starttlsProblems(
+    fields: Record<string, unknown>,
+    direction: "inbound" | "outbound" = "inbound",
+  ) {
+    try {
+      await starttls(fields, direction);
+    } catch (error) {
+      if (error instanceof InputError) return error.problems;
+      throw error;
+    }
+    throw new Error("expected an InputError");
+  }
+
+  it("S2, E3: Get-ReceiveConnector's Fqdn (as ConvertTo-Json's object or text), TlsCertificateName and Identity", async () => {
+    const json = {
+      edition: "2016",
+      receiveConnector: {
+        AuthMechanism: "Tls, ExchangeServer",
+        Fqdn: { Domain: "mail.contoso.com", IncludeSubDomains: false },
+        TlsCertificateName: WANTED,
+        Identity: "EX01\\Default Frontend EX01",
+      },
+    };
+    assertValid(validateSnapshot, { ...json, store: valid().store, server: { physicalFqdn: "x" } });
+    const snapshot = await starttls(json);
+    expect(snapshot.edition).toBe("2016");
+    expect(snapshot.receiveConnector).toEqual({
+      authMechanism: "Tls, ExchangeServer",
+      fqdn: "mail.contoso.com",
+      tlsCertificateName: WANTED,
+      name: "EX01\\Default Frontend EX01",
+    });
+    expect(snapshot.physicalFqdn).toBe("ex01.contoso.com");
+    // No directory: STARTTLS does not read it.
+    expect(snapshot.directory).toBeNull();
+  });
+
+  it("S10: a Send connector with only its STARTTLS settings; null values are not set; an Identity object is ignored", async () => {
+    const snapshot = await starttls(
+      {
+        sendConnector: { Fqdn: null, TlsCertificateName: null, Identity: { Rdn: "CN=x" } },
+        server: { fqdn: "ex01.contoso.com", hostName: "EX01" },
+      },
+      "outbound",
+    );
+    expect(snapshot.sendConnector).toEqual({});
+    expect(snapshot.edition).toBe("2007");
+    // server.fqdn stands in for the physical FQDN (S2: physicalFqdn defaults to fqdn).
+    expect(snapshot.physicalFqdn).toBe("ex01.contoso.com");
+  });
+
+  it("the edition override wins over the snapshot's (--edition)", async () => {
+    const snapshot = await parseSnapshot(
+      { ...valid(), edition: "2007", role: "Mailbox", deliveryType: "SmtpRelayWithinAdSiteToEdge" },
+      { file, displayName: "snapshot.json", direction: "outbound", edition: "2016" },
+    );
+    expect(snapshot.edition).toBe("2016");
+    expect(snapshot.role).toBe("Mailbox");
+  });
+
+  const cases: [string, Record<string, unknown>, "inbound" | "outbound", string, boolean][] = [
+    // name, fields, direction, expected problem (prefix), also invalid per the JSON Schema
+    [
+      "E3: a TlsCertificateName in the 2007 edition",
+      { receiveConnector: { authMechanism: "Tls", tlsCertificateName: WANTED } },
+      "inbound",
+      "receiveConnector.tlsCertificateName: the 2007 edition has no TlsCertificateName (E3)",
+      false,
+    ],
+    [
+      "E3: a malformed TlsCertificateName",
+      { edition: "2016", sendConnector: { tlsCertificateName: "CN=mail.contoso.com" } },
+      "outbound",
+      'sendConnector.tlsCertificateName: "CN=mail.contoso.com" is not a TlsCertificateName',
+      true,
+    ],
+    [
+      "S2: a Fqdn that is not a host name",
+      { receiveConnector: { authMechanism: "Tls", fqdn: "mail contoso" } },
+      "inbound",
+      'receiveConnector.fqdn: "mail contoso" is not a host name',
+      false,
+    ],
+    [
+      "a TlsCertificateName that is not text (an object ConvertTo-Json wrote)",
+      {
+        edition: "2016",
+        receiveConnector: { authMechanism: "Tls", TlsCertificateName: { CertificateSubject: "x" } },
+      },
+      "inbound",
+      "receiveConnector.TlsCertificateName: expected <I>issuer<S>subject as text, got an object (export it as text",
+      true,
+    ],
+    [
+      "both spellings of the Fqdn",
+      { receiveConnector: { authMechanism: "Tls", fqdn: "a.contoso.com", Fqdn: "b.contoso.com" } },
+      "inbound",
+      "receiveConnector.fqdn: given twice",
+      true,
+    ],
+    [
+      "S1: --starttls without a Receive connector",
+      {},
+      "inbound",
+      "receiveConnector: required with --starttls",
+      false,
+    ],
+    [
+      "S2: no physical FQDN",
+      { receiveConnector: { authMechanism: "Tls" }, server: { hostName: "EX01" } },
+      "inbound",
+      "server.physicalFqdn: required for STARTTLS",
+      false,
+    ],
+    [
+      "an unknown edition",
+      { edition: "2019", receiveConnector: { authMechanism: "Tls" } },
+      "inbound",
+      'edition: expected "2007" (Exchange 2007, 2010) or "2016"',
+      true,
+    ],
+  ];
+  it.each(cases)("%s", async (_name, fields, direction, expected, schemaRejects) => {
+    const problems = await starttlsProblems(fields, direction);
+    expect(
+      problems.some((p) => p.startsWith(expected)),
+      problems.join("\n"),
+    ).toBe(true);
+    if (schemaRejects) {
+      expect(
+        validateSnapshot({ store: valid().store, server: { physicalFqdn: "x" }, ...fields }),
+      ).toBe(false);
+    }
+  });
+
+  it("E1: each edition's roles; the other edition's role is named as such", async () => {
+    const hub2016 = await problemsOf({ ...valid(), edition: "2016", role: "HubTransport" });
+    expect(hub2016[0]).toMatch(
+      /^role: expected "Mailbox" or "EdgeTransport" in the 2016 edition, got "HubTransport" \("HubTransport" is a 2007-edition role, E1/,
+    );
+    const mailbox2007 = await problemsOf({ ...valid(), role: "Mailbox" });
+    expect(mailbox2007[0]).toMatch(
+      /^role: expected "HubTransport" or "EdgeTransport" in the 2007 edition/,
+    );
+    // E1: a Mailbox server's gate reads the DeliveryType, as a Hub's does.
+    const noDelivery = await problemsOf({ ...valid(), edition: "2016", role: "Mailbox" });
+    expect(noDelivery[0]).toMatch(/^deliveryType: required/);
+  });
+});
