@@ -1,5 +1,5 @@
 // Copies the JSON assets the built command reads at run time (the snapshot and output schemas,
-// the demo snapshot) from src/ into dist/, beside the compiled code that finds them through
+// the demo snapshots) from src/ into dist/, beside the compiled code that finds them through
 // import.meta.url, and marks the command executable. tsc copies only what is imported, and
 // these are read from disk, not imported. Plain .mjs so the build needs nothing but Node.
 //
@@ -21,7 +21,12 @@ if (args.includes("--clean")) {
   process.exit(0);
 }
 
-const assets = ["cli/snapshot.schema.json", "cli/output.schema.json", "demo/snapshot.json"];
+const assets = [
+  "cli/snapshot.schema.json",
+  "cli/output.schema.json",
+  "demo/snapshot.json",
+  "demo/starttls-renewal.json",
+];
 
 for (const asset of assets) {
   const to = join(out, asset);
