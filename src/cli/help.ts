@@ -11,14 +11,19 @@ export const HELP = `Usage: ${PROGRAM} explain [snapshot.json] [options]
        ${PROGRAM} serve --snapshot snapshot.json | --store <folder> [--listen host:port]
        ${PROGRAM} schema [snapshot|output]
 
-Explains which certificate an Exchange 2007 Hub or Edge Transport server uses for anonymous TLS
-(X-ANONYMOUSTLS), and why, from a JSON snapshot of the server: its role, connector, names,
-msExchServerInternalTLSCert and certificate store. Without a snapshot it explains the bundled
-demo: an Edge server whose renewed certificate is ignored (event 1037).
+Explains which certificate an Exchange transport server uses for anonymous TLS (X-ANONYMOUSTLS)
+or, with --starttls/--starttls-outbound, for STARTTLS, and why, from a JSON snapshot of the
+server: its role, connectors, names, msExchServerInternalTLSCert and certificate store. Without a
+snapshot it explains the bundled demo: an Edge server whose renewed certificate is ignored (event
+1037); src/demo/starttls-renewal.json (npm run demo:starttls) is the STARTTLS one (event 12014).
 
 Options:
   --json                  machine-readable output (its JSON Schema: ${PROGRAM} schema output)
   --inbound               the receiving side (Receive connector, I1-I4), not the sending side
+  --starttls              inbound STARTTLS of the snapshot's Receive connector (S1-S9)
+  --starttls-outbound     outbound STARTTLS of the snapshot's Send connector (S10, S11)
+  --edition <edition>     2007 (Exchange 2007, 2010) or 2016 (Exchange 2016, 2019, SE; E1-E6);
+                          overrides the snapshot's "edition" (default 2007)
   --at <date>             evaluate at this time: 2027-01-15 (UTC), 2027-01-15T09:30:00Z, or +30d
                           (days after the snapshot's evaluatedAt, or after now)
   --profile <name>        path validation profile: rfc5280 (default) or strict (A3)
