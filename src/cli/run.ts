@@ -22,9 +22,9 @@ import {
   jsonValidation,
   OUTPUT_VERSION,
 } from "./output.js";
-// Type-only: the snapshot loader and the selections bring the X.509 stack (@peculiar/x509, its
-// ASN.1 schemas and WebCrypto polyfill: most of a cold start), so `--help`, `--version`,
-// `schema` and `serve --help` never load them; `explain` imports them when it runs (issue 14).
+// Type-only: the snapshot loader and the selections (the certificate parser, path validation,
+// most of the modules a process start loads) are imported by `explain` when it runs, so
+// `--help`, `--version`, `schema` and `serve --help` never load them (issue 14).
 import type { Direction, Process, Snapshot, SourcedEntry } from "./snapshot.js";
 
 export interface CliIo {
@@ -441,9 +441,6 @@ async function decide(
 ): Promise<Selection> {
   const store: CertStore = { list: () => entries.map((e) => e.entry) };
   if (flags.process === "starttls") return decideStartTls(snapshot, store, direction, now, flags);
-  const [{ selectInboundAnonymousTlsCert }, { selectOutboundAnonymousTlsCert }] = await Promise.all(
-    [import("../exchange/inbound-anonymous.js"), import("../exchange/outbound-anonymous.js")],
-  );
   const value = snapshot.directory;
   const directory: Directory = { readInternalTransportCertificate: async () => value };
   const common = {
@@ -457,13 +454,16 @@ async function decide(
     ...revocationOptions(snapshot, flags),
     ...(snapshot.phase !== undefined ? { phase: snapshot.phase } : {}),
   };
+  // Each side's selection is imported when it runs: a process start pays per module (issue 14).
   if (direction === "inbound") {
+    const { selectInboundAnonymousTlsCert } = await import("../exchange/inbound-anonymous.js");
     // parseSnapshot required the receive connector for the inbound direction.
     return selectInboundAnonymousTlsCert({
       ...common,
       receiveConnector: snapshot.receiveConnector!,
     });
   }
+  const { selectOutboundAnonymousTlsCert } = await import("../exchange/outbound-anonymous.js");
   // parseSnapshot required the role, the connector's gate settings and the server names here;
   // the connector's STARTTLS settings are not the anonymous process's.
   const connector = snapshot.sendConnector!;
