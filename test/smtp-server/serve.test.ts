@@ -485,5 +485,14 @@ describe("exchange-anonymous-tls serve", () => {
     const ran = await run(process.execPath, ["--import", "tsx", MAIN, "serve", "--help"]);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain("--listen <host:port>");
+    for (const flag of [
+      "--connector-fqdn <name>",
+      "--physical-fqdn <name>",
+      "--edition <2007|2016>",
+      "--no-starttls",
+    ]) {
+      expect(ran.stdout).toContain(flag);
+    }
+    expect(ran.stdout).not.toContain("--starttls-cert");
   });
 });

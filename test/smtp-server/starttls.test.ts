@@ -368,6 +368,25 @@ describe("the STARTTLS options", () => {
     expect(receiver.startTlsDecisions).toEqual([]);
   });
 
+  it("a callback that throws (onStartTls, after the handshake) is ERR_SESSION_CALLBACK; the TLS session goes on", async () => {
+    const receiver = await startReceiver({
+      onStartTls: () => {
+        throw new Error("boom");
+      },
+    });
+    const socket = await upToStartTls(receiver.port);
+    const port = socket.localPort;
+    const tlsSocket = await clientHandshake(socket);
+    expect((await smtpCommand(tlsSocket, "EHLO edge01.contoso.com", { timeout: 5_000 })).code).toBe(
+      250,
+    );
+    expect((await smtpCommand(tlsSocket, "QUIT", { timeout: 5_000 })).code).toBe(221);
+    tlsSocket.destroy();
+    expect(receiver.errors.map((e) => e.code)).toEqual(["ERR_SESSION_CALLBACK"]);
+    expect(receiver.errors[0]?.message).toBe("onStartTls threw");
+    expect(receiver.errors[0]?.session?.remotePort).toBe(port);
+  });
+
   it("a callback that throws (onStartTlsDecision) is ERR_SESSION_CALLBACK; the session goes on", async () => {
     const receiver = await startReceiver({
       onStartTlsDecision: () => {
