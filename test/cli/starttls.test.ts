@@ -100,6 +100,8 @@ function start(files: ReturnType<typeof prepare>) {
   const go = (...args: string[]) => slot(() => run(args));
   return {
     demo: go("explain", DEMO_NAME, "--starttls"),
+    anonymousDemo: go("explain"),
+    help: go("--help"),
     demoJson: go("explain", DEMO_NAME, "--starttls", "--json"),
     demoOutbound: go("explain", DEMO_NAME, "--starttls-outbound", "--json"),
     demo2007: go("explain", DEMO_NAME, "--starttls", "--edition", "2007"),
@@ -369,4 +371,43 @@ describe("bad STARTTLS input: exit 2, the field or flag named, no stack trace", 
 
 it("the STARTTLS demo is valid per the shipped snapshot schema", () => {
   assertValid(validateSnapshot, JSON.parse(readFileSync(STARTTLS_DEMO, "utf8")));
+});
+
+describe("the README", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  /** The lines of the console block that starts with `$ <command>`, without npm's own lines. */
+  const transcript = (command: string) => {
+    const start = readme.indexOf(`\`\`\`console\n$ ${command}\n`);
+    expect(start, command).toBeGreaterThan(0);
+    const body = readme.slice(readme.indexOf("\n", start) + 1, readme.indexOf("\n```", start + 4));
+    return body
+      .split("\n")
+      .slice(1)
+      .filter((line) => !line.startsWith("> "));
+  };
+
+  it("its `npm run demo:starttls` transcript is what the command prints, line for line (S3, E3, 12014)", async () => {
+    const shown = transcript("npm run demo:starttls");
+    expect(shown.join("\n")).toContain("12014 Error");
+    expect((await runs.demo).stdout.trimEnd().split("\n")).toEqual(shown.slice(1));
+  });
+
+  it("its `npm run demo` transcript is what the command prints, line for line", async () => {
+    const shown = transcript("npm run demo");
+    expect((await runs.anonymousDemo).stdout.trimEnd().split("\n")).toEqual(shown.slice(1));
+  });
+
+  it('its "What differs in 2016" table has one row per E rule, E1 to E6 in order', () => {
+    const start = readme.indexOf("### What differs in 2016");
+    const table = readme.slice(start, readme.indexOf("\n## ", start));
+    const rows = table.split("\n").filter((line) => /^\| E\d/.test(line));
+    expect(rows.map((row) => row.slice(2, 4))).toEqual(["E1", "E2", "E3", "E4", "E5", "E6"]);
+  });
+
+  it("--help lists the STARTTLS and edition flags", async () => {
+    const help = await runs.help;
+    for (const flag of ["--starttls ", "--starttls-outbound", "--edition <edition>"]) {
+      expect(help.stdout).toContain(flag);
+    }
+  });
 });

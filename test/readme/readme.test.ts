@@ -154,6 +154,20 @@ describe("README.md", () => {
     const printed = ran.stdout.split("\n");
     for (const line of shown!.trim().split("\n")) expect(printed).toContain(line);
   });
+
+  it("the inbound STARTTLS block runs as written: the TlsCertificateName finds leaf-rsa, valid PKI, presented (S3, S6, E3)", async () => {
+    const block = blocks.find((b) => b.code.includes("await selectInboundStartTlsCert("))!;
+    expect(block).toBeDefined();
+    const ran = await spawn(
+      process.execPath,
+      [join(consumer, "out", fileOf(block).replace(/\.ts$/, ".js"))],
+      { cwd: REPO, env: { ...process.env, NO_COLOR: "1" } },
+    );
+    expect(ran.stderr).toBe("");
+    expect(ran.code).toBe(0);
+    const leaf = manifest.certificates["leaf-rsa"]!.thumbprint;
+    expect(ran.stdout).toMatch(new RegExp(`^${leaf} pki false \\d+\\n$`));
+  });
 });
 
 // ldapts is an optional peer dependency of `exchange-anonymous-tls/ldap`. Installed without it, the
