@@ -264,6 +264,32 @@ describe("explainSelection: STARTTLS and the 2016 edition", () => {
     expect(after.outcome === "no-certificate" && after.reason).toBe("no-usable-certificate");
   });
 
+  it("E3: a certificate with an empty subject gets no TlsCertificateName of its own (an empty name has none)", async () => {
+    const der = await forgeCertificate({
+      serial: 0x5e2,
+      subject: [],
+      issuer: [["CN", "Contoso Renewal CA"]],
+      notBefore: new Date(NOW.getTime() - 86_400_000),
+      notAfter: new Date(NOW.getTime() + 400 * 86_400_000),
+      key: "rsa-3",
+      signer: "rsa-2",
+      san: ["mail.contoso.com"],
+    });
+    const selection = await selectInboundStartTlsCert({
+      ...pki,
+      edition: "2016",
+      receiveConnector: {
+        authMechanism: "Tls",
+        tlsCertificateName: "<I>CN=Contoso Renewal CA<S>CN=mail.contoso.com",
+      },
+      store: memoryStore([{ certificate: der, hasPrivateKey: true, services: ["SMTP"] }]),
+    });
+    const text = explainSelection(selection);
+    expect(text).toContain("S3: its subject is not the TlsCertificateName's");
+    expect(text).toContain("issuer  CN=Contoso Renewal CA  [same]");
+    expect(text).not.toContain("its TlsCertificateName:");
+  });
+
   it("E4: in 2016 a chosen certificate without SMTP is marked, in the headline and in its row", async () => {
     const selection = await selectInboundStartTlsCert({
       ...pki,

@@ -460,7 +460,8 @@ function tlsNameLines(selection: Selection, paint: Paint): string[] {
     );
     // One of the two differs: most often a renewal (a new issuing CA, or a changed subject).
     // Its own TlsCertificateName is what the connector would need to name it.
-    if (differs.length === 1 && verdict.issuer !== null && verdict.subject !== null) {
+    // An empty name has no TlsCertificateName (E3: an empty issuer or subject is malformed).
+    if (differs.length === 1 && verdict.issuer && verdict.subject) {
       lines.push(
         `          its TlsCertificateName: ${tlsCertificateNameOf(verdict.issuer, verdict.subject)}`,
       );
