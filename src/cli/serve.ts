@@ -248,8 +248,15 @@ export async function runServe(
         const { session } = decision;
         const who = `${session.id} ${session.remoteAddress}:${session.remotePort} EHLO ${JSON.stringify(decision.ehlo)}`;
         if (decision.offered && decision.selection.outcome === "selected") {
+          const chosen = decision.selection;
+          // S8: an expired certificate is still presented; E4 (2016): so is one not enabled for
+          // SMTP (a real server's TLS then fails). Both are worth a word in the log.
+          const notes = [
+            ...(chosen.expired ? ["expired (S8)"] : []),
+            ...(chosen.smtpEnabled ? [] : ["not enabled for SMTP (E4)"]),
+          ];
           log(
-            `ehlo ${who}: STARTTLS offered, certificate ${decision.selection.thumbprint} (${decision.selection.lookedFor.source} ${decision.selection.lookedFor.name})`,
+            `ehlo ${who}: STARTTLS offered, certificate ${chosen.thumbprint} (${chosen.lookedFor.source} ${chosen.lookedFor.name})${notes.length > 0 ? `, ${notes.join(", ")}` : ""}`,
           );
         } else {
           log(`ehlo ${who}: STARTTLS not offered (${decision.reason ?? "?"})`);

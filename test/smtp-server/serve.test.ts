@@ -411,6 +411,21 @@ describe("exchange-anonymous-tls serve", () => {
     expect(ran.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it("S8 with --at after every certificate expired: STARTTLS still offered, logged as expired, 12016", async () => {
+    const serve = await startServe([
+      "--connector-fqdn",
+      CONNECTOR_FQDN,
+      "--at",
+      "2060-01-01T00:00:00Z",
+    ]);
+    const tls = await swaks(serve.port, "--tls");
+    expect(tls.code, tls.stdout + tls.stderr).toBe(0);
+    expect(await serve.waitFor(/ ehlo .* STARTTLS offered/)).toContain(
+      `certificate ${fixture(STARTTLS).thumbprint} (connector-fqdn ${CONNECTOR_FQDN}), expired (S8)`,
+    );
+    await serve.waitFor(/ event \S+ 12016$/m);
+  });
+
   it("a hostile STARTTLS session (plaintext after its 220) is logged with its session and code; serve goes on", async () => {
     const serve = await startServe();
     const socket = await upToStartTls(serve.port);

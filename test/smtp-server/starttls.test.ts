@@ -288,6 +288,23 @@ describe("STARTTLS presents the inbound STARTTLS selection's certificate (S1–S
     expect(await ehloKeywords(receiver.port)).not.toContain("STARTTLS");
   });
 
+  it("E4 (2016 edition): a certificate not enabled for SMTP is still chosen and presented (smtpEnabled false)", async () => {
+    const receiver = await startReceiver({
+      selection: {
+        receiveConnector: { authMechanism: "Tls, ExchangeServer", fqdn: CONNECTOR_FQDN },
+        edition: "2016",
+        directory: staticDirectory(fixture(RECEIVER_CERT).thumbprint),
+        store: memoryStore([
+          entry(RECEIVER_CERT, { withKey: true }),
+          entry(STARTTLS_CERT, { withKey: true, services: ["IIS"] }),
+        ]),
+        now: NOW,
+      },
+    });
+    const session = await wellBehavedStartTlsSession(receiver, fixture(STARTTLS_CERT).thumbprint);
+    expect(session.selection).toMatchObject({ edition: "2016", smtpEnabled: false });
+  });
+
   it("E3 misuse: a TlsCertificateName in the 2007 edition rejects at creation, not at an EHLO", async () => {
     await expect(
       startReceiver({
