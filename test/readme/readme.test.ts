@@ -257,6 +257,22 @@ describe("the package's contents", () => {
     }
   });
 
+  it("the built command explains the shipped STARTTLS demo: 12014, exit 1 (S3, E3)", async () => {
+    const demo = join(packageDir, "dist", "demo", "starttls-renewal.json");
+    expect(existsSync(demo)).toBe(true);
+    const ran = await spawn(
+      process.execPath,
+      [join(packageDir, "dist", "cli", "main.js"), "explain", demo, "--starttls", "--json"],
+      { cwd: packageDir },
+    );
+    expect(ran.code).toBe(1);
+    const output = JSON.parse(ran.stdout) as {
+      decision: { outcome: string; events: { id: number }[]; advertiseStartTls: boolean };
+    };
+    expect(output.decision).toMatchObject({ outcome: "no-certificate", advertiseStartTls: false });
+    expect(output.decision.events.map((e) => e.id)).toEqual([12014]);
+  });
+
   it("every target of the exports map and the bin exists", () => {
     const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as {
       exports: Record<string, string | Record<string, string>>;
