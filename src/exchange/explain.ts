@@ -49,6 +49,7 @@ function anonymousOutcomeLine(selection: AnonymousOutcome): string {
     case "no-certificate":
       return `No certificate: ${selection.reason}${selection.directoryThumbprint ? ` (directory names ${selection.directoryThumbprint})` : ""}${causeText(selection)}. X-ANONYMOUSTLS is not ${selection.direction === "outbound" ? "used" : "advertised"}.`;
     case "selected":
+      // E2: the 2016 sending side has no ranking, so "best candidate" would say nothing.
       return `Certificate ${selection.thumbprint} is used for X-AnonymousTLS by the ${side} server${
         selection.direction === "inbound"
           ? "."
@@ -100,7 +101,11 @@ function startTlsOutcomeLine(selection: StartTlsOutcome): string {
 }
 
 /** S3, S5, S7: why no certificate was found, naming what was looked for. */
-function missingText(reason: StartTlsNoCertificateReason, lookedFor: LookedFor, cause: string) {
+function missingText(
+  reason: StartTlsNoCertificateReason,
+  lookedFor: LookedFor,
+  cause: string,
+): string {
   const name =
     lookedFor.source === "tlsCertificateName"
       ? "the TlsCertificateName's issuer and subject"
