@@ -480,34 +480,39 @@ function readCertificateSettings(
   const before = problems.count;
   const fqdnField = field(value, path, ["fqdn", "Fqdn"], problems);
   const tlsField = field(value, path, ["tlsCertificateName", "TlsCertificateName"], problems);
-  const nameField = field(value, path, ["name", "Name", "Identity"], problems);
+  /** A text setting; null, absent or blank: not set. */
   const text = (
     found: { readonly value: unknown; readonly path: string } | undefined,
     what: string,
   ): string | null => {
     if (found === undefined || found.value === null) return null;
-    // ConvertTo-Json writes Exchange's SmtpDomain as an object holding the domain.
-    const raw =
-      isRecord(found.value) && typeof found.value.Domain === "string"
-        ? found.value.Domain
-        : found.value;
-    if (typeof raw !== "string") {
-      problems.add(
-        found.path,
-        `expected ${what} as text, got ${describeType(found.value)}${isRecord(found.value) ? ` (export it as text: @{n='${found.path.slice(path.length + 1)}';e={$_.${found.path.slice(path.length + 1)}.ToString()}})` : ""}`,
-      );
+    if (typeof found.value !== "string") {
+      const property = found.path.slice(path.length + 1);
+      const hint = isRecord(found.value)
+        ? ` (export it as text: @{n='${property}';e={"$($_.${property})"}})`
+        : "";
+      problems.add(found.path, `expected ${what} as text, got ${describeType(found.value)}${hint}`);
       return null;
     }
-    return raw.trim() === "" ? null : raw;
+    return found.value.trim() === "" ? null : found.value;
   };
-  const fqdn = text(fqdnField, "a host name");
+  // ConvertTo-Json writes a connector's Fqdn (an SmtpDomain) as an object holding the domain.
+  const fqdn = text(
+    fqdnField !== undefined &&
+      isRecord(fqdnField.value) &&
+      typeof fqdnField.value.Domain === "string"
+      ? { ...fqdnField, value: fqdnField.value.Domain }
+      : fqdnField,
+    "a host name",
+  );
   if (fqdn !== null) {
     const parsed = parseHostName(fqdn);
-    if (!parsed.ok)
+    if (!parsed.ok) {
       problems.add(
         fqdnField!.path,
         `${JSON.stringify(fqdn)} is not a host name: ${parsed.problem}`,
       );
+    }
   }
   const tlsCertificateName = text(tlsField, "<I>issuer<S>subject");
   if (tlsCertificateName !== null) {
@@ -527,22 +532,43 @@ function readCertificateSettings(
       );
     }
   }
-  // Identity is an extra column of many exports; ConvertTo-Json writes it as an object (an
-  // ADObjectId) unless exported as text. Only for events (12014's %2): take its Name if it has
-  // one, ignore it otherwise, rather than refuse an export that worked before.
-  const identity =
-    nameField !== undefined && isRecord(nameField.value) && nameField.path.endsWith("Identity")
-      ? typeof nameField.value.Name === "string"
-        ? { ...nameField, value: nameField.value.Name }
-        : undefined
-      : nameField;
-  const name = text(identity, "the connector's identity");
+  const name = readConnectorName(value, path, text);
   if (problems.count > before) return undefined;
   return {
     ...(fqdn !== null ? { fqdn } : {}),
     ...(tlsCertificateName !== null ? { tlsCertificateName } : {}),
     ...(name !== null ? { name } : {}),
   };
+}
+
+/**
+ * The connector's identity, only for event texts (12014's %2): `name` as written, else
+ * PowerShell's `Identity` (`EX01\Default Frontend EX01`), else its `Name`. A whole-object export
+ * has both Identity and Name, so they are not "given twice"; ConvertTo-Json writes Identity as an
+ * object (an ADObjectId) unless exported as text: its Name is taken, or it is ignored, rather
+ * than refuse an export that worked before.
+ */
+function readConnectorName(
+  value: Json,
+  path: string,
+  text: (
+    found: { readonly value: unknown; readonly path: string } | undefined,
+    what: string,
+  ) => string | null,
+): string | null {
+  const what = "the connector's identity";
+  if (value.name !== undefined) return text({ value: value.name, path: child(path, "name") }, what);
+  for (const key of ["Identity", "Name"]) {
+    const found = value[key];
+    if (found === undefined || found === null) continue;
+    if (isRecord(found)) {
+      if (typeof found.Name === "string")
+        return text({ value: found.Name, path: child(path, key) }, what);
+      continue;
+    }
+    return text({ value: found, path: child(path, key) }, what);
+  }
+  return null;
 }
 
 /**

@@ -526,6 +526,30 @@ describe("STARTTLS connectors and the edition", () => {
     expect(snapshot.physicalFqdn).toBe("ex01.contoso.com");
   });
 
+  it("a whole-object ConvertTo-Json export: Identity (an object) and Name both present are not 'given twice'", async () => {
+    const json = {
+      edition: "2016",
+      receiveConnector: {
+        AuthMechanism: "Tls, ExchangeServer",
+        Fqdn: { Domain: "mail.contoso.com" },
+        Identity: {
+          Name: "Default Frontend EX01",
+          DistinguishedName: "CN=Default Frontend EX01,…",
+        },
+        Name: "Default Frontend EX01 (Name)",
+        TlsCertificateName: "",
+        Bindings: ["0.0.0.0:25"],
+      },
+    };
+    assertValid(validateSnapshot, { ...json, store: valid().store, server: { physicalFqdn: "x" } });
+    const snapshot = await starttls(json);
+    expect(snapshot.receiveConnector).toEqual({
+      authMechanism: "Tls, ExchangeServer",
+      fqdn: "mail.contoso.com",
+      name: "Default Frontend EX01",
+    });
+  });
+
   it("the edition override wins over the snapshot's (--edition)", async () => {
     const snapshot = await parseSnapshot(
       { ...valid(), edition: "2007", role: "Mailbox", deliveryType: "SmtpRelayWithinAdSiteToEdge" },
