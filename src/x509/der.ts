@@ -272,13 +272,15 @@ export interface AlgorithmIdentifier {
 
 /**
  * AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }: the OID, and the
- * parameters' whole TLV as it is encoded (as asn1x509.AlgorithmIdentifier keeps them). Throws.
+ * parameters as asn1x509.AlgorithmIdentifier's model has them: a NULL (tag 05, whatever its
+ * length octets) is `null`, anything else its whole TLV as encoded, absent is absent. Throws.
  */
 export function readAlgorithmIdentifier(reader: BerReader, tlv: BerTlv): AlgorithmIdentifier {
   const [oid, parameters, extra] = reader.children(tlv);
   if (oid?.tag !== 0x06 || extra !== undefined) throw new DerError("not an AlgorithmIdentifier");
   const algorithm = readOid(reader.bytes, oid);
   if (parameters === undefined) return { algorithm };
+  if (parameters.tag === 0x05) return { algorithm, parameters: null };
   // A copy in an ArrayBuffer of its own (a Buffer's `slice` would share a pooled one).
   const copy = new Uint8Array(parameters.after - parameters.start);
   copy.set(reader.bytes.subarray(parameters.start, parameters.after));

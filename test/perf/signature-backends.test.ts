@@ -15,7 +15,11 @@ import { AsnConvert } from "@peculiar/asn1-schema";
 import * as x from "@peculiar/asn1-x509";
 import { describe, expect, it } from "vitest";
 
-import { type ParsedCertificate, parseCertificate } from "../../src/x509/certificate.js";
+import {
+  type ParsedCertificate,
+  parseCertificate,
+  signatureAlgorithmOf,
+} from "../../src/x509/certificate.js";
 import { type SignatureCheck, SignatureVerifier } from "../../src/x509/signature.js";
 import type { WebCrypto } from "../../src/x509/x509.js";
 import { FIXTURE_DIR, fixture, manifest, NOW } from "../support/fixtures.js";
@@ -243,6 +247,35 @@ describe("issue 14 §5: node:crypto verify gives WebCrypto's verdicts (A3, A6, A
       "bad-key",
       "bad-key",
     ]);
+  });
+
+  it("the signature algorithm read from the bytes is the asn1-x509 model's (fixtures, PKITS, PSS)", async () => {
+    const certificates = [
+      await pssCertificate(32),
+      await forgeCertificate({ subject: [["CN", "ed"]], key: "ed25519-1", ...WINDOW }),
+      ...Object.keys(manifest.certificates).map((name) => fixture(name).der),
+      ...readdirSync(PKITS).map((file) => new Uint8Array(readFileSync(join(PKITS, file)))),
+    ].flatMap((der) => {
+      try {
+        return [parseCertificate(der)];
+      } catch {
+        return [];
+      }
+    });
+    const hex = (b: ArrayBuffer | null | undefined) => (b ? Buffer.from(b).toString("hex") : null);
+    const differ = certificates.filter((c) => {
+      const read = signatureAlgorithmOf(c);
+      const model = parseCertificate(c.der).signatureAlgorithm;
+      return read.algorithm !== model.algorithm || hex(read.parameters) !== hex(model.parameters);
+    });
+    expect(certificates.length).toBeGreaterThan(400);
+    expect(differ.map((c) => c.subject)).toEqual([]);
+    // The forms occur: absent (ECDSA, DSA, Ed25519), NULL (RSA PKCS#1: the model's null), a
+    // SEQUENCE (RSASSA-PSS-params, as encoded).
+    const forms = certificates.map((c) => signatureAlgorithmOf(c).parameters);
+    expect(forms).toContain(undefined);
+    expect(forms).toContain(null);
+    expect(forms.some((p) => p instanceof ArrayBuffer && new Uint8Array(p)[0] === 0x30)).toBe(true);
   });
 
   it("the verdict of a (certificate, key) pair is computed once per verifier", async () => {
