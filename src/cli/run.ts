@@ -8,22 +8,15 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { AnonymousTlsError } from "../errors.js";
-import { explainSelection } from "../exchange/explain.js";
 import type { CertStore, Directory, Edition, Selection } from "../types.js";
 import { parseThumbprint } from "../x509/thumbprint.js";
 import { parseAt } from "./dates.js";
 import { EXIT, HELP, PROGRAM } from "./help.js";
 import { InputError } from "./input-error.js";
-import {
-  changesBetween,
-  type JsonDecision,
-  type JsonOutput,
-  jsonDecision,
-  jsonValidation,
-  OUTPUT_VERSION,
-} from "./output.js";
-// Type-only: the snapshot loader and the selections (the certificate parser, path validation,
-// most of the modules a process start loads) are imported by `explain` when it runs, so
+import type { JsonChanges, JsonDecision, JsonOutput } from "./output.js";
+// Type-only: the snapshot loader, the selections (the certificate parser, path validation, most
+// of the modules a process start loads), the explanation and the JSON projection (which read
+// TlsCertificateNames with the X.509 name code) are imported by `explain` when it runs, so
 // `--help`, `--version`, `schema` and `serve --help` never load them (issue 14).
 import type { Direction, Process, Snapshot, SourcedEntry } from "./snapshot.js";
 
@@ -212,7 +205,15 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
   const { direction } = flags;
   const path = file === undefined ? DEMO_SNAPSHOT : resolve(io.cwd, file);
   const displayName = file ?? demoName(io.cwd);
-  const { loadSnapshot } = await import("./snapshot.js");
+  const [
+    { loadSnapshot },
+    { explainSelection },
+    { changesBetween, jsonDecision, jsonValidation, OUTPUT_VERSION },
+  ] = await Promise.all([
+    import("./snapshot.js"),
+    import("../exchange/explain.js"),
+    import("./output.js"),
+  ]);
   const snapshot = await loadSnapshot(path, {
     direction,
     process: flags.process,
@@ -301,7 +302,11 @@ async function explain(file: string | undefined, flags: Flags, io: CliIo): Promi
       explainSelection(afterSelection, { color }).trimEnd(),
     );
     lines.push(...sourcesLegend(after));
-    lines.push("", bold("WHAT CHANGES"), ...changeLines(before, decision));
+    lines.push(
+      "",
+      bold("WHAT CHANGES"),
+      ...changeLines(before, decision, changesBetween(before, decision)),
+    );
   }
   io.stdout(`${lines.join("\n")}\n`);
   return exitCode;
@@ -336,8 +341,7 @@ function sourcesLegend(entries: readonly SourcedEntry[]): string[] {
   return ["", "Sources:", ...entries.map((e, index) => `  ${String(index).padEnd(3)}${e.source}`)];
 }
 
-function changeLines(before: JsonDecision, after: JsonDecision): string[] {
-  const changes = changesBetween(before, after);
+function changeLines(before: JsonDecision, after: JsonDecision, changes: JsonChanges): string[] {
   if (!changes.changed) return ["  Nothing changes."];
   const name = (t: string | null) => t ?? "none";
   const lines: string[] = [];
