@@ -1,8 +1,10 @@
 // The JSON projection of STARTTLS decisions (output.ts) in-process: every STARTTLS outcome gives
 // a decision the shipped output schema accepts, with the fields of the other process null, and
 // what-if changes count a STARTTLS flip as a change (S1, S3, S6, S10, S11, E3).
-import { describe, expect, it } from "vitest";
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import {
   changesBetween,
   type JsonDecision,
@@ -12,12 +14,20 @@ import {
   OUTPUT_VERSION,
 } from "../../src/cli/output.js";
 import {
+  type EventId,
+  type Exclusion,
+  type Outcome,
+  type RuleId,
   type Selection,
+  type StartTlsNoCertificateReason,
+  type StepName,
   selectInboundStartTlsCert,
   selectOutboundStartTlsCert,
 } from "../../src/index.js";
+import type { NoCertificateReason } from "../../src/types.js";
 import { entry, fixture, memoryStore, NOW, SERVER, storeOf } from "../support/fixtures.js";
 import { assertValid, validateOutput } from "./schemas.js";
+import { ROOT } from "./support.js";
 
 const pki = {
   server: { physicalFqdn: SERVER.physicalFqdn },
@@ -158,5 +168,100 @@ describe("jsonDecision for STARTTLS", () => {
       advertiseAnonymousTls: { before: null, after: null },
       eventsRaised: [12014],
     });
+  });
+});
+
+// The schema is JSON, the unions are TypeScript: each list below must name every member of its
+// union (a Record over it does not compile otherwise), and the schema must list the same values,
+// so a step, event, outcome or reason added to the library cannot make `--json` fail its schema.
+describe("the output schema lists what the library can produce", () => {
+  const schema = JSON.parse(
+    readFileSync(join(ROOT, "src", "cli", "output.schema.json"), "utf8"),
+  ) as {
+    $defs: Record<
+      string,
+      { properties: Record<string, Record<string, unknown>> } & Record<string, unknown>
+    >;
+  };
+  const keys = (record: Record<string | number, true>) => Object.keys(record).sort();
+  const sorted = (values: unknown) => (values as (string | number)[]).map(String).sort();
+
+  it("every step name (StepName)", () => {
+    const steps: Record<StepName, true> = {
+      "role-gate": true,
+      "receive-connector-gate": true,
+      "certificate-name": true,
+      "store-search": true,
+      "session-fails": true,
+      "directory-lookup": true,
+      "store-lookup": true,
+      expiry: true,
+      "domain-list": true,
+      eligibility: true,
+      ranking: true,
+      "thumbprint-match": true,
+    };
+    expect(sorted(schema.$defs.step!.properties.step!.enum)).toEqual(keys(steps));
+  });
+
+  it("every event id (EventId) and outcome (Outcome)", () => {
+    const events: Record<EventId, true> = {
+      1037: true,
+      12012: true,
+      12013: true,
+      12014: true,
+      12015: true,
+      12016: true,
+      12017: true,
+      12018: true,
+    };
+    expect(sorted(schema.$defs.event!.properties.id!.enum)).toEqual(keys(events));
+    const outcomes: Record<Outcome, true> = {
+      "not-attempted": true,
+      "no-certificate": true,
+      selected: true,
+      "session-fails": true,
+    };
+    expect(sorted(schema.$defs.outcome!.enum)).toEqual(keys(outcomes));
+  });
+
+  it("every no-certificate reason, exclusion rule, and rule id the pattern must accept", () => {
+    const reasons: Record<NoCertificateReason | StartTlsNoCertificateReason, true> = {
+      "directory-unreadable": true,
+      "directory-empty": true,
+      "not-in-store": true,
+      "no-private-key": true,
+      "no-matching-certificate": true,
+      "no-eligible-certificate": true,
+      "no-usable-certificate": true,
+      "store-unreadable": true,
+    };
+    const reason = schema.$defs.decision!.properties.reason!.oneOf as { enum?: string[] }[];
+    expect(sorted(reason[0]!.enum)).toEqual(keys(reasons));
+    const rules: Record<Exclusion["rule"], true> = {
+      parse: true,
+      R10a: true,
+      R10b: true,
+      R10c: true,
+      R10d: true,
+      S3: true,
+      S4: true,
+    };
+    const exclusion = schema.$defs.certificate!.properties.exclusion!.oneOf as {
+      properties?: { rule: { enum: string[] } };
+    }[];
+    expect(sorted(exclusion[1]!.properties!.rule.enum)).toEqual(keys(rules));
+    const ids: Record<RuleId, true> = Object.fromEntries(
+      (
+        "R1 R1a R1b R2 R2a R2b R3 R4 R5 R6 R7 R8 R9 R10 R10a R10b R10c R10d R11 R12 R13 R14 R15 " +
+        "I1 I2 I3 I4 S1 S2 S3 S4 S5 S6 S7 S8 S9 S10 S11 E1 E2 E3 E4 E5 E6"
+      )
+        .split(" ")
+        .map((id) => [id, true]),
+    ) as Record<RuleId, true>;
+    const pattern = new RegExp(
+      (schema.$defs.step!.properties.rules!.items as { pattern: string }).pattern,
+    );
+    for (const id of Object.keys(ids)) expect(pattern.test(id), id).toBe(true);
   });
 });
