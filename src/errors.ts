@@ -49,6 +49,7 @@ export type SettingField =
   | "sendConnector.tlsCertificateName"
   | "receiveConnector.fqdn"
   | "sendConnector.fqdn"
+  | "server.physicalFqdn"
   | "role";
 
 const settingCodes = {
@@ -60,6 +61,7 @@ const settingCodes = {
   "sendConnector.tlsCertificateName": "ERR_INVALID_TLS_CERTIFICATE_NAME",
   "receiveConnector.fqdn": "ERR_INVALID_FQDN",
   "sendConnector.fqdn": "ERR_INVALID_FQDN",
+  "server.physicalFqdn": "ERR_INVALID_FQDN",
   role: "ERR_INVALID_ROLE",
 } as const satisfies Record<SettingField, ErrorCode>;
 

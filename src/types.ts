@@ -602,6 +602,7 @@ export type StepName =
   | "receive-connector-gate"
   | "certificate-name"
   | "store-search"
+  | "session-fails"
   | "directory-lookup"
   | "store-lookup"
   | "expiry"
@@ -757,7 +758,7 @@ export interface StartTlsNotAttempted extends StartTlsBase {
   /** STARTTLS is not advertised. */
   readonly advertiseStartTls: false;
   /** The condition that did not hold. */
-  readonly failed: readonly "S1"[];
+  readonly failed: readonly ["S1"];
 }
 
 interface StartTlsNoCertificateBase extends StartTlsBase {
@@ -806,6 +807,11 @@ interface StartTlsSelectedBase extends StartTlsBase {
   /** S8: it has expired (12016 was logged); it is still presented. */
   readonly expired: boolean;
   /**
+   * A22: its Valid from is after the evaluation time. It is still presented (S6 orders by Valid
+   * from and judges only the chain); no event is documented for this, and TLS peers refuse it.
+   */
+  readonly notYetValid: boolean;
+  /**
    * E4: whether SMTP is enabled on it. Always true in 2007 (the flag gates eligibility); in 2016 a
    * certificate without it can still be chosen, and TLS then fails later on a real server.
    */
@@ -839,12 +845,14 @@ export interface OutboundStartTlsSessionFails extends StartTlsBase {
   readonly direction: "outbound";
   /** STARTTLS is not negotiated: the session fails. */
   readonly negotiateStartTls: false;
-  /** `454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found.` */
-  readonly reply: string;
+  /** The only edition with a TlsCertificateName. */
+  readonly edition: "2016";
+  /** The reply the session fails with (S11). */
+  readonly reply: "454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found.";
   /** Why the name resolved to nothing. */
   readonly reason: StartTlsNoCertificateReason;
-  /** The name looked for (the `<I>…<S>…` text). */
-  readonly lookedFor: LookedFor;
+  /** The name looked for: always the connector's TlsCertificateName (`<I>…<S>…`). */
+  readonly lookedFor: LookedFor & { readonly source: "tlsCertificateName" };
   /** What the store threw, for `store-unreadable`. */
   readonly cause?: unknown;
 }

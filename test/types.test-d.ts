@@ -72,13 +72,18 @@ describe("Selection (every process)", () => {
     } else if (selection.outcome === "session-fails") {
       // S11: only the sending side fails a session.
       expectTypeOf(selection.direction).toEqualTypeOf<"outbound">();
-      expectTypeOf(selection.reply).toEqualTypeOf<string>();
+      expectTypeOf(
+        selection.reply,
+      ).toEqualTypeOf<"454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found.">();
+      expectTypeOf(selection.edition).toEqualTypeOf<"2016">();
+      expectTypeOf(selection.lookedFor.source).toEqualTypeOf<"tlsCertificateName">();
     }
   });
 
   it("a STARTTLS result says what happens on the wire, per side", () => {
     const inbound = {} as InboundStartTlsSelection;
-    if (inbound.outcome === "selected") expectTypeOf(inbound.advertiseStartTls).toEqualTypeOf<true>();
+    if (inbound.outcome === "selected")
+      expectTypeOf(inbound.advertiseStartTls).toEqualTypeOf<true>();
     else expectTypeOf(inbound.advertiseStartTls).toEqualTypeOf<false>();
     const outbound = {} as OutboundStartTlsSelection;
     // S10: no certificate still negotiates STARTTLS; S11 fails the session.

@@ -149,23 +149,19 @@ function wireLine(selection: Selection, paint: Paint): string {
   }
 }
 
-const NAME_SOURCES: Readonly<Record<LookedFor["source"], string>> = {
-  tlsCertificateName: "TlsCertificateName",
-  "connector-fqdn": "Fqdn",
-  "physical-fqdn": "Fqdn is not set, so the server's physical FQDN",
-};
-
 /** S2, S10, E3: the name looked for and where it came from; a TlsCertificateName's two names. */
 function lookedForLines(selection: StartTlsOutcome): string[] {
   if (selection.outcome === "not-attempted") return [];
   const { lookedFor } = selection;
   const connector = selection.direction === "inbound" ? "Receive" : "Send";
-  const rules = [selection.direction === "inbound" ? "S2" : "S10"];
-  if (lookedFor.source === "tlsCertificateName") rules.push("E3");
-  const lines = [
-    `Name looked for: ${lookedFor.name}`,
-    `  from the ${connector} connector's ${NAME_SOURCES[lookedFor.source]} (${rules.join(", ")})`,
-  ];
+  const rule = selection.direction === "inbound" ? "S2" : "S10";
+  const from =
+    lookedFor.source === "tlsCertificateName"
+      ? `from the ${connector} connector's TlsCertificateName (${rule}, E3)`
+      : lookedFor.source === "connector-fqdn"
+        ? `from the ${connector} connector's Fqdn (${rule})`
+        : `the server's physical FQDN: the ${connector} connector has no Fqdn (${rule})`;
+  const lines = [`Name looked for: ${lookedFor.name}`, `  ${from}`];
   const wanted = wantedNames(lookedFor);
   if (wanted !== null) {
     lines.push(`  issuer  ${wanted.issuer}`, `  subject ${wanted.subject}`);

@@ -234,13 +234,27 @@ export function checkOutboundOptions(options: OutboundSelectionOptions): Outboun
       options.deliveryType === undefined ? undefined : parseDeliveryType(options.deliveryType),
     server: checkServer(options.server),
     wildcardNames: options.wildcardNames === true,
-    onThumbprintMismatch: oneOf(
-      "onThumbprintMismatch",
-      options.onThumbprintMismatch,
-      ["keep-directory-certificate", "use-best-candidate"],
-      "keep-directory-certificate",
-    ),
+    onThumbprintMismatch: checkMismatchPolicy(options.onThumbprintMismatch, common.edition),
   };
+}
+
+/**
+ * A1's option. In the 2016 edition there is no ranking to take a best candidate from (E2), so
+ * asking for it is a mistake worth hearing of rather than a setting silently ignored.
+ */
+function checkMismatchPolicy(value: unknown, edition: EditionRules): ThumbprintMismatchPolicy {
+  const policy = oneOf<ThumbprintMismatchPolicy>(
+    "onThumbprintMismatch",
+    value,
+    ["keep-directory-certificate", "use-best-candidate"],
+    "keep-directory-certificate",
+  );
+  if (policy === "use-best-candidate" && !edition.anonymousRankingAfterExpiry) {
+    throw new TypeError(
+      'onThumbprintMismatch "use-best-candidate" has no effect in the 2016 edition: its process ends after R7, with no ranking (E2)',
+    );
+  }
+  return policy;
 }
 
 export function checkInboundOptions(options: InboundSelectionOptions): InboundInput {
@@ -344,9 +358,20 @@ function checkStartTls(
     hostName = fqdnName;
   } else {
     lookedFor = { name: physicalFqdn, source: "physical-fqdn" };
-    // A physical FQDN that is not a host name matches nothing (S3 reports it).
+    // S2's fallback: the computer's own name, which Windows keeps valid; anything else is the
+    // caller's mistake (checked only when it is the name looked for).
     const parsed = parseHostName(physicalFqdn);
-    hostName = parsed.ok ? parsed.name : null;
+    if (!parsed.ok) {
+      throw new InvalidSettingError(
+        "server.physicalFqdn",
+        physicalFqdn,
+        ["a fully qualified domain name"],
+        {
+          detail: parsed.problem,
+        },
+      );
+    }
+    hostName = parsed.name;
   }
   return {
     store: settings.store,

@@ -3,14 +3,18 @@
 // the Send connector's Fqdn (S10) or, in the 2016 edition, its TlsCertificateName (S11, E3).
 // With no certificate the sender still negotiates STARTTLS, without a client certificate (S10),
 // except when a TlsCertificateName was set: then the session fails with a 454 (S11).
-import type { OutboundStartTlsSelection, OutboundStartTlsSelectionOptions } from "../types.js";
+import type {
+  OutboundStartTlsSelection,
+  OutboundStartTlsSelectionOptions,
+  OutboundStartTlsSessionFails,
+} from "../types.js";
 import { checkOutboundStartTlsOptions, type StartTlsInput } from "./options.js";
 import { SelectionRun } from "./run.js";
 import { findStartTlsCertificate, type StartTlsContext } from "./starttls-certificate.js";
 import { trustEvaluatorFor } from "./trust.js";
 
 /** S11: the reply of a session whose Send connector's TlsCertificateName finds nothing. */
-export const TLS_CERTIFICATE_NAME_NOT_FOUND_REPLY =
+export const TLS_CERTIFICATE_NAME_NOT_FOUND_REPLY: OutboundStartTlsSessionFails["reply"] =
   "454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found.";
 
 /**
@@ -41,7 +45,7 @@ export async function runOutboundStartTlsSelection(
   // S11 (2016 edition): a TlsCertificateName that resolves to nothing usable fails the session.
   if (input.certificateName !== null && input.edition.sendConnectorNameFailsSession) {
     run.step({
-      step: "certificate-name",
+      step: "session-fails",
       rules: ["S11"],
       status: "failed",
       summary: `the Send connector's TlsCertificateName resolves to no usable certificate (${found.reason}): the session fails with 454 4.7.5`,
@@ -54,7 +58,7 @@ export async function runOutboundStartTlsSelection(
     return run.startTlsSessionFails(
       TLS_CERTIFICATE_NAME_NOT_FOUND_REPLY,
       found.reason,
-      input.lookedFor,
+      { name: input.lookedFor.name, source: "tlsCertificateName" },
       found.cause,
     );
   }

@@ -55,6 +55,7 @@ export interface StartTlsChoice {
   readonly chain: readonly Uint8Array[];
   readonly basis: "pki" | "self-signed";
   readonly expired: boolean;
+  readonly notYetValid: boolean;
   readonly smtpEnabled: boolean;
 }
 
@@ -149,7 +150,7 @@ export class SelectionRun {
     return deepFreeze({
       outcome: "not-attempted",
       advertiseStartTls: false,
-      failed: ["S1" as const],
+      failed: ["S1"] as const,
       ...this.#base(),
       process: "starttls",
       direction: "inbound",
@@ -179,9 +180,9 @@ export class SelectionRun {
 
   /** S11: the Send connector's TlsCertificateName resolves to no usable certificate. */
   startTlsSessionFails(
-    reply: string,
+    reply: OutboundStartTlsSessionFails["reply"],
     reason: StartTlsNoCertificateReason,
-    lookedFor: LookedFor,
+    lookedFor: OutboundStartTlsSessionFails["lookedFor"],
     cause?: unknown,
   ): OutboundStartTlsSessionFails {
     return deepFreeze({
@@ -194,6 +195,8 @@ export class SelectionRun {
       ...this.#base(),
       process: "starttls",
       direction: "outbound",
+      // S11 exists only in the 2016 edition (editions.ts sendConnectorNameFailsSession).
+      edition: "2016",
     });
   }
 

@@ -84,7 +84,7 @@ export async function findStartTlsCertificate(
 
   // S8, S9: the chosen certificate's own dates (A22: still used when expired).
   const chosen = best.verdict.certificate;
-  const { expired } = checkExpiry(run, chosen.certificate, {
+  const { expired, notYetValid } = checkExpiry(run, chosen.certificate, {
     report: startTlsCertificateExpiry(lookedFor.name),
     expiryWarning: input.expiryWarning,
   });
@@ -97,6 +97,7 @@ export async function findStartTlsCertificate(
       chain: chainToSend(best.path ?? [chosen.certificate]),
       basis: ranking.basis,
       expired,
+      notYetValid,
       smtpEnabled: hasSmtpService(chosen.entry.services),
     },
   };

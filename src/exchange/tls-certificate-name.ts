@@ -38,7 +38,7 @@
 //    per certificate: matching a store of a thousand certificates is a thousand string
 //    comparisons. The parsed name's keys are built here once, by the same rule.
 import { InvalidSettingError, type SettingField } from "../errors.js";
-import { nameKey, type ParsedCertificate } from "../x509/certificate.js";
+import { nameKey, type ParsedCertificate, SHORT_NAMES } from "../x509/certificate.js";
 
 /** One attribute of a distinguished name, its quoting undone. */
 export interface DistinguishedNameAttribute {
@@ -313,10 +313,18 @@ function attributeType(typeText: string, at: number): { oid: string; name: strin
  */
 function dnKey(name: DistinguishedName): string {
   // The certificate's own key (certificate.ts nameKey), so the two can never fold differently.
+  // A non-string value is `#` and hex: the walk writes its hex in lower case, Windows in upper.
   return nameKey(
-    [...name.rdns].reverse().map((rdn) => rdn.map((a) => ({ type: a.oid, text: a.value }))),
+    [...name.rdns].reverse().map((rdn) =>
+      rdn.map((a) => ({
+        type: a.oid,
+        text: HEX_VALUE.test(a.value) ? a.value.toLowerCase() : a.value,
+      })),
+    ),
   );
 }
+
+const HEX_VALUE = /^#(?:[0-9A-Fa-f]{2})+$/;
 
 /** The keys of a parsed name, built once per parsed value (the value is frozen). */
 const KEYS = new WeakMap<
@@ -349,8 +357,67 @@ export function matchesTlsCertificateName(
 export interface TlsCertificateNameMatch {
   /** How it matched: by issuer and subject, not by a host name. */
   readonly source: "tls-certificate-name";
-  /** The certificate's issuer, as text (RFC 4514 order). */
+  /** The certificate's issuer, as Windows prints it (most specific first, values quoted). */
   readonly issuer: string;
-  /** The certificate's subject, as text. */
+  /** The certificate's subject, as Windows prints it. */
   readonly subject: string;
+}
+
+/** certificate.ts's display names of attribute types, to their OIDs. */
+const OID_BY_DISPLAY = new Map<string, string>(
+  Object.entries(SHORT_NAMES).map(([oid, name]) => [name, oid]),
+);
+
+/** What makes Windows quote a value (CertNameToStr, CERT_X500_NAME_STR). */
+const NEEDS_QUOTES = /[,+="<>#;\r\n]|^\s|\s$/;
+
+/**
+ * A certificate's subject or issuer as Windows prints it (X500DistinguishedName.Name, what
+ * PowerShell shows and a TlsCertificateName holds): most specific RDN first, Windows' attribute
+ * names (`S=` for stateOrProvinceName, `OID.x.y=` for a type without one), values quoted rather
+ * than escaped. `display` is the certificate walk's own text (RFC 4514 escapes, same order).
+ * Parsing `<I>…<S>…` of the two gives back names that match the certificate (E3): an
+ * administrator can paste it into Set-ReceiveConnector.
+ */
+export function windowsName(display: string): string {
+  const rdns: string[] = [];
+  let attributes: string[] = [];
+  let at = 0;
+  while (at < display.length) {
+    const equals = display.indexOf("=", at);
+    if (equals < 0) break;
+    const type = display.slice(at, equals);
+    let value = "";
+    at = equals + 1;
+    for (; at < display.length; at++) {
+      const c = display[at]!;
+      if (c === "\\") {
+        const next = display.slice(at + 1, at + 3);
+        // `\xx` is a control character; `\c` the character itself.
+        if (/^[0-9a-f]{2}$/.test(next)) {
+          value += String.fromCharCode(Number.parseInt(next, 16));
+          at += 2;
+        } else {
+          value += display[at + 1] ?? "";
+          at += 1;
+        }
+        continue;
+      }
+      if (c === "+" || c === ",") break;
+      value += c;
+    }
+    const oid = OID_BY_DISPLAY.get(type) ?? (DOTTED_OID.test(type) ? type : undefined);
+    const name = oid === undefined ? type : (NAME_BY_OID.get(oid) ?? `OID.${oid}`);
+    const written = NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+    attributes.push(`${name}=${written}`);
+    const separator = display[at];
+    at += 1;
+    if (separator === ",") {
+      rdns.push(attributes.join(" + "));
+      attributes = [];
+      if (display[at] === " ") at += 1;
+    }
+  }
+  if (attributes.length > 0) rdns.push(attributes.join(" + "));
+  return rdns.join(", ");
 }

@@ -55,7 +55,7 @@ export function buildVerdicts(
         match: verdict.match,
         rank: ranked?.rank ?? 0,
         trust: ranked?.trust ?? null,
-        best: ranking?.best !== null && ranking?.best === ranked,
+        best: ranking !== undefined && ranking.best !== null && ranking.best === ranked,
       });
     }
   }

@@ -514,6 +514,9 @@ const starttlsSpec = fc.record({
   authMechanism: fc.constantFrom("Tls", "Tls", "Tls, ExchangeServer", "ExchangeServer"),
   fqdn: fc.constantFrom(null, "mail.contoso.com", "mail.contoso.com", "edge01.contoso.com"),
   tlsCertificateName: fc.constantFrom(null, null, ...TLS_CERTIFICATE_NAMES),
+  /** 12014's %2 and S2's fallback: both reach the result, so both belong in a decision's key. */
+  name: fc.constantFrom("EDGE01\\Default EDGE01", "EDGE01\\Internet"),
+  physicalFqdn: fc.constantFrom("edge01.contoso.com", "mail.contoso.com"),
   wildcardNames: fc.boolean(),
   expiryWarning: fc.constantFrom(undefined, { days: 10 }, { days: 400 }),
   phase: fc.constantFrom("session" as const, "startup" as const),
@@ -525,6 +528,8 @@ const STARTTLS_VARIED = [
   "authMechanism",
   "fqdn",
   "tlsCertificateName",
+  "name",
+  "physicalFqdn",
   "wildcardNames",
   "expiryWarning",
 ] as const;
@@ -766,14 +771,14 @@ function sessionOptions(
     const starttls = {
       ...settings,
       edition: config.edition,
-      server: { ...SERVER },
+      server: { ...SERVER, physicalFqdn: config.physicalFqdn },
       wildcardNames: config.wildcardNames,
     };
     const names = {
       fqdn: config.fqdn as string | null,
       // E3: the 2007 edition has no TlsCertificateName (a value there is misuse).
       tlsCertificateName: config.edition === "2016" ? config.tlsCertificateName : null,
-      name: "EDGE01\\Connector",
+      name: config.name,
     };
     return config.direction === "starttls-inbound"
       ? {
@@ -815,7 +820,9 @@ function sessionOptions(
       ...(outbound.deliveryType === undefined ? {} : { deliveryType: outbound.deliveryType }),
       server: outbound.cluster ? { ...SERVER, clusterName: CLUSTER_NAME } : { ...SERVER },
       wildcardNames: outbound.wildcardNames,
-      onThumbprintMismatch: outbound.policy,
+      // E2: the 2016 edition has no ranking, so asking for its best candidate is misuse.
+      onThumbprintMismatch:
+        outbound.edition === "2016" ? "keep-directory-certificate" : outbound.policy,
     },
   };
 }
@@ -834,7 +841,7 @@ function meddleWithOptions(options: Options): void {
   }
   const starttls = options.starttlsIn ?? options.starttlsOut;
   if (starttls !== undefined) {
-    starttls.server.physicalFqdn = "evil.example";
+    (starttls.server as { physicalFqdn: string }).physicalFqdn = "evil.example";
     const connector: { fqdn: string | null } =
       options.starttlsIn?.receiveConnector ?? options.starttlsOut!.sendConnector;
     connector.fqdn = "evil.example";

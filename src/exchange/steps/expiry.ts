@@ -4,7 +4,9 @@
 //   Valid-to only). The optional early warning (12017) is a later Exchange event, off by
 //   default, and never raised beside 12015. E6: both are Information in the 2016 edition.
 // - STARTTLS (S8, S9): expired logs 12016 and the certificate is still presented; the opt-in
-//   warning is 12018, never beside 12016.
+//   warning is 12018, never beside 12016. A chosen certificate that is not yet valid (A22 leaves
+//   its own dates to this step) raises no documented event, but the step says so as a warning
+//   and the result carries `notYetValid`: a TLS peer will refuse it.
 
 import type { ExchangeEvent, ExpiryWarning, RuleId } from "../../types.js";
 import type { ParsedCertificate } from "../../x509/certificate.js";
@@ -12,6 +14,7 @@ import { readonlyDate } from "../../x509/readonly-date.js";
 import type { EditionRules } from "../editions.js";
 import { event12015, event12016, event12017, event12018 } from "../events.js";
 import type { SelectionRun } from "../run.js";
+import { windowsName } from "../tls-certificate-name.js";
 
 const HOUR = 3_600_000;
 
@@ -21,6 +24,8 @@ export interface ExpiryReport {
   readonly soonRule: RuleId;
   readonly expiredEvent: string;
   readonly soonEvent: string;
+  /** Whether a certificate that is not yet valid is reported (STARTTLS) or not (R7: A14). */
+  readonly reportsNotYetValid: boolean;
   expired(certificate: ParsedCertificate, notAfter: Date): ExchangeEvent;
   soon(certificate: ParsedCertificate, notAfter: Date, hoursRemaining: number): ExchangeEvent;
 }
@@ -32,6 +37,7 @@ export function internalCertificateExpiry(rule: "R7" | "I4", edition: EditionRul
     soonRule: rule,
     expiredEvent: "12015",
     soonEvent: "12017",
+    reportsNotYetValid: false,
     expired: (c, notAfter) => event12015(rule, c.thumbprint, notAfter, edition.levels[12015]),
     soon: (c, notAfter, hours) =>
       event12017(rule, c.thumbprint, notAfter, hours, edition.levels[12017]),
@@ -45,8 +51,10 @@ export function startTlsCertificateExpiry(domainName: string): ExpiryReport {
     soonRule: "S9",
     expiredEvent: "12016",
     soonEvent: "12018",
+    reportsNotYetValid: true,
     expired: (c, notAfter) => event12016(domainName, c.thumbprint, notAfter),
-    soon: (c, notAfter, hours) => event12018(c.subject, c.thumbprint, notAfter, hours),
+    // 12018's subject as Windows prints it (X509Certificate2.Subject).
+    soon: (c, notAfter, hours) => event12018(windowsName(c.subject), c.thumbprint, notAfter, hours),
   };
 }
 
@@ -54,7 +62,7 @@ export function checkExpiry(
   run: SelectionRun,
   certificate: ParsedCertificate,
   options: { readonly report: ExpiryReport; readonly expiryWarning: ExpiryWarning | undefined },
-): { readonly expired: boolean } {
+): { readonly expired: boolean; readonly notYetValid: boolean } {
   const { report } = options;
   const now = run.now;
   const remaining = certificate.notAfter.getTime() - now.getTime();
@@ -70,7 +78,17 @@ export function checkExpiry(
       data: { ...data, expired: true },
     });
     run.emit(report.expired(certificate, notAfter));
-    return { expired: true };
+    return { expired: true, notYetValid: false };
+  }
+  if (report.reportsNotYetValid && now.getTime() < certificate.notBefore.getTime()) {
+    run.step({
+      step: "expiry",
+      rules: [report.expiredRule],
+      status: "warning",
+      summary: `${certificate.thumbprint} is not valid before ${certificate.notBefore.toISOString()}; it is still used (A22: no event is documented for this), and TLS peers will refuse it`,
+      data: { ...data, expired: false, notYetValid: true },
+    });
+    return { expired: false, notYetValid: true };
   }
   const window =
     options.expiryWarning === undefined ? undefined : options.expiryWarning.days * 24 * HOUR;
@@ -84,7 +102,7 @@ export function checkExpiry(
       data: { ...data, expired: false, hoursRemaining },
     });
     run.emit(report.soon(certificate, notAfter, hoursRemaining));
-    return { expired: false };
+    return { expired: false, notYetValid: false };
   }
   run.step({
     step: "expiry",
@@ -93,5 +111,5 @@ export function checkExpiry(
     summary: `${certificate.thumbprint} is valid to ${certificate.notAfter.toISOString()}`,
     data: { ...data, expired: false },
   });
-  return { expired: false };
+  return { expired: false, notYetValid: false };
 }

@@ -36,12 +36,20 @@ export function compareRank(a: ParsedCertificate, b: ParsedCertificate): number 
 }
 
 /**
- * Which rules the ranking applies: R11–R13 (outbound anonymous), or S6/S7 (STARTTLS), where A22
- * leaves the candidate's own dates out of "valid PKI" (S8 reports them).
+ * Which rules the ranking applies: R11–R13 (outbound anonymous), or S6 (STARTTLS: order, valid
+ * PKI and the self-signed fallback are one rule there), where A22 leaves the candidate's own
+ * dates out of "valid PKI" (S8 reports them). Finding nothing is no failure of the anonymous
+ * process (1037 reports it, A8) but is S7's end of the STARTTLS one (12014).
  */
 const RULES = {
-  anonymous: { order: "R11", pki: "R12", fallback: "R13", leafValidity: true },
-  starttls: { order: "S6", pki: "S6", fallback: "S7", leafValidity: false },
+  anonymous: {
+    order: "R11",
+    pki: "R12",
+    fallback: "R13",
+    nothing: null,
+    leafValidity: true,
+  },
+  starttls: { order: "S6", pki: "S6", fallback: "S6", nothing: "S7", leafValidity: false },
 } as const;
 
 export async function rankEligible(
@@ -96,21 +104,22 @@ export async function rankEligible(
     basis,
     trace: {
       step: "ranking",
-      // R13 (S7) is cited whenever the fallback was looked for, found or not.
+      // R13 is cited whenever the fallback was looked for, found or not; S7 when nothing was.
       rules: [
-        ...new Set(
-          basis === "pki" || ordered.length === 0
-            ? [rules.order, rules.pki]
-            : [rules.order, rules.pki, rules.fallback],
-        ),
+        ...new Set([
+          rules.order,
+          rules.pki,
+          ...(basis === "pki" || ordered.length === 0 ? [] : [rules.fallback]),
+          ...(best === null && rules.nothing !== null ? [rules.nothing] : []),
+        ]),
       ],
-      status: "passed",
+      status: best === null && rules.nothing !== null ? "failed" : "passed",
       summary:
         best === null
           ? ordered.length === 0
             ? "no eligible certificate to rank"
-            : "no eligible certificate is valid PKI or self-signed"
-          : `best candidate: ${bestCertificate!.thumbprint} (rank ${best.rank}, ${basis === "pki" ? `first valid PKI certificate, ${rules.pki}` : `no valid PKI certificate, so the first self-signed one, ${rules.pki === "R12" ? "R13" : "S6"}`})`,
+            : `no eligible certificate is valid PKI or self-signed${rules.nothing === null ? "" : `; nothing can be presented (${rules.nothing}), 12014 is logged`}`
+          : `best candidate: ${bestCertificate!.thumbprint} (rank ${best.rank}, ${basis === "pki" ? `first valid PKI certificate, ${rules.pki}` : `no valid PKI certificate, so the first self-signed one, ${rules.fallback}`})`,
       data: {
         order: ranked.map((r) => ({
           rank: r.rank,

@@ -18,6 +18,7 @@ import {
 import {
   matchesTlsCertificateName,
   type TlsCertificateNameMatch,
+  windowsName,
 } from "../tls-certificate-name.js";
 
 export interface NameSearchVerdict {
@@ -47,8 +48,8 @@ function searchOne(input: StartTlsInput, candidate: StoreCertificate): NameSearc
         certificate: candidate,
         match: {
           source: "tls-certificate-name",
-          issuer: certificate.issuer,
-          subject: certificate.subject,
+          issuer: windowsName(certificate.issuer),
+          subject: windowsName(certificate.subject),
         },
         exclusion: null,
       };
@@ -61,7 +62,8 @@ function searchOne(input: StartTlsInput, candidate: StoreCertificate): NameSearc
         code: "tls-certificate-name-mismatch",
         message: "its issuer and subject are not the TlsCertificateName's (E3)",
         expected: wanted.text,
-        actual: `<I>${certificate.issuer}<S>${certificate.subject}`,
+        // As Windows prints it, so that it compares with the setting by eye, and pastes.
+        actual: `<I>${windowsName(certificate.issuer)}<S>${windowsName(certificate.subject)}`,
       },
     };
   }
