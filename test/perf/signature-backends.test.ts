@@ -249,6 +249,38 @@ describe("issue 14 §5: node:crypto verify gives WebCrypto's verdicts (A3, A6, A
     ]);
   });
 
+  it("keys with random bytes changed (seeded): the same verdicts, and no crash", async () => {
+    let seed = 20261202;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const certificates = ["leaf-ec", "leaf-rsa", "self-signed", "root-ec", "root-rsa"].map((name) =>
+      parseCertificate(fixture(name).der),
+    );
+    const pick = () => certificates[Math.floor(random() * certificates.length)]!;
+    const cases = Array.from({ length: 400 }, () => {
+      const spki = new Uint8Array(pick().spki);
+      for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
+        spki[Math.floor(random() * spki.length)] = Math.floor(random() * 256);
+      }
+      return { certificate: pick(), spki };
+    });
+    const node = new SignatureVerifier();
+    const web = new SignatureVerifier(webcrypto as unknown as WebCrypto);
+    const rows: { node: string; web: string }[] = [];
+    for (const { certificate, spki } of cases) {
+      rows.push({
+        node: outcome(await node.verify(certificate, spki)),
+        web: outcome(await web.verify(certificate, spki)),
+      });
+    }
+    expect(rows.filter((r) => r.node !== r.web)).toEqual([]);
+    const counts = tally(rows);
+    expect(counts["bad-key"]).toBeGreaterThan(0);
+    expect(counts["bad-signature"]).toBeGreaterThan(0);
+  });
+
   it("the signature algorithm read from the bytes is the asn1-x509 model's (fixtures, PKITS, PSS)", async () => {
     const certificates = [
       await pssCertificate(32),
