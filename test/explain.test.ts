@@ -165,7 +165,7 @@ describe("explainSelection: STARTTLS and the 2016 edition", () => {
       store: storeOf("leaf-rsa"),
     });
     expect(explainSelection(selection)).toContain(
-      `Name looked for: ${SERVER.physicalFqdn}\n  from the Receive connector's Fqdn is not set, so the server's physical FQDN (S2)`,
+      `Name looked for: ${SERVER.physicalFqdn}\n  the server's physical FQDN: the Receive connector has no Fqdn (S2)`,
     );
   });
 
@@ -246,7 +246,8 @@ describe("explainSelection: STARTTLS and the 2016 edition", () => {
     });
     const text = explainSelection(before);
     expect(text).toContain("S3: its issuer is not the TlsCertificateName's");
-    expect(text).toContain("subject CN=mail.contoso.com, O=Contoso\\, Ltd, ST=WA, C=US  [same]");
+    // Shown as Windows writes it (quotes, S=), like the setting it is compared with.
+    expect(text).toContain('subject CN=mail.contoso.com, O="Contoso, Ltd", S=WA, C=US  [same]');
     const printed = /its TlsCertificateName: (.*)/.exec(text)?.[1];
     expect(printed).toBe(
       '<I>CN=Contoso Renewal CA<S>CN=mail.contoso.com, O="Contoso, Ltd", S=WA, C=US',
@@ -334,6 +335,17 @@ describe("explainSelection: STARTTLS and the 2016 edition", () => {
     expect(text).toContain("it has expired: 12016 is logged, and it is still used (S8)");
     expect(text).toContain("STARTTLS: advertised");
     expect(text).toContain("12016 Error STARTTLSCertificateExpired (S8)");
+  });
+
+  it("A22: a chosen certificate not yet valid is still presented, and the headline says so", async () => {
+    const selection = await selectInboundStartTlsCert({
+      ...pki,
+      receiveConnector: { authMechanism: "Tls", fqdn: "mail.contoso.com" },
+      store: storeOf("not-yet-valid"),
+    });
+    const text = explainSelection(selection);
+    expect(text).toContain("it is not yet valid: it is still used (A22");
+    expect(text).toContain("STARTTLS: advertised");
   });
 
   it("S3: a store that cannot be listed says why in the headline", async () => {

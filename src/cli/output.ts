@@ -138,7 +138,7 @@ export interface JsonCertificate {
 export interface JsonLookedFor {
   readonly name: string;
   readonly source: LookedFor["source"];
-  /** A TlsCertificateName's issuer and subject, in the certificates' display form; else null. */
+  /** A TlsCertificateName's issuer and subject, as Windows writes them (E3); else null. */
   readonly issuer: string | null;
   readonly subject: string | null;
 }
@@ -163,6 +163,8 @@ export interface JsonDecision {
   readonly basis: "pki" | "self-signed" | null;
   /** STARTTLS selected: the certificate has expired (S8, 12016) and is still used; else null. */
   readonly expired: boolean | null;
+  /** STARTTLS selected: its Valid from is still ahead, and it is still used (A22); else null. */
+  readonly notYetValid: boolean | null;
   /** STARTTLS selected: SMTP is enabled on it (false only in 2016, E4); else null. */
   readonly smtpEnabled: boolean | null;
   readonly evaluatedAt: string;
@@ -291,7 +293,7 @@ function jsonCertificate(
   verdict: CertificateVerdict,
   source: string,
   used: string | null,
-  wanted: { issuer: string; subject: string } | null,
+  lookedFor: LookedFor | null,
 ): JsonCertificate {
   const eligible = verdict.status === "eligible" ? verdict : null;
   const exclusion =
@@ -327,8 +329,8 @@ function jsonCertificate(
           },
     match: eligible === null ? null : jsonMatch(eligible.match),
     differs:
-      wanted !== null && exclusion?.code === "tls-certificate-name-mismatch"
-        ? differingParts(wanted, verdict)
+      lookedFor !== null && exclusion?.code === "tls-certificate-name-mismatch"
+        ? differingParts(lookedFor, verdict)
         : null,
   };
 }
@@ -367,6 +369,7 @@ function processFields(selection: Selection) {
       reply: null,
       basis: null,
       expired: null,
+      notYetValid: null,
       smtpEnabled: null,
       directoryThumbprint:
         selection.outcome === "not-attempted" ? null : selection.directoryThumbprint,
@@ -393,6 +396,7 @@ function processFields(selection: Selection) {
     reply: selection.outcome === "session-fails" ? selection.reply : null,
     basis: selected?.basis ?? null,
     expired: selected?.expired ?? null,
+    notYetValid: selected?.notYetValid ?? null,
     smtpEnabled: selected?.smtpEnabled ?? null,
     directoryThumbprint: null,
     bestCandidate: null,
@@ -404,7 +408,10 @@ function processFields(selection: Selection) {
 export function jsonDecision(selection: Selection, sources: readonly string[]): JsonDecision {
   const used = selection.outcome === "selected" ? selection.thumbprint : null;
   const fields = processFields(selection);
-  const wanted = fields.lookedFor === null ? null : wantedNames(fields.lookedFor);
+  const lookedFor =
+    selection.process === "starttls" && selection.outcome !== "not-attempted"
+      ? selection.lookedFor
+      : null;
   const missing =
     selection.outcome === "no-certificate" || selection.outcome === "session-fails"
       ? selection
@@ -421,6 +428,7 @@ export function jsonDecision(selection: Selection, sources: readonly string[]): 
     reply: fields.reply,
     basis: fields.basis,
     expired: fields.expired,
+    notYetValid: fields.notYetValid,
     smtpEnabled: fields.smtpEnabled,
     evaluatedAt: selection.evaluatedAt.toISOString(),
     certificateUsed: used,
@@ -438,7 +446,12 @@ export function jsonDecision(selection: Selection, sources: readonly string[]): 
       summary: step.summary,
     })),
     certificates: selection.certificates.map((verdict) =>
-      jsonCertificate(verdict, sources[verdict.index] ?? `store[${verdict.index}]`, used, wanted),
+      jsonCertificate(
+        verdict,
+        sources[verdict.index] ?? `store[${verdict.index}]`,
+        used,
+        lookedFor,
+      ),
     ),
   };
 }

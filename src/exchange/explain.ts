@@ -21,6 +21,7 @@ import {
   type DistinguishedName,
   parseTlsCertificateName,
   type TlsCertificateNameMatch,
+  windowsName,
 } from "./tls-certificate-name.js";
 import { hasSmtpService } from "./vocabulary.js";
 
@@ -89,6 +90,9 @@ function startTlsOutcomeLine(selection: StartTlsOutcome): string {
           : "no eligible certificate is valid PKI, so the first self-signed one (S6)";
       const notes = [
         selection.expired ? "it has expired: 12016 is logged, and it is still used (S8)" : "",
+        selection.notYetValid
+          ? "it is not yet valid: it is still used (A22: S6 judges only its chain), and TLS peers refuse it"
+          : "",
         selection.smtpEnabled
           ? ""
           : "SMTP is not enabled on it: the 2016 edition still chooses it (E4), and TLS fails later on a real server",
@@ -257,21 +261,52 @@ function revocationLine(status: CertificateRevocationStatus, paint: Paint): stri
   }
 }
 
-// E3: a TlsCertificateName's issuer and subject in the same display form as the certificate's
-// (certificate.ts: RFC 4514 order and short names, backslash escapes), so the two can be read
-// side by side, and compared part by part to say which one differs.
-export function wantedNames(lookedFor: LookedFor): { issuer: string; subject: string } | null {
+// E3: a TlsCertificateName's issuer and subject, as Windows writes them (what the administrator
+// set and PowerShell shows), beside the certificate's in the same form (tls-certificate-name.ts
+// windowsName); and, for comparing part by part, in the certificate walk's display form.
+interface NamePair {
+  readonly issuer: string;
+  readonly subject: string;
+}
+
+function parseWanted(
+  lookedFor: LookedFor,
+): { readonly windows: NamePair; readonly display: NamePair } | null {
   if (lookedFor.source !== "tlsCertificateName") return null;
   try {
     const parsed = parseTlsCertificateName(lookedFor.name);
-    return { issuer: displayName(parsed.issuer), subject: displayName(parsed.subject) };
+    return {
+      windows: { issuer: windowsForm(parsed.issuer), subject: windowsForm(parsed.subject) },
+      display: { issuer: displayForm(parsed.issuer), subject: displayForm(parsed.subject) },
+    };
   } catch {
     // The selection parsed it already (a malformed one is misuse); nothing to add if not.
     return null;
   }
 }
 
-function displayName(name: DistinguishedName): string {
+/** E3: the wanted issuer and subject as Windows writes them; null unless a TlsCertificateName. */
+export function wantedNames(lookedFor: LookedFor): NamePair | null {
+  return parseWanted(lookedFor)?.windows ?? null;
+}
+
+/** What makes Windows quote a value (as windowsName writes a certificate's). */
+const NEEDS_QUOTES = /[,+="<>#;\r\n]|^\s|\s$/;
+
+function windowsForm(name: DistinguishedName): string {
+  return name.rdns
+    .map((rdn) =>
+      rdn
+        .map((a) => {
+          const value = NEEDS_QUOTES.test(a.value) ? `"${a.value.replace(/"/g, '""')}"` : a.value;
+          return `${a.name}=${value}`;
+        })
+        .join(" + "),
+    )
+    .join(", ");
+}
+
+function displayForm(name: DistinguishedName): string {
   return name.rdns
     .map((rdn) =>
       rdn.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${escapeValue(a.value)}`).join("+"),
@@ -279,71 +314,11 @@ function displayName(name: DistinguishedName): string {
     .join(", ");
 }
 
-/** certificate.ts's display escapes, so a wanted name prints as a certificate's would. */
+/** certificate.ts's display escapes, so a wanted name compares with a certificate's. */
 function escapeValue(value: string): string {
   return value
     .replace(/[,+"\\<>;=]/g, (c) => `\\${c}`)
     .replace(/[\u0000-\u001f]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
-
-/** A display-form name split into RDNs and their attributes, escapes kept. */
-function splitName(text: string): string[][] {
-  const rdns: string[][] = [[]];
-  let current = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === "\\" && i + 1 < text.length) {
-      current += c + text[i + 1];
-      i++;
-    } else if (c === "," || c === "+") {
-      rdns[rdns.length - 1]!.push(current.trim());
-      current = "";
-      if (c === ",") rdns.push([]);
-    } else {
-      current += c;
-    }
-  }
-  rdns[rdns.length - 1]!.push(current.trim());
-  return rdns;
-}
-
-/** Windows' names for the types whose display name differs (E3: S for the state). */
-const WINDOWS_TYPES: Readonly<Record<string, string>> = {
-  ST: "S",
-  serialNumber: "SERIALNUMBER",
-};
-
-/**
- * E3: a certificate's display-form name as Windows prints it in a TlsCertificateName: the same
- * RDN order, Windows' type names, escapes undone and a value with special characters quoted.
- */
-function windowsName(display: string): string {
-  return splitName(display)
-    .map((rdn) =>
-      rdn
-        .map((attribute) => {
-          const eq = attribute.indexOf("=");
-          const type = attribute.slice(0, eq);
-          const value = attribute
-            .slice(eq + 1)
-            .replace(/\\([0-9a-fA-F]{2}|.)/g, (_m, e: string) =>
-              e.length === 2 ? String.fromCharCode(Number.parseInt(e, 16)) : e,
-            );
-          const name = WINDOWS_TYPES[type] ?? (/^[0-9.]+$/.test(type) ? `OID.${type}` : type);
-          const quoted =
-            /[,+="<>#;\n\r]/.test(value) || value !== value.trim()
-              ? `"${value.replace(/"/g, '""')}"`
-              : value;
-          return `${name}=${quoted}`;
-        })
-        .join(" + "),
-    )
-    .join(", ");
-}
-
-/** E3: the TlsCertificateName that names a certificate, from its display-form issuer and subject. */
-export function tlsCertificateNameOf(issuer: string, subject: string): string {
-  return `<I>${windowsName(issuer)}<S>${windowsName(subject)}`;
 }
 
 /**
@@ -352,10 +327,26 @@ export function tlsCertificateNameOf(issuer: string, subject: string): string {
  * say which of issuer and subject differs; the decision itself compared the names (E3).
  */
 function foldedName(text: string): string {
-  return splitName(text)
+  const rdns: string[][] = [[]];
+  let current = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "\\" && i + 1 < text.length) {
+      current += c + text[i + 1];
+      i++;
+    } else if (c === "," || c === "+") {
+      rdns[rdns.length - 1]!.push(current);
+      current = "";
+      if (c === ",") rdns.push([]);
+    } else {
+      current += c;
+    }
+  }
+  rdns[rdns.length - 1]!.push(current);
+  return rdns
     .map((rdn) =>
       rdn
-        .map((a) => a.replace(/\s+/g, " ").toLowerCase())
+        .map((a) => a.trim().replace(/\s+/g, " ").toLowerCase())
         .sort()
         .join("+"),
     )
@@ -364,11 +355,13 @@ function foldedName(text: string): string {
 
 type Part = "issuer" | "subject";
 
-/** E3: which of the certificate's issuer and subject are not the wanted ones. */
-export function differingParts(
-  wanted: { issuer: string; subject: string },
-  verdict: CertificateVerdict,
-): Part[] {
+/**
+ * E3: which of the certificate's issuer and subject are not the TlsCertificateName's (null when
+ * the name looked for is not one).
+ */
+export function differingParts(lookedFor: LookedFor, verdict: CertificateVerdict): Part[] | null {
+  const wanted = parseWanted(lookedFor)?.display;
+  if (wanted === undefined) return null;
   const parts: Part[] = [];
   for (const part of ["issuer", "subject"] as const) {
     const has = verdict[part];
@@ -417,9 +410,9 @@ function exclusionText(
   selection: Selection,
 ): string {
   if (exclusion.code === "tls-certificate-name-mismatch" && selection.process === "starttls") {
-    const wanted = selection.outcome === "not-attempted" ? null : wantedNames(selection.lookedFor);
-    if (wanted !== null) {
-      const parts = differingParts(wanted, verdict);
+    const parts =
+      selection.outcome === "not-attempted" ? null : differingParts(selection.lookedFor, verdict);
+    if (parts !== null) {
       return `S3: its ${parts.join(" and ")} ${parts.length === 1 ? "is" : "are"} not the TlsCertificateName's (E3; see below)`;
     }
   }
@@ -452,20 +445,21 @@ function tlsNameLines(selection: Selection, paint: Paint): string[] {
     `          subject ${wanted.subject}`,
   ];
   for (const verdict of compared) {
-    const differs = verdict.status === "eligible" ? [] : differingParts(wanted, verdict);
+    const differs =
+      verdict.status === "eligible" ? [] : (differingParts(selection.lookedFor, verdict) ?? []);
     const mark = (part: Part) => (differs.includes(part) ? paint(31, "DIFFERS") : "same");
+    const issuer = verdict.issuer === null ? "-" : windowsName(verdict.issuer);
+    const subject = verdict.subject === null ? "-" : windowsName(verdict.subject);
     lines.push(
       `  #${verdict.index} ${verdict.thumbprint ?? "-"}`,
-      `          issuer  ${verdict.issuer ?? "-"}  [${mark("issuer")}]`,
-      `          subject ${verdict.subject ?? "-"}  [${mark("subject")}]`,
+      `          issuer  ${issuer}  [${mark("issuer")}]`,
+      `          subject ${subject}  [${mark("subject")}]`,
     );
     // One of the two differs: most often a renewal (a new issuing CA, or a changed subject).
-    // Its own TlsCertificateName is what the connector would need to name it.
-    // An empty name has no TlsCertificateName (E3: an empty issuer or subject is malformed).
+    // Its own TlsCertificateName is what the connector would need to name it. An empty name
+    // has none (E3: an empty issuer or subject is malformed).
     if (differs.length === 1 && verdict.issuer && verdict.subject) {
-      lines.push(
-        `          its TlsCertificateName: ${tlsCertificateNameOf(verdict.issuer, verdict.subject)}`,
-      );
+      lines.push(`          its TlsCertificateName: <I>${issuer}<S>${subject}`);
     }
   }
   return lines;

@@ -104,6 +104,24 @@ describe("jsonDecision for STARTTLS", () => {
     });
   });
 
+  it("A22, S8: a chosen certificate not yet valid, or expired, is flagged; the other flag is false", async () => {
+    const choose = async (name: string) =>
+      validOutput(
+        await selectInboundStartTlsCert({
+          ...pki,
+          receiveConnector: { authMechanism: "Tls", fqdn: "mail.contoso.com" },
+          store: storeOf(name),
+        }),
+      );
+    expect(await choose("not-yet-valid")).toMatchObject({
+      outcome: "selected",
+      basis: "self-signed",
+      notYetValid: true,
+      expired: false,
+    });
+    expect(await choose("expired")).toMatchObject({ notYetValid: false, expired: true });
+  });
+
   it("S11: session-fails carries the reply and negotiateStartTls false", async () => {
     const decision = validOutput(
       await selectOutboundStartTlsCert({
