@@ -109,6 +109,16 @@ function start(files: ReturnType<typeof prepare>) {
     frontEnd: go("explain", files.frontEnd, "--starttls", "--json"),
     frontEnd2016: go("explain", files.frontEnd, "--starttls", "--edition", "2016", "--json"),
     frontEndText: go("explain", files.frontEnd, "--inbound", "--starttls"),
+    hardRevocation: go(
+      "explain",
+      files.frontEnd,
+      "--starttls",
+      "--revocation",
+      "hard",
+      "--profile",
+      "strict",
+      "--json",
+    ),
     outbound: go("explain", files.frontEnd, "--starttls-outbound"),
     outboundJson: go("explain", files.frontEnd, "--starttls-outbound", "--json"),
     closed: go("explain", files.closed, "--starttls", "--json"),
@@ -264,6 +274,19 @@ describe("STARTTLS of a snapshot's connectors (S1–S10)", () => {
       smtpEnabled: false,
     });
     expect(decision.certificates[3]).toMatchObject({ status: "eligible", rank: 1 });
+  });
+
+  it("S6, A21, A3: --revocation hard without CRLs leaves no valid PKI certificate, so the self-signed one is presented; --profile reaches STARTTLS", async () => {
+    const { decision, validation } = json(await runs.hardRevocation);
+    expect(validation).toMatchObject({ profile: "strict", revocationMode: "hard" });
+    expect(decision).toMatchObject({
+      certificateUsed: fixture("self-signed").thumbprint,
+      basis: "self-signed",
+    });
+    expect(decision.certificates[0]!.trust).toMatchObject({
+      kind: "untrusted",
+      code: "revocation-unknown",
+    });
   });
 
   it("--inbound --starttls is inbound STARTTLS; the table gives rank, trust and the S4 criterion", async () => {
