@@ -697,6 +697,17 @@ function readServer(
   if (required === "physical" && physical === undefined) {
     problems.add("server.physicalFqdn", "required for STARTTLS (or server.fqdn): S2, S10");
   }
+  // S2: STARTTLS looks the physical FQDN up as a host name (the selection refuses one that is
+  // not, when it is the name); say so by JSON path rather than by the setting's name.
+  if (required === "physical" && physical !== undefined) {
+    const parsed = parseHostName(physical);
+    if (!parsed.ok) {
+      problems.add(
+        physicalFqdn !== undefined ? "server.physicalFqdn" : "server.fqdn",
+        `${JSON.stringify(physical)} is not a host name: ${parsed.problem} (S2)`,
+      );
+    }
+  }
   const names =
     fqdn === undefined || hostName === undefined
       ? undefined

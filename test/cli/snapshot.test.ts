@@ -614,6 +614,13 @@ describe("STARTTLS connectors and the edition", () => {
       false,
     ],
     [
+      "S2: a physical FQDN that is not a host name",
+      { receiveConnector: { authMechanism: "Tls" }, server: { physicalFqdn: "ex01 contoso" } },
+      "inbound",
+      'server.physicalFqdn: "ex01 contoso" is not a host name',
+      false,
+    ],
+    [
       "an unknown edition",
       { edition: "2019", receiveConnector: { authMechanism: "Tls" } },
       "inbound",
