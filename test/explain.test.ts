@@ -202,6 +202,23 @@ describe("explainSelection: STARTTLS and the 2016 edition", () => {
     );
   });
 
+  it("colour marks DIFFERS and the STARTTLS line only when asked", async () => {
+    const selection = await selectInboundStartTlsCert({
+      ...pki,
+      edition: "2016",
+      receiveConnector: {
+        authMechanism: "Tls",
+        tlsCertificateName: `<I>${RSA_ISSUER}<S>CN=mail.contoso.com, O=Fabrikam`,
+      },
+      store: storeOf("leaf-rsa"),
+    });
+    expect(explainSelection(selection, { color: true })).toContain("\u001b[31mDIFFERS\u001b[0m");
+    expect(explainSelection(selection, { color: true })).toContain(
+      "STARTTLS: \u001b[31mnot advertised\u001b[0m",
+    );
+    expect(explainSelection(selection)).not.toContain("\u001b[");
+  });
+
   it("E3: a TlsCertificateName written in another case and spacing still matches, and the match is said", async () => {
     const selection = await selectInboundStartTlsCert({
       ...pki,
