@@ -5,13 +5,12 @@
 // trust anchor; otherwise it is neither, and the verdict says why (A3: skipped).
 import type { CertificateInput, TrustVerdict } from "../types.js";
 import { type ParsedCertificate, parseCertificate } from "../x509/certificate.js";
-import {
-  type CertificateRevocationStatus,
+import type {
+  CertificateRevocationStatus,
   PathValidator,
-  type ValidationProfile,
+  ValidationProfile,
 } from "../x509/path/validator.js";
 import { readonlyDate } from "../x509/readonly-date.js";
-import { createCrlRevocationChecker } from "../x509/revocation/checker.js";
 import { SignatureVerifier } from "../x509/signature.js";
 import type { RevocationInput } from "./options.js";
 import { describeCause } from "./run.js";
@@ -59,24 +58,38 @@ export function createTrustEvaluator(options: {
 }): TrustEvaluator {
   const verifier = options.verifier ?? new SignatureVerifier();
   const { revocation } = options;
-  const validator = new PathValidator({
-    trustAnchors: options.trustAnchors,
-    intermediates: options.intermediates,
-    verifier,
-    profile: options.profile ?? "rfc5280",
-    // A21: a revoked certificate (or, in hard mode, one no CRL decides) makes its chain invalid,
-    // so R12 skips it. The anchors and intermediates may have signed a CRL off the path.
-    ...(revocation === undefined
-      ? {}
-      : {
-          revocationChecker: createCrlRevocationChecker({
-            crls: revocation.crls,
-            mode: revocation.mode,
-            certificates: [...options.trustAnchors, ...options.intermediates],
-            verifier,
-          }),
+  // The path validator (and the CRL checker) are loaded when a path is first built: a decision
+  // that never needs one (no trust anchors, or self-signed candidates only, as on a typical Edge
+  // server) does without their modules: the command's start-up time (issue 14).
+  let validator: Promise<PathValidator> | undefined;
+  const pathValidator = (): Promise<PathValidator> => {
+    validator ??= Promise.all([
+      import("../x509/path/validator.js"),
+      revocation === undefined ? undefined : import("../x509/revocation/checker.js"),
+    ]).then(
+      ([{ PathValidator }, checker]) =>
+        new PathValidator({
+          trustAnchors: options.trustAnchors,
+          intermediates: options.intermediates,
+          verifier,
+          profile: options.profile ?? "rfc5280",
+          // A21: a revoked certificate (or, in hard mode, one no CRL decides) makes its chain
+          // invalid, so R12 skips it. The anchors and intermediates may have signed a CRL off
+          // the path.
+          ...(revocation === undefined || checker === undefined
+            ? {}
+            : {
+                revocationChecker: checker.createCrlRevocationChecker({
+                  crls: revocation.crls,
+                  mode: revocation.mode,
+                  certificates: [...options.trustAnchors, ...options.intermediates],
+                  verifier,
+                }),
+              }),
         }),
-  });
+    );
+    return validator;
+  };
   // A21: the CRLs that could not be read, on every verdict that consulted the CRLs.
   const ignored =
     revocation === undefined || revocation.crls.ignored.length === 0
@@ -101,7 +114,7 @@ export function createTrustEvaluator(options: {
         path: [certificate],
       };
     }
-    const result = await validator.validate(
+    const result = await (await pathValidator()).validate(
       certificate,
       now,
       evaluateOptions?.leafValidity === false ? { leafValidity: false } : {},
