@@ -8,6 +8,8 @@
 // - the prepared selector: its first session on a store, a store change (one entry replaced),
 //   and a warm session (same listing, same slot);
 // - path validation, cold and cached; memory retained per cached certificate;
+// - issue 13 (scripts/bench-starttls.ts): warm inbound and outbound STARTTLS sessions of the
+//   prepared selector at 1,000 certificates (the same ≤ 20 µs target as the anonymous ones);
 // - issue 14 (scripts/bench-wire.ts): anonymous-TLS sessions through the shipped receiver against
 //   a fixed pre-built context (handshake_ratio), and the built command's `--help` and `explain`
 //   as whole processes against `node -e 0` (cli_help_ratio, cli_explain_ratio).
@@ -34,6 +36,7 @@ import {
   benchStore,
   loadBenchData,
 } from "./bench-fixtures.js";
+import { measureStartTls } from "./bench-starttls.js";
 import { measureCli, measureHandshakes } from "./bench-wire.js";
 
 const quick = process.argv.includes("--quick");
@@ -241,6 +244,8 @@ for (const size of SIZES) {
 }
 process.stderr.write("measuring path validation and memory…\n");
 const paths = await measurePaths(data);
+process.stderr.write("measuring warm STARTTLS sessions…\n");
+const starttls = await measureStartTls(data, 1_000, quick, median);
 const memory = await measureMemory(data, quick ? 1_000 : 10_000);
 process.stderr.write("measuring anonymous-TLS sessions and the command…\n");
 const handshakes = await measureHandshakes(quick);
@@ -262,6 +267,9 @@ console.log(
   `\npath validation (depth 3): cold ${us(paths.cold)} µs, evaluator warm ${us(paths.revalidate)} µs, cached verdict ${us(paths.cached)} µs`,
 );
 console.log(
+  `warm STARTTLS sessions (1,000 certificates): inbound ${us(starttls.inboundWarm)} µs, outbound ${us(starttls.outboundWarm)} µs`,
+);
+console.log(
   `memory retained per certificate (${quick ? "1,000" : "10,000"} certificates): primed selector ${memory.selector} B, parse result alone ${memory.parsed} B`,
 );
 
@@ -276,6 +284,7 @@ const at = (size: number) => figures.find((f) => f.size === size)!;
 const warmFlat = at(10_000).warm / at(10).warm;
 const targets = {
   warm_1000_le_20us: at(1_000).warm * 1000 <= 20,
+  starttls_warm_1000_le_20us: Math.max(starttls.inboundWarm, starttls.outboundWarm) * 1000 <= 20,
   warm_flat_10000_within_2x_of_10: warmFlat <= 2,
   cold_1000_le_3x_native: at(1_000).coldRatio <= 3,
   cold_10_le_3x_native: at(10).coldRatio <= 3,
@@ -300,6 +309,8 @@ for (const f of figures) {
   json[`warm_new_array_us_${f.size}`] = +(f.warmCopied * 1000).toFixed(2);
 }
 json.warm_flat_ratio = +warmFlat.toFixed(3);
+json.starttls_inbound_warm_us_1000 = +(starttls.inboundWarm * 1000).toFixed(2);
+json.starttls_outbound_warm_us_1000 = +(starttls.outboundWarm * 1000).toFixed(2);
 json.path_cold_us = +(paths.cold * 1000).toFixed(1);
 json.path_evaluator_warm_us = +(paths.revalidate * 1000).toFixed(1);
 json.path_cached_us = +(paths.cached * 1000).toFixed(2);

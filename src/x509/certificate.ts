@@ -1196,12 +1196,16 @@ function displayName(name: Name): string {
  * with insignificant white space removed (RFC 4518); we fold ASCII case and runs of spaces in
  * string values, keep attribute order, and compare everything else exactly.
  */
+const NON_STRING_VALUE = /^#(?:[0-9a-f]{2})+$/;
+
 export function nameKey(name: Name): string {
   return name
     .map((rdn) =>
       rdn
         .map((a) => {
-          const folded = a.text.startsWith("#")
+          // A non-string value is shown as `#` and lower-case hex of its TLV (attributeText):
+          // compared exactly. A string value that merely starts with "#" is folded like any other.
+          const folded = NON_STRING_VALUE.test(a.text)
             ? a.text
             : a.text.trim().replace(/ +/g, " ").toLowerCase();
           return `${a.type}=${JSON.stringify(folded)}`;

@@ -201,3 +201,23 @@ describe("E3: names as Windows prints them", () => {
     );
   });
 });
+
+describe("E3 with a value that starts with '#'", () => {
+  it("a string value is compared without regard to case, like any other", async () => {
+    const der = await forgeCertificate({
+      subject: [["CN", "#1 Relay"]],
+      issuer: [["CN", "#1 Relay CA"]],
+      key: "p256-1",
+      signer: "p256-2",
+      notBefore: days(-1),
+      notAfter: days(1),
+    });
+    const certificate = parseCertificate(der);
+    expect(
+      matchesTlsCertificateName(
+        parseTlsCertificateName('<I>CN="#1 relay ca"<S>CN="#1 RELAY"'),
+        certificate,
+      ),
+    ).toBe(true);
+  });
+});
