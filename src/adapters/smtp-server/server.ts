@@ -20,7 +20,7 @@
 //    selection runs.
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import type { SecureVersion, TLSSocket } from "node:tls";
+import type { SecureContext, SecureVersion, TLSSocket } from "node:tls";
 
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from "smtp-server";
 
@@ -39,9 +39,9 @@ import type {
   Selection,
 } from "../../types.js";
 import { type PeerCertificate, peerCertificateChain } from "../tls.js";
-import { SecureContextCache } from "./contexts.js";
+import { type ContextDecision, SecureContextCache } from "./contexts.js";
 import { identityOf, ReceiverError } from "./errors.js";
-import { installAnonymousTls, type Offer, type StartTlsOffer } from "./hook.js";
+import { installAnonymousTls, type StartTlsOffer } from "./hook.js";
 
 /** A session that completed X-ANONYMOUSTLS: what this side presented and what the sender did. */
 export interface AnonymousTlsSession {
@@ -296,74 +296,64 @@ export async function createAnonymousTlsServer(
     ],
   });
 
+  /**
+   * One EHLO's offer, for either process (X-ANONYMOUSTLS or STARTTLS): the certificate the
+   * selection chose, on its shared TLS context, or why not (reported through `decided`).
+   */
+  function offerFor<S extends Selection>(
+    selection: S,
+    session: SMTPServerSession,
+    label: string,
+    decided: (decision: { readonly offered: boolean; readonly reason?: string }) => void,
+  ): { selection: Extract<S, ContextDecision>; secureContext: SecureContext } | null {
+    if (selection.outcome !== "selected") {
+      decided({
+        offered: false,
+        reason:
+          selection.outcome === "not-attempted"
+            ? `gate ${selection.failed.join(", ")} not met`
+            : selection.reason,
+      });
+      return null;
+    }
+    // Only the inbound selections reach here: their selected results are ContextDecisions.
+    const chosen = selection as unknown as Extract<S, ContextDecision>;
+    const built = contexts.get(chosen);
+    if (!built.ok) {
+      // No key material is a normal outcome (A9); a key TLS refuses is worth hearing of.
+      if (built.first && built.reason === "private-key-unusable") {
+        report(
+          new ReceiverError(
+            "ERR_SESSION_SELECTION",
+            identityOf(session),
+            `${label}certificate ${chosen.thumbprint} cannot be put on a socket: ${built.reason}`,
+            { cause: built.error },
+          ),
+        );
+      }
+      decided({ offered: false, reason: built.reason });
+      return null;
+    }
+    decided({ offered: true });
+    return { selection: chosen, secureContext: built.context };
+  }
+
   installAnonymousTls(
     smtp,
     {
       async offer(session, ehlo) {
         const selection = await select("session", session);
-        if (selection.outcome !== "selected") {
-          const reason =
-            selection.outcome === "not-attempted"
-              ? `gate ${selection.failed.join(", ")} not met`
-              : selection.reason;
-          onEhlo({ session, ehlo, selection, offered: false, reason });
-          return null;
-        }
-        const built = contexts.get(selection);
-        if (!built.ok) {
-          // No key material is a normal outcome (A9); a key TLS refuses is worth hearing of.
-          if (built.first && built.reason === "private-key-unusable") {
-            report(
-              new ReceiverError(
-                "ERR_SESSION_SELECTION",
-                identityOf(session),
-                `certificate ${selection.thumbprint} cannot be put on a socket: ${built.reason}`,
-                { cause: built.error },
-              ),
-            );
-          }
-          onEhlo({ session, ehlo, selection, offered: false, reason: built.reason });
-          return null;
-        }
-        onEhlo({ session, ehlo, selection, offered: true });
-        const offer: Offer = { selection, secureContext: built.context };
-        return offer;
+        return offerFor(selection, session, "", (decision) =>
+          onEhlo({ session, ehlo, selection, ...decision }),
+        );
       },
       ...(bySelection
         ? {
             async offerStartTls(session, ehlo): Promise<StartTlsOffer | null> {
               const selection = await selectStartTls("session", session);
-              if (selection.outcome !== "selected") {
-                const reason =
-                  selection.outcome === "not-attempted"
-                    ? `gate ${selection.failed.join(", ")} not met`
-                    : selection.reason;
-                onStartTlsDecision({ session, ehlo, selection, offered: false, reason });
-                return null;
-              }
-              const built = contexts.get(selection);
-              if (!built.ok) {
-                if (built.first && built.reason === "private-key-unusable") {
-                  report(
-                    new ReceiverError(
-                      "ERR_SESSION_SELECTION",
-                      identityOf(session),
-                      `STARTTLS certificate ${selection.thumbprint} cannot be put on a socket: ${built.reason}`,
-                      { cause: built.error },
-                    ),
-                  );
-                }
-                onStartTlsDecision({
-                  session,
-                  ehlo,
-                  selection,
-                  offered: false,
-                  reason: built.reason,
-                });
-                return null;
-              }
-              onStartTlsDecision({ session, ehlo, selection, offered: true });
-              return { selection, secureContext: built.context };
+              return offerFor(selection, session, "STARTTLS ", (decision) =>
+                onStartTlsDecision({ session, ehlo, selection, ...decision }),
+              );
             },
             onStartTls(session, offer, socket: TLSSocket) {
               if (options.onStartTls === undefined) return;
