@@ -499,12 +499,12 @@ async function writeDemo(): Promise<void> {
 
 /**
  * The STARTTLS demo (src/demo/starttls-renewal.json), the classic 12014 of the 2016 edition
- * (S3, E3): the front-end Receive connector's TlsCertificateName names the public certificate
- * issued by the CA's 2021 intermediate; the renewal came from its 2024 intermediate (same
- * subject), the old certificate was removed, and nobody ran Set-ReceiveConnector
- * -TlsCertificateName. No store certificate has the wanted issuer, so STARTTLS is not
- * advertised (12014); the hybrid Send connector names the same certificate, so outbound
- * sessions fail with 454 4.7.5 (S11). RSA keys from the pool (deterministic signatures), so a
+ * (S3, E3): the front-end Receive connector's TlsCertificateName names the public certificate,
+ * an organisation-validated one (subject CN, O, L, S, C); the renewal, from the same issuing CA,
+ * is domain-validated (subject CN only), the old certificate was removed, and nobody ran
+ * Set-ReceiveConnector -TlsCertificateName. No store certificate has the wanted subject, so
+ * STARTTLS is not advertised (12014); the hybrid Send connector names the same certificate, so
+ * outbound sessions fail with 454 4.7.5 (S11). RSA keys from the pool (deterministic signatures), so a
  * re-run leaves the thumbprints, and the README's transcript, unchanged. Real dates, pinned by
  * evaluatedAt like the anonymous demo.
  */
@@ -538,16 +538,11 @@ async function writeStartTlsDemo(): Promise<void> {
     signer: "rsa-1",
     ...CA,
   });
-  // The renewal: the same subject as the old certificate, a new issuing CA (DER order).
+  // The renewal: the same issuing CA, but domain-validated: its subject no longer holds the
+  // organisation the old certificate's did.
   const renewed = await forgeCertificate({
     serial: 0xe3,
-    subject: [
-      ["C", "US"],
-      ["ST", "WA"],
-      ["L", "Redmond"],
-      ["O", "Contoso Ltd"],
-      ["CN", "mail.contoso.com"],
-    ],
+    subject: [["CN", "mail.contoso.com"]],
     issuer: CA_2024,
     notBefore: real("2026-10-20T00:00:00Z"),
     notAfter: real("2027-11-20T23:59:59Z"),
@@ -582,13 +577,13 @@ async function writeStartTlsDemo(): Promise<void> {
     Services: services,
   });
   // As Get-ReceiveConnector / Get-SendConnector print it (E3: issuer, then subject, each most
-  // specific first, S= for the state): the OLD certificate, from the 2021 issuing CA.
+  // specific first, S= for the state): the OLD, organisation-validated certificate.
   const oldCertificate =
-    "<I>CN=Fabrikam TLS RSA CA 2021, O=Fabrikam Trust Services, C=US<S>CN=mail.contoso.com, O=Contoso Ltd, L=Redmond, S=WA, C=US";
+    "<I>CN=Fabrikam TLS RSA CA 2024, O=Fabrikam Trust Services, C=US<S>CN=mail.contoso.com, O=Contoso Ltd, L=Redmond, S=WA, C=US";
   const snapshot = {
     $schema: "../cli/snapshot.schema.json",
     description:
-      "Demo (run with --starttls): EX01's public certificate was renewed from a new issuing CA, but the connectors' TlsCertificateName still names the old one (12014)",
+      "Demo (run with --starttls): EX01's public certificate was renewed, and the renewal's subject is no longer the one the connectors' TlsCertificateName names (12014)",
     evaluatedAt: "2026-11-02T08:30:00.000Z",
     edition: "2016",
     receiveConnector: {

@@ -501,6 +501,11 @@ export interface Exclusion {
   readonly expected?: string;
   /** What the certificate had, when `expected` is given. */
   readonly actual?: string;
+  /**
+   * E3 (code `tls-certificate-name-mismatch`): which of its issuer and subject are not the
+   * TlsCertificateName's, compared as distinguished names.
+   */
+  readonly differs?: readonly ("issuer" | "subject")[];
 }
 
 /** Why a certificate is or is not "valid PKI" (A3) or self-signed (A6). */

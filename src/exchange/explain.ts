@@ -158,7 +158,12 @@ function lookedForLines(selection: StartTlsOutcome): string[] {
   if (selection.outcome === "not-attempted") return [];
   const { lookedFor } = selection;
   const connector = selection.direction === "inbound" ? "Receive" : "Send";
-  const rule = selection.direction === "inbound" ? "S2" : "S10";
+  const rule =
+    selection.direction === "inbound"
+      ? "S2"
+      : lookedFor.source === "tlsCertificateName"
+        ? "S11"
+        : "S10";
   const from =
     lookedFor.source === "tlsCertificateName"
       ? `from the ${connector} connector's TlsCertificateName (${rule}, E3)`
@@ -362,6 +367,10 @@ type Part = "issuer" | "subject";
 export function differingParts(lookedFor: LookedFor, verdict: CertificateVerdict): Part[] | null {
   const wanted = parseWanted(lookedFor)?.display;
   if (wanted === undefined) return null;
+  // The decision's own comparison (store-search.ts), when the verdict carries it.
+  if (verdict.status === "excluded" && verdict.exclusion.differs !== undefined) {
+    return [...verdict.exclusion.differs];
+  }
   const parts: Part[] = [];
   for (const part of ["issuer", "subject"] as const) {
     const has = verdict[part];
@@ -461,6 +470,31 @@ function tlsNameLines(selection: Selection, paint: Paint): string[] {
     if (differs.length === 1 && verdict.issuer && verdict.subject) {
       lines.push(`          its TlsCertificateName: <I>${issuer}<S>${subject}`);
     }
+  }
+  // The classic 12014 after a renewal: the connector still names the old certificate. Name the
+  // newest certificate that differs in one part only, and the command that would name it.
+  const renewals = compared.filter(
+    (v) =>
+      v.status === "excluded" &&
+      v.issuer !== null &&
+      v.subject !== null &&
+      (differingParts(selection.lookedFor, v) ?? []).length === 1,
+  );
+  const newest = renewals.sort(
+    (a, b) => (b.notBefore?.getTime() ?? 0) - (a.notBefore?.getTime() ?? 0),
+  )[0];
+  if (newest !== undefined && selection.outcome !== "selected") {
+    const event = selection.events.find((e) => e.id === 12014);
+    const connector =
+      event?.id === 12014 && event.data.connector !== "" ? event.data.connector : "<connector>";
+    const command =
+      selection.direction === "inbound" ? "Set-ReceiveConnector" : "Set-SendConnector";
+    const name = `<I>${windowsName(newest.issuer!)}<S>${windowsName(newest.subject!)}`;
+    lines.push(
+      "",
+      `  ${newest.thumbprint} (#${newest.index}) is the newest certificate that differs from the TlsCertificateName in one part only: most likely the renewal of the certificate the connector names. To name it:`,
+      `    ${command} "${connector}" -TlsCertificateName "${name.replace(/"/g, '`"')}"`,
+    );
   }
   return lines;
 }

@@ -353,6 +353,22 @@ export function matchesTlsCertificateName(
   return certificate.issuerKey === keys.issuer && certificate.subjectKey === keys.subject;
 }
 
+/**
+ * E3: which of the certificate's issuer and subject are not the TlsCertificateName's, compared
+ * as the match compares them (empty: it matches). After a renewal usually one of the two: a new
+ * issuing CA, or a changed subject.
+ */
+export function tlsCertificateNameDifferences(
+  name: TlsCertificateName,
+  certificate: ParsedCertificate,
+): ("issuer" | "subject")[] {
+  const keys = keysOf(name);
+  const parts: ("issuer" | "subject")[] = [];
+  if (certificate.issuerKey !== keys.issuer) parts.push("issuer");
+  if (certificate.subjectKey !== keys.subject) parts.push("subject");
+  return parts;
+}
+
 /** A certificate matched a TlsCertificateName (E3): its issuer and subject, as it carries them. */
 export interface TlsCertificateNameMatch {
   /** How it matched: by issuer and subject, not by a host name. */

@@ -149,12 +149,13 @@ beforeAll(() => {
 });
 
 describe("the STARTTLS demo: a renewal under a connector's TlsCertificateName (12014)", () => {
-  const WANTED_ISSUER = "CN=Fabrikam TLS RSA CA 2021, O=Fabrikam Trust Services, C=US";
-  const NEW_ISSUER = "CN=Fabrikam TLS RSA CA 2024, O=Fabrikam Trust Services, C=US";
+  const WANTED_ISSUER = "CN=Fabrikam TLS RSA CA 2024, O=Fabrikam Trust Services, C=US";
   // As Windows writes it (S= for the state), like the connector's setting (E3).
   const SUBJECT = "CN=mail.contoso.com, O=Contoso Ltd, L=Redmond, S=WA, C=US";
+  // The renewal is domain-validated: its subject is the host name alone.
+  const NEW_SUBJECT = "CN=mail.contoso.com";
 
-  it("S3, E3, E6: STARTTLS is not advertised, 12014 (Error) names the TlsCertificateName, the renewal's issuer differs", async () => {
+  it("S3, E3, E6: STARTTLS is not advertised, 12014 (Error) names the TlsCertificateName, the renewal's subject differs", async () => {
     const result = await runs.demo;
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("");
@@ -167,14 +168,18 @@ describe("the STARTTLS demo: a renewal under a connector's TlsCertificateName (1
       `Name looked for: <I>${WANTED_ISSUER}<S>CN=mail.contoso.com, O=Contoso Ltd, L=Redmond, S=WA, C=US\n  from the Receive connector's TlsCertificateName (S2, E3)`,
     );
     expect(out).toMatch(
-      /12014 Error CannotLoadSTARTTLSCertificateFromStore \(S3\)\n.*domain name <I>CN=Fabrikam TLS RSA CA 2021.*connector EX01\\Default Frontend EX01 with a FQDN parameter of mail\.contoso\.com/,
+      /12014 Error CannotLoadSTARTTLSCertificateFromStore \(S3\)\n.*domain name <I>CN=Fabrikam TLS RSA CA 2024.*connector EX01\\Default Frontend EX01 with a FQDN parameter of mail\.contoso\.com/,
     );
     expect(out).toMatch(
-      /mail\.contoso\.com, autodiscover\.contoso\.com.*S3: its issuer is not the TlsCertificateName's/,
+      /mail\.contoso\.com, autodiscover\.contoso\.com.*S3: its subject is not the TlsCertificateName's/,
     );
     expect(out).toContain(`wanted  issuer  ${WANTED_ISSUER}\n          subject ${SUBJECT}`);
     expect(out).toContain(
-      `issuer  ${NEW_ISSUER}  [DIFFERS]\n          subject ${SUBJECT}  [same]\n          its TlsCertificateName: <I>${NEW_ISSUER}<S>${SUBJECT}`,
+      `issuer  ${WANTED_ISSUER}  [same]\n          subject ${NEW_SUBJECT}  [DIFFERS]\n          its TlsCertificateName: <I>${WANTED_ISSUER}<S>${NEW_SUBJECT}`,
+    );
+    // The renewal is named, with the command that would name it on the connector.
+    expect(out).toContain(
+      `Set-ReceiveConnector "EX01\\Default Frontend EX01" -TlsCertificateName "<I>${WANTED_ISSUER}<S>${NEW_SUBJECT}"`,
     );
   });
 
@@ -198,9 +203,10 @@ describe("the STARTTLS demo: a renewal under a connector's TlsCertificateName (1
       rule: "S3",
       code: "tls-certificate-name-mismatch",
       expected: decision.lookedFor?.name,
-      actual: `<I>${NEW_ISSUER}<S>${SUBJECT}`,
+      actual: `<I>${WANTED_ISSUER}<S>${NEW_SUBJECT}`,
+      message: "its subject is not the TlsCertificateName's (E3)",
     });
-    expect(renewed.differs).toEqual(["issuer"]);
+    expect(renewed.differs).toEqual(["subject"]);
     expect(decision.certificates[0]!.differs).toEqual(["issuer", "subject"]);
   });
 

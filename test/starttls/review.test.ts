@@ -221,3 +221,41 @@ describe("E3 with a value that starts with '#'", () => {
     ).toBe(true);
   });
 });
+
+describe("S11 is cited for a Send connector's TlsCertificateName", () => {
+  it("the name step cites S11 and E3 (an Fqdn is S10's)", async () => {
+    const run = (sendConnector: { fqdn?: string; tlsCertificateName?: string }) =>
+      selectOutboundStartTlsCert({
+        edition: "2016",
+        sendConnector,
+        server: SERVER,
+        store: memoryStore([]),
+        now: FIXTURE_NOW,
+      });
+    const named = await run({ tlsCertificateName: "<I>CN=R3<S>CN=mail.contoso.com" });
+    expect(named.trace[0]).toMatchObject({ step: "certificate-name", rules: ["S11", "E3"] });
+    const fqdn = await run({ fqdn: "mail.contoso.com" });
+    expect(fqdn.trace[0]).toMatchObject({ step: "certificate-name", rules: ["S10"] });
+  });
+
+  it("a mismatch says which part differs, in the message and in `differs` (E3)", async () => {
+    const result = await selectInboundStartTlsCert({
+      edition: "2016",
+      receiveConnector: {
+        authMechanism: "Tls",
+        tlsCertificateName:
+          "<I>CN=Contoso Issuing CA (RSA), O=Contoso Test PKI<S>CN=mail.contoso.com",
+      },
+      server: SERVER,
+      store: memoryStore([entry("leaf-rsa")]),
+      now: FIXTURE_NOW,
+    });
+    expect(result.certificates[0]).toMatchObject({
+      status: "excluded",
+      exclusion: {
+        differs: ["subject"],
+        message: "its subject is not the TlsCertificateName's (E3)",
+      },
+    });
+  });
+});

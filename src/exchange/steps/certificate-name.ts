@@ -8,7 +8,13 @@ import type { StartTlsInput } from "../options.js";
 export function certificateNameStep(input: StartTlsInput): TraceStep {
   const { lookedFor } = input;
   const side = input.direction === "inbound" ? "Receive" : "Send";
-  const rule = input.direction === "inbound" ? "S2" : "S10";
+  // A Send connector's TlsCertificateName is S11's own rule; its Fqdn is S10's.
+  const rule =
+    input.direction === "inbound"
+      ? "S2"
+      : lookedFor.source === "tlsCertificateName"
+        ? "S11"
+        : "S10";
   const summary =
     lookedFor.source === "tlsCertificateName"
       ? `the ${side} connector's TlsCertificateName is set: a certificate with exactly that issuer and subject is looked for (E3)`

@@ -16,8 +16,8 @@ import {
   snapshotStore,
 } from "../store.js";
 import {
-  matchesTlsCertificateName,
   type TlsCertificateNameMatch,
+  tlsCertificateNameDifferences,
   windowsName,
 } from "../tls-certificate-name.js";
 
@@ -43,7 +43,8 @@ function searchOne(input: StartTlsInput, candidate: StoreCertificate): NameSearc
   const { certificate } = candidate;
   const wanted = input.certificateName;
   if (wanted !== null) {
-    if (matchesTlsCertificateName(wanted, certificate)) {
+    const differs = tlsCertificateNameDifferences(wanted, certificate);
+    if (differs.length === 0) {
       return {
         certificate: candidate,
         match: {
@@ -60,7 +61,8 @@ function searchOne(input: StartTlsInput, candidate: StoreCertificate): NameSearc
       exclusion: {
         rule: "S3",
         code: "tls-certificate-name-mismatch",
-        message: "its issuer and subject are not the TlsCertificateName's (E3)",
+        message: `its ${differs.join(" and ")} ${differs.length === 1 ? "is" : "are"} not the TlsCertificateName's (E3)`,
+        differs,
         expected: wanted.text,
         // As Windows prints it, so that it compares with the setting by eye, and pastes.
         actual: `<I>${windowsName(certificate.issuer)}<S>${windowsName(certificate.subject)}`,
