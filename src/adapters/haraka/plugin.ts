@@ -1,0 +1,604 @@
+// X-ANONYMOUSTLS for Haraka (issue 14, item 6): a plugin that lists the keyword in the EHLO reply
+// exactly when the inbound anonymous selection (I1–I4) chose a certificate whose key TLS can use,
+// answers the command with 220 and upgrades the connection presenting that certificate. Q&A:
+// Q: how is the selection run?
+// A: with the prepared selector: once when the plugin is set up (phase "startup": I2's 12012 is
+//    logged only then), then at every plaintext EHLO (phase "session"), reading the directory and
+//    listing the store each time; its events go to Haraka's logger at their level.
+// Q: how does the upgrade work?
+// A: as Haraka's own STARTTLS does (tls_socket.js, `socket.upgrade`): Haraka's connection reads
+//    from a pluggable stream over the TCP socket; the plugin detaches it, wraps the TCP socket in a
+//    server TLSSocket with the decision's SecureContext, and attaches the stream to it. Haraka's
+//    `upgrade()` itself cannot be used: it always presents tls.ini's certificate (certsByHost['*']),
+//    and fails outright when tls.ini is absent.
+// Q: what can a client do to Haraka?
+// A: end its own connection, nothing more. Every TLS error (plaintext after the 220, a TLS 1.0
+//    hello, garbage, a close mid-handshake) lands on a listener of ours, is logged, and ends that
+//    connection; a handshake that does not finish in time is ended too. Haraka treats an
+//    uncaught exception as fatal, so nothing here lets one escape: every hook catches and logs.
+// Q: STARTTLS?
+// A: left to Haraka's `tls` plugin (tls.ini / config/tls). That plugin builds its contexts inside
+//    tls_socket.js (certsByHost, a private ctxByHost) and offers no per-connection hook to hand it
+//    a certificate, so choosing it by S1–S9 would mean reaching into its internals.
+import type { Socket } from "node:net";
+import { type SecureContext, type SecureVersion, TLSSocket } from "node:tls";
+
+import { createSelector } from "../../exchange/selector.js";
+import type {
+  AnonymousTlsSelection,
+  CertificateInput,
+  CertStore,
+  Directory,
+  Edition,
+  ExchangeEvent,
+  ExpiryWarning,
+  ReceiveConnector,
+  Selected,
+  Selection,
+} from "../../types.js";
+import { SecureContextCache } from "../smtp-server/contexts.js";
+import { ANONYMOUS_TLS_KEYWORD } from "../tls.js";
+import { type HarakaSettings, harakaConfigFolder, parseHarakaIni } from "./config.js";
+
+// haraka-constants' return codes (stable since Haraka 2): the plugin must not require Haraka.
+const CONT = 900;
+const OK = 906;
+const DENYSOFTDISCONNECT = 909;
+
+/** Haraka's `next` callback of a hook. */
+export type HarakaNext = (code?: number, message?: string) => void;
+
+/** What the plugin uses of Haraka's plugin object (`this` in a hook). */
+export interface HarakaPluginObject {
+  readonly name: string;
+  /** The hook timeout in seconds (`<name>.timeout`, default 30). */
+  readonly timeout?: number;
+  readonly config: { get(file: string, ...rest: unknown[]): unknown };
+  register_hook(hook: string, method: string, priority?: number): void;
+  loginfo(...args: unknown[]): void;
+  lognotice(...args: unknown[]): void;
+  logwarn(...args: unknown[]): void;
+  logerror(...args: unknown[]): void;
+  logcrit(...args: unknown[]): void;
+}
+
+/** What the plugin uses of Haraka's Connection. */
+export interface HarakaConnection {
+  readonly uuid?: string;
+  readonly remote?: { readonly ip?: string; readonly port?: number };
+  readonly tls?: { readonly enabled?: boolean };
+  capabilities?: string[] | null;
+  current_data?: unknown;
+  readonly client?: unknown;
+  respond(code: number, message: string, done?: () => void): void;
+  reset_transaction(done: () => void): void;
+  setTLS(tls: {
+    cipher?: unknown;
+    verified?: boolean;
+    verifyError?: unknown;
+    peerCertificate?: unknown;
+  }): void;
+  loginfo(...args: unknown[]): void;
+  lognotice(...args: unknown[]): void;
+  logwarn(...args: unknown[]): void;
+  logerror(...args: unknown[]): void;
+}
+
+/** The selection's inputs when given in code rather than by the .ini. */
+export interface HarakaSelectionOptions {
+  /** The Receive connector the sessions arrive on: its AuthMechanism is I1's gate. */
+  readonly receiveConnector: ReceiveConnector;
+  /** Where msExchServerInternalTLSCert is read (I2), at every EHLO. */
+  readonly directory: Directory;
+  /** The local computer's store (I3), listed at every EHLO. */
+  readonly store: CertStore;
+  /** Used to send the validated chain's intermediates with the certificate. */
+  readonly trustAnchors?: readonly CertificateInput[];
+  readonly intermediates?: readonly CertificateInput[];
+  /** E5: the inbound anonymous process is the same in both editions; results say which ran. */
+  readonly edition?: Edition;
+  readonly expiryWarning?: ExpiryWarning;
+  /** A4: the evaluation time, fixed or read per EHLO. Default: the wall clock at each EHLO. */
+  readonly now?: Date | (() => Date);
+}
+
+/** A completed X-ANONYMOUSTLS handshake. */
+export interface HarakaAnonymousTlsSession {
+  readonly connection: HarakaConnection;
+  /** The inbound selection whose certificate was presented. */
+  readonly selection: Selected;
+  /** The sender's certificate (SHA-1, 40 upper-case hex digits), null if it sent none. */
+  readonly peerThumbprint: string | null;
+  /** The negotiated protocol, e.g. "TLSv1.3". */
+  readonly protocol: string | null;
+}
+
+/** Why an EHLO did or did not list X-ANONYMOUSTLS. */
+export interface HarakaEhloDecision {
+  readonly connection: HarakaConnection;
+  readonly selection: Selection;
+  readonly offered: boolean;
+  /** Why not: "gate I1 not met", the selection's reason, or a key TLS cannot use (A9). */
+  readonly reason?: string;
+}
+
+/** Options of {@link createHarakaPlugin}. */
+export interface HarakaPluginOptions {
+  /** The selection's inputs. Absent: read from `config/<plugin name>.ini` at `register`. */
+  readonly selection?: HarakaSelectionOptions;
+  /** Lowest TLS version of the handshake. Default "TLSv1.2". */
+  readonly minVersion?: SecureVersion;
+  /** Seconds from the 220 to a completed handshake. Default 10 (capped below the hook timeout). */
+  readonly handshakeTimeout?: number;
+  /** Every EHLO's decision (also logged). */
+  readonly onEhlo?: (decision: HarakaEhloDecision) => void;
+  /** Every completed handshake, with the sender's certificate: compare it with the one you trust. */
+  readonly onAnonymousTls?: (session: HarakaAnonymousTlsSession) => void;
+}
+
+/** The hooks Haraka calls, with `this` the plugin object. */
+export interface HarakaPluginHooks {
+  register(this: HarakaPluginObject): void;
+  exchange_anonymous_tls_capabilities(
+    this: HarakaPluginObject,
+    next: HarakaNext,
+    connection: HarakaConnection,
+  ): void;
+  exchange_anonymous_tls_command(
+    this: HarakaPluginObject,
+    next: HarakaNext,
+    connection: HarakaConnection,
+    params: unknown,
+  ): void;
+  exchange_anonymous_tls_disconnect(
+    this: HarakaPluginObject,
+    next: HarakaNext,
+    connection: HarakaConnection,
+  ): void;
+}
+
+/** Haraka's pluggableStream (tls_socket.js): the stream a Connection reads from. */
+interface PluggableStream {
+  targetsocket: unknown;
+  cleartext?: TLSSocket;
+  _timeout?: number;
+  _keepalive?: boolean;
+  clean(): void;
+  attach(socket: unknown): void;
+  emit(event: string, ...args: unknown[]): boolean;
+  listenerCount(event: string): number;
+}
+
+function isPluggable(client: unknown): client is PluggableStream {
+  if (typeof client !== "object" || client === null) return false;
+  const c = client as Partial<PluggableStream>;
+  const target = c.targetsocket as { encrypted?: unknown; destroy?: unknown } | undefined;
+  return (
+    typeof c.clean === "function" &&
+    typeof c.attach === "function" &&
+    typeof target === "object" &&
+    target !== null &&
+    typeof target.destroy === "function" &&
+    // Already TLS (SMTPS port, or upgraded): no second handshake on top.
+    !(target instanceof TLSSocket) &&
+    target.encrypted !== true
+  );
+}
+
+interface Prepared {
+  readonly select: (
+    phase: "startup" | "session",
+    connection: HarakaConnection | null,
+  ) => Promise<AnonymousTlsSelection>;
+  readonly handshakeTimeout: number;
+}
+
+/** Per connection: the EHLO's offer, and the handshake in progress. */
+interface ConnectionState {
+  offer?: { readonly selection: Selected; readonly context: SecureContext } | undefined;
+  pending?: ((disconnected: boolean) => void) | undefined;
+}
+
+const DEFAULT_HANDSHAKE_TIMEOUT = 10;
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === "string" ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+/**
+ * The plugin's hooks. `options.selection` given: those inputs; absent: `config/<name>.ini` (a
+ * snapshot and/or a folder store). The default export of `exchange-anonymous-tls/haraka` is
+ * `createHarakaPlugin()`.
+ */
+export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPluginHooks {
+  const contexts = new SecureContextCache(options.minVersion ?? "TLSv1.2");
+  const states = new WeakMap<object, ConnectionState>();
+  let prepared: Promise<Prepared | null> | null = null;
+  let handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+  let plugin: HarakaPluginObject | null = null;
+
+  const stateOf = (connection: HarakaConnection): ConnectionState => {
+    let state = states.get(connection);
+    if (state === undefined) {
+      state = {};
+      states.set(connection, state);
+    }
+    return state;
+  };
+
+  // A callback of the user's that throws is logged; the session goes on.
+  const guarded = <A>(name: string, callback: ((arg: A) => void) | undefined, arg: A) => {
+    try {
+      callback?.(arg);
+    } catch (error) {
+      plugin?.logerror(`${name} threw: ${describe(error)}`);
+    }
+  };
+
+  const logEvent = (event: ExchangeEvent, connection: HarakaConnection | null) => {
+    const line = `event ${event.id} ${event.name} (${event.level}): ${event.message}`;
+    const target = connection ?? plugin;
+    if (target === null || plugin === null) return;
+    const args = connection === null ? [line] : [plugin, line];
+    if (event.level === "Error") target.logerror(...args);
+    else if (event.level === "Warning") target.logwarn(...args);
+    else target.loginfo(...args);
+  };
+
+  /** The .ini's settings, read synchronously so that a bad one stops Haraka at `register`. */
+  function settingsOf(self: HarakaPluginObject): HarakaSettings | null {
+    if (options.selection !== undefined) return null;
+    const file = `${self.name}.ini`;
+    const ini = self.config.get(file) as { main?: unknown } | undefined;
+    return parseHarakaIni(file, ini?.main, harakaConfigFolder());
+  }
+
+  async function prepare(
+    self: HarakaPluginObject,
+    fromIni: HarakaSettings | null,
+  ): Promise<Prepared> {
+    const settings: HarakaSettings = fromIni ?? {};
+    const input: HarakaSelectionOptions =
+      fromIni === null && options.selection !== undefined
+        ? options.selection
+        : await inputsOf(settings);
+    const selector = createSelector({
+      store: input.store,
+      ...(input.trustAnchors === undefined ? {} : { trustAnchors: input.trustAnchors }),
+      ...(input.intermediates === undefined ? {} : { intermediates: input.intermediates }),
+    });
+    const pinned = settings.at;
+    const nowOf = (): Date => {
+      if (pinned !== undefined) return pinned;
+      const now = input.now;
+      return now === undefined ? new Date() : typeof now === "function" ? now() : now;
+    };
+    const edition = settings.edition ?? input.edition;
+    const select = (phase: "startup" | "session", connection: HarakaConnection | null) =>
+      selector.selectInbound({
+        receiveConnector: input.receiveConnector,
+        directory: input.directory,
+        now: nowOf(),
+        phase,
+        ...(edition === undefined ? {} : { edition }),
+        ...(input.expiryWarning === undefined ? {} : { expiryWarning: input.expiryWarning }),
+        onEvent: (event) => logEvent(event, connection),
+      });
+    const requested =
+      options.handshakeTimeout ?? settings.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    // Below Haraka's hook timeout, or Haraka answers "plugin timeout" mid-handshake.
+    const hookTimeout =
+      self.timeout !== undefined && self.timeout > 1 ? self.timeout - 1 : requested;
+    return { select, handshakeTimeout: Math.min(requested, hookTimeout) };
+
+    async function inputsOf(s: HarakaSettings): Promise<HarakaSelectionOptions> {
+      let receiveConnector: ReceiveConnector = {
+        authMechanism: s.authMechanism ?? "Tls, ExchangeServer",
+      };
+      let directoryValue: string | Uint8Array | null = s.directory ?? null;
+      let store: CertStore | undefined;
+      let trustAnchors: readonly Uint8Array[] | undefined;
+      let intermediates: readonly Uint8Array[] | undefined;
+      if (s.snapshot !== undefined) {
+        // Loaded only when named: the snapshot reader is the CLI's, and large.
+        const { loadSnapshot } = await import("../../cli/snapshot.js");
+        const snapshot = await loadSnapshot(s.snapshot, { direction: "inbound" });
+        if (snapshot.receiveConnector !== undefined) {
+          receiveConnector = {
+            ...snapshot.receiveConnector,
+            ...(s.authMechanism === undefined ? {} : { authMechanism: s.authMechanism }),
+          };
+        }
+        directoryValue = snapshot.directory as string | Uint8Array | null;
+        const entries = snapshot.store.map((e) => e.entry);
+        store = { list: async () => entries };
+        trustAnchors = snapshot.trustAnchors;
+        intermediates = snapshot.intermediates;
+      }
+      if (s.store !== undefined) {
+        const { createFolderStore } = await import("../folder-store.js");
+        store = createFolderStore(s.store);
+      }
+      if (store === undefined) throw new Error("unreachable: parseHarakaIni requires a store");
+      const value = directoryValue;
+      return {
+        receiveConnector,
+        directory: { readInternalTransportCertificate: async () => value },
+        store,
+        ...(trustAnchors === undefined ? {} : { trustAnchors }),
+        ...(intermediates === undefined ? {} : { intermediates }),
+      };
+    }
+  }
+
+  /** The selection for one EHLO and its shared context, or why there is none. */
+  async function decide(
+    connection: HarakaConnection,
+  ): Promise<HarakaEhloDecision & { context?: SecureContext }> {
+    const ready = await prepared;
+    if (ready === null || ready === undefined) throw new Error("the plugin is not set up");
+    const selection = await ready.select("session", connection);
+    if (selection.outcome !== "selected") {
+      const reason =
+        selection.outcome === "not-attempted"
+          ? `gate ${selection.failed.join(", ")} not met`
+          : selection.reason;
+      return { connection, selection, offered: false, reason };
+    }
+    const built = contexts.get(selection);
+    if (!built.ok) {
+      if (built.first && built.reason === "private-key-unusable") {
+        connection.logerror(
+          plugin,
+          `certificate ${selection.thumbprint} cannot be put on a socket: ${describe(built.error)}`,
+        );
+      }
+      return { connection, selection, offered: false, reason: built.reason };
+    }
+    return { connection, selection, offered: true, context: built.context };
+  }
+
+  const hooks: HarakaPluginHooks = {
+    register(this: HarakaPluginObject) {
+      plugin = this;
+      // The .ini is read now (a bad one stops Haraka with the reason); the snapshot and the
+      // start-up selection finish in the background, and the first EHLO waits for them.
+      const settings = settingsOf(this);
+      prepared = prepare(this, settings).then(
+        async (ready) => {
+          handshakeTimeout = ready.handshakeTimeout;
+          try {
+            const startup = await ready.select("startup", null);
+            this.loginfo(
+              startup.outcome === "selected"
+                ? `start-up selection: X-ANONYMOUSTLS with ${startup.thumbprint}`
+                : `start-up selection: no X-ANONYMOUSTLS (${startup.outcome === "not-attempted" ? `gate ${startup.failed.join(", ")} not met` : startup.reason})`,
+            );
+          } catch (error) {
+            this.logerror(`start-up selection failed: ${describe(error)}`);
+          }
+          return ready;
+        },
+        (error: unknown) => {
+          // A snapshot that cannot be read: logged loudly; X-ANONYMOUSTLS is never offered.
+          this.logcrit(`cannot set up X-ANONYMOUSTLS, it will not be offered: ${describe(error)}`);
+          return null;
+        },
+      );
+      this.register_hook("capabilities", "exchange_anonymous_tls_capabilities");
+      this.register_hook("unrecognized_command", "exchange_anonymous_tls_command");
+      this.register_hook("disconnect", "exchange_anonymous_tls_disconnect");
+    },
+
+    exchange_anonymous_tls_capabilities(this: HarakaPluginObject, next, connection) {
+      const state = stateOf(connection);
+      state.offer = undefined;
+      // Inside TLS the keyword is gone (as in Exchange): no second handshake.
+      if (connection.tls?.enabled === true || !isPluggable(connection.client)) {
+        next();
+        return;
+      }
+      decide(connection).then(
+        (decision) => {
+          if (
+            decision.offered &&
+            decision.context !== undefined &&
+            decision.selection.outcome === "selected"
+          ) {
+            state.offer = { selection: decision.selection as Selected, context: decision.context };
+            connection.capabilities?.push(ANONYMOUS_TLS_KEYWORD);
+            connection.loginfo(
+              this,
+              `X-ANONYMOUSTLS offered, certificate ${state.offer.selection.thumbprint}`,
+            );
+          } else {
+            connection.loginfo(
+              this,
+              `X-ANONYMOUSTLS not offered (${decision.reason ?? "unknown"})`,
+            );
+          }
+          guarded("onEhlo", options.onEhlo, {
+            connection: decision.connection,
+            selection: decision.selection,
+            offered: decision.offered,
+            ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+          });
+          next();
+        },
+        (error: unknown) => {
+          connection.logerror(
+            this,
+            `X-ANONYMOUSTLS not offered, the selection failed: ${describe(error)}`,
+          );
+          next();
+        },
+      );
+    },
+
+    exchange_anonymous_tls_command(this: HarakaPluginObject, next, connection, params) {
+      try {
+        const words = Array.isArray(params) ? params : [];
+        const verb = typeof words[0] === "string" ? words[0].toUpperCase() : "";
+        if (verb !== ANONYMOUS_TLS_KEYWORD) {
+          next();
+          return;
+        }
+        const state = stateOf(connection);
+        if (connection.tls?.enabled === true) {
+          connection.respond(503, "5.5.1 Bad sequence of commands: TLS already active");
+          next(OK);
+          return;
+        }
+        const offer = state.offer;
+        if (offer === undefined || state.pending !== undefined) {
+          next(); // not listed in this session's EHLO: Haraka's 500 Unrecognized command
+          return;
+        }
+        const rest = typeof words[1] === "string" ? words[1].trim() : "";
+        if (rest.length > 0) {
+          connection.respond(501, `5.5.4 Syntax: ${ANONYMOUS_TLS_KEYWORD}`);
+          next(OK);
+          return;
+        }
+        upgrade(this, connection, state, offer, next);
+      } catch (error) {
+        connection.logerror(this, `X-ANONYMOUSTLS failed: ${describe(error)}`);
+        next(DENYSOFTDISCONNECT, "4.3.0 X-ANONYMOUSTLS failed");
+      }
+    },
+
+    exchange_anonymous_tls_disconnect(this: HarakaPluginObject, next, connection) {
+      try {
+        states.get(connection)?.pending?.(true);
+      } catch (error) {
+        connection.logerror(this, `disconnect: ${describe(error)}`);
+      }
+      next(CONT);
+    },
+  };
+
+  function upgrade(
+    self: HarakaPluginObject,
+    connection: HarakaConnection,
+    state: ConnectionState,
+    offer: NonNullable<ConnectionState["offer"]>,
+    next: HarakaNext,
+  ): void {
+    const client = connection.client as PluggableStream;
+    const tcp = client.targetsocket as Socket;
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (code: number, message?: string) => {
+      if (finished) return;
+      finished = true;
+      state.pending = undefined;
+      if (timer !== undefined) clearTimeout(timer);
+      next(code, message);
+    };
+    const remote = `${connection.remote?.ip ?? "?"}:${connection.remote?.port ?? "?"}`;
+    state.offer = undefined;
+    state.pending = (disconnected) => {
+      if (!disconnected) return;
+      connection.loginfo(self, `X-ANONYMOUSTLS: ${remote} closed the connection mid-handshake`);
+      finish(DENYSOFTDISCONNECT, "4.4.2 connection closed during the TLS handshake");
+    };
+
+    // RFC 3207 §5 (and Haraka's tls plugin): plaintext pipelined after the command is dropped,
+    // never run as commands; whatever arrives after the 220 is the TLS socket's to judge.
+    connection.current_data = null;
+    connection.respond(220, "2.0.0 Ready to start anonymous TLS");
+
+    client.clean();
+    tcp.removeAllListeners("data");
+    // The TCP socket's own errors surface on the TLS socket; this keeps them from being unhandled.
+    const swallow = () => {};
+    tcp.on("error", swallow);
+    tcp.once("close", () => tcp.removeListener("error", swallow));
+
+    const cleartext = new TLSSocket(tcp, {
+      isServer: true,
+      secureContext: offer.context,
+      // I4: the sender presents its own certificate; it is reported, not verified here.
+      requestCert: true,
+      rejectUnauthorized: false,
+    });
+    cleartext.on("error", (error: Error) => {
+      if (!finished) {
+        connection.loginfo(
+          self,
+          `X-ANONYMOUSTLS handshake failed from ${remote}: ${describe(error)}`,
+        );
+      }
+      cleartext.destroy();
+      // Haraka's connection ends on the error (its pluggable stream forwards the first one).
+      finish(DENYSOFTDISCONNECT, "4.7.0 TLS handshake failed");
+    });
+    cleartext.once("secure", () => {
+      if (finished) return;
+      let protocol: string | null = null;
+      let peerThumbprint: string | null = null;
+      let cipher: ({ version?: string | null } & Record<string, unknown>) | undefined;
+      let peerCertificate: unknown;
+      try {
+        protocol = cleartext.getProtocol();
+        const peer = cleartext.getPeerX509Certificate();
+        peerThumbprint =
+          peer === undefined ? null : peer.fingerprint.replaceAll(":", "").toUpperCase();
+        cipher = { ...cleartext.getCipher(), version: protocol };
+        peerCertificate = cleartext.getPeerCertificate();
+      } catch (error) {
+        connection.logwarn(self, `X-ANONYMOUSTLS: cannot read the session: ${describe(error)}`);
+      }
+      connection.loginfo(
+        self,
+        `X-ANONYMOUSTLS ${protocol ?? "?"}: presented ${offer.selection.thumbprint}, peer ${peerThumbprint ?? "none"}`,
+      );
+      if (timer !== undefined) clearTimeout(timer);
+      try {
+        connection.reset_transaction(() => {
+          try {
+            connection.setTLS({
+              cipher,
+              verified: cleartext.authorized,
+              verifyError: cleartext.authorizationError,
+              peerCertificate,
+            });
+          } catch (error) {
+            connection.logerror(self, `X-ANONYMOUSTLS: setTLS failed: ${describe(error)}`);
+          }
+          guarded("onAnonymousTls", options.onAnonymousTls, {
+            connection,
+            selection: offer.selection,
+            peerThumbprint,
+            protocol,
+          });
+          finish(OK);
+        });
+      } catch (error) {
+        connection.logerror(self, `X-ANONYMOUSTLS: ${describe(error)}`);
+        cleartext.destroy();
+        finish(DENYSOFTDISCONNECT);
+      }
+    });
+    client.cleartext = cleartext;
+    if (client._timeout) cleartext.setTimeout(client._timeout);
+    cleartext.setKeepAlive(client._keepalive === true);
+    client.attach(cleartext);
+
+    timer = setTimeout(() => {
+      connection.loginfo(
+        self,
+        `X-ANONYMOUSTLS: no handshake within ${handshakeTimeout} s from ${remote}`,
+      );
+      cleartext.destroy();
+      finish(DENYSOFTDISCONNECT, "4.4.2 TLS handshake timeout");
+    }, handshakeTimeout * 1000);
+    timer.unref();
+  }
+
+  return hooks;
+}
