@@ -168,6 +168,20 @@ describe("README.md", () => {
     const leaf = manifest.certificates["leaf-rsa"]!.thumbprint;
     expect(ran.stdout).toMatch(new RegExp(`^${leaf} pki false \\d+\\n$`));
   });
+
+  it("the outbound STARTTLS block runs as written: the Send connector's TlsCertificateName names leaf-rsa (S10, S11, E3)", async () => {
+    const block = blocks.find((b) => b.code.includes("await selectOutboundStartTlsCert("))!;
+    expect(block).toBeDefined();
+    const ran = await spawn(
+      process.execPath,
+      [join(consumer, "out", fileOf(block).replace(/\.ts$/, ".js"))],
+      { cwd: REPO, env: { ...process.env, NO_COLOR: "1" } },
+    );
+    expect(ran.stderr).toBe("");
+    expect(ran.code).toBe(0);
+    const leaf = manifest.certificates["leaf-rsa"]!.thumbprint;
+    expect(ran.stdout).toBe(`client certificate ${leaf}\n`);
+  });
 });
 
 // ldapts is an optional peer dependency of `exchange-anonymous-tls/ldap`. Installed without it, the
