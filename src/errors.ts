@@ -75,6 +75,8 @@ const settingCodes = {
 export class InvalidSettingError extends AnonymousTlsError {
   /** One code per field, e.g. `ERR_INVALID_DELIVERY_TYPE`. */
   readonly code: (typeof settingCodes)[SettingField];
+  /** What exactly is wrong, when the value has a syntax (e.g. where a TlsCertificateName breaks). */
+  readonly detail: string | undefined;
   /** Built by the selection functions when they check the connector settings. */
   constructor(
     /** The option that holds the setting. */
@@ -91,6 +93,7 @@ export class InvalidSettingError extends AnonymousTlsError {
         (options.detail === undefined ? "" : ` (${options.detail})`),
     );
     this.code = settingCodes[field];
+    this.detail = options.detail;
   }
 }
 

@@ -528,7 +528,11 @@ function readCertificateSettings(
     } catch (error) {
       problems.add(
         tlsField!.path,
-        `${JSON.stringify(tlsCertificateName)} is not a TlsCertificateName (<I>issuer<S>subject, E3): ${(error as Error).message}`,
+        `${JSON.stringify(tlsCertificateName)} is not a TlsCertificateName (<I>issuer<S>subject, E3)${
+          error instanceof InvalidSettingError && error.detail !== undefined
+            ? `: ${error.detail}`
+            : ""
+        }`,
       );
     }
   }
