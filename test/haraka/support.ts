@@ -74,6 +74,8 @@ export interface HarakaSetup {
   readonly store?: readonly string[];
   /** Extra files, relative to the install folder. */
   readonly files?: Readonly<Record<string, string>>;
+  /** config/plugins, in order. Default: this plugin alone. */
+  readonly plugins?: readonly string[];
   /** Resolve when Haraka exits instead of when it listens (a start-up that must fail). */
   readonly expectExit?: boolean;
 }
@@ -101,7 +103,10 @@ export async function startHaraka(setup: HarakaSetup): Promise<Haraka> {
     join(config, "connection.ini"),
   );
   writeFileSync(join(config, "log.ini"), "[main]\nlevel=info\n");
-  writeFileSync(join(config, "plugins"), "exchange_anonymous_tls\n");
+  writeFileSync(
+    join(config, "plugins"),
+    `${(setup.plugins ?? ["exchange_anonymous_tls"]).join("\n")}\n`,
+  );
   writeFileSync(
     join(config, "exchange_anonymous_tls.ini"),
     `[main]\n${setup.ini.map((line) => line.replace("{store}", storeFolder)).join("\n")}\n`,

@@ -66,7 +66,7 @@ export interface HarakaPluginObject {
 export interface HarakaConnection {
   readonly uuid?: string;
   readonly remote?: { readonly ip?: string; readonly port?: number };
-  readonly tls?: { readonly enabled?: boolean };
+  readonly tls?: { readonly enabled?: boolean; advertised?: boolean };
   capabilities?: string[] | null;
   current_data?: unknown;
   readonly client?: unknown;
@@ -197,6 +197,8 @@ interface Prepared {
 interface ConnectionState {
   offer?: { readonly selection: Selected; readonly context: SecureContext } | undefined;
   pending?: ((disconnected: boolean) => void) | undefined;
+  /** X-ANONYMOUSTLS completed on this connection. */
+  upgraded?: boolean;
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10;
@@ -443,11 +445,17 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
       try {
         const words = Array.isArray(params) ? params : [];
         const verb = typeof words[0] === "string" ? words[0].toUpperCase() : "";
+        const state = stateOf(connection);
+        if (verb === "STARTTLS" && state.upgraded === true) {
+          // Inside our TLS: RFC 3207 §4.2's 503, never a second handshake on top of this one.
+          connection.respond(503, "5.5.1 Bad sequence of commands: TLS already active");
+          next(OK);
+          return;
+        }
         if (verb !== ANONYMOUS_TLS_KEYWORD) {
           next();
           return;
         }
-        const state = stateOf(connection);
         if (connection.tls?.enabled === true) {
           connection.respond(503, "5.5.1 Bad sequence of commands: TLS already active");
           next(OK);
@@ -560,7 +568,11 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
       if (timer !== undefined) clearTimeout(timer);
       try {
         connection.reset_transaction(() => {
+          state.upgraded = true;
           try {
+            // Haraka's tls plugin listed STARTTLS in the plaintext EHLO and would act on it
+            // inside this TLS session; it checks `advertised` first.
+            if (connection.tls !== undefined) connection.tls.advertised = false;
             connection.setTLS({
               cipher,
               verified: cleartext.authorized,
