@@ -291,15 +291,35 @@ export async function runServe(
   } catch (error) {
     throw new InputError([`--listen ${listen.host}:${listen.port}: ${(error as Error).message}`]);
   }
+  // A selected certificate is offered only with a usable key (A9). A snapshot holds none (it
+  // records HasPrivateKey, as Get-ExchangeCertificate does), so "selected" alone would promise TLS
+  // that no EHLO lists: say so, and where a key can come from.
+  const keySource =
+    values.store !== undefined
+      ? `put its key beside it in ${values.store} as <name>.key`
+      : values.snapshot !== undefined
+        ? "a snapshot carries no private keys: serve from a folder with --store (each certificate's key beside it as <name>.key)"
+        : "give --store a folder with each certificate's key beside it as <name>.key";
+  const unoffered = (offer: { readonly offered: boolean; readonly reason?: string } | null) => {
+    if (offer === null || offer.offered) return "";
+    if (offer.reason === "no-private-key-material") {
+      return `, not offered: its private key is not available (${keySource})`;
+    }
+    if (offer.reason === "private-key-unusable") {
+      return ", not offered: its private key cannot be used by TLS (malformed, or not this certificate's)";
+    }
+    return "";
+  };
   const what =
     startup.outcome === "selected"
-      ? `certificate ${startup.thumbprint} selected at start-up`
+      ? `certificate ${startup.thumbprint} selected at start-up${unoffered(server.startupOffer)}`
       : startup.outcome === "not-attempted"
         ? `not attempted: gate ${startup.failed.join(", ")} not met`
         : `no certificate: ${startup.reason}`;
-  log(
-    `listening on ${address.address}:${address.port} (${what}; STARTTLS: ${describeStartTls(server.startupStartTls)})`,
-  );
+  const startTls = `${describeStartTls(server.startupStartTls)}${
+    server.startupStartTls?.outcome === "selected" ? unoffered(server.startupStartTlsOffer) : ""
+  }`;
+  log(`listening on ${address.address}:${address.port} (${what}; STARTTLS: ${startTls})`);
 
   const signal = await stop;
   log(`stopping (${signal})`);

@@ -147,6 +147,41 @@ function swaks(port: number, ...extra: string[]) {
   ]);
 }
 
+/** Resolves with the log's lines matching `pattern` once there are `count` of them. */
+async function linesOf(serve: Serve, pattern: RegExp, count: number, ms = 20_000) {
+  const matching = () =>
+    serve
+      .log()
+      .split("\n")
+      .filter((line) => pattern.test(line));
+  const deadline = Date.now() + ms;
+  while (matching().length < count) {
+    if (Date.now() > deadline) {
+      throw new Error(`serve logged ${matching().length} of ${count} ${pattern}:\n${serve.log()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return matching();
+}
+
+/** s_client against 127.0.0.1:`port` with the sender's certificate; no -ign_eof (see below). */
+function sClientWithCertificate(port: number, ...extra: string[]) {
+  return run(
+    "openssl",
+    [
+      "s_client",
+      ...extra,
+      "-connect",
+      `127.0.0.1:${port}`,
+      "-cert",
+      join(FIXTURE_DIR, manifest.certificates[SENDER]!.file),
+      "-key",
+      keyFile(SENDER),
+    ],
+    "QUIT\r\n",
+  );
+}
+
 /** The first certificate in s_client's output, as a thumbprint. */
 function servedThumbprint(stdout: string): string {
   const pem = servedPem(stdout);
@@ -293,6 +328,132 @@ describe("exchange-anonymous-tls serve", () => {
     expect(tls).toContain(
       `presented ${fixture(STARTTLS).thumbprint}, peer ${fixture(SENDER).thumbprint}`,
     );
+  });
+
+  // Without -ign_eof s_client closes as soon as stdin ends, right after the handshake, and swaks's
+  // --drop-after TLS drops the connection there: the socket is gone by the time smtp-server's
+  // onSecure has called back, so what is logged must have been read when the handshake completed
+  // (it once read "STARTTLS ?, … peer sent no certificate" in most runs).
+  it("clients that close right after the handshake (s_client without -ign_eof, swaks --drop-after TLS): every STARTTLS handshake is logged with the peer's thumbprint and the protocol", async () => {
+    const serve = await startServe();
+    const runs = 5;
+    for (let i = 0; i < runs; i += 1) {
+      const ran = await sClientWithCertificate(serve.port, "-starttls", "smtp");
+      expect(servedThumbprint(ran.stdout)).toBe(fixture(STARTTLS).thumbprint);
+      const tls = await swaks(
+        serve.port,
+        "--tls",
+        "--tls-cert",
+        join(FIXTURE_DIR, manifest.certificates[SENDER]!.file),
+        "--tls-key",
+        keyFile(SENDER),
+        "--drop-after",
+        "TLS",
+      );
+      expect(tls.stdout).toMatch(/TLS started/);
+    }
+    const logged = await linesOf(serve, / tls \S+ STARTTLS /, 2 * runs);
+    for (const line of logged) {
+      expect(line).toMatch(
+        new RegExp(
+          ` STARTTLS TLSv1\\.[23], presented ${fixture(STARTTLS).thumbprint}, peer ${fixture(SENDER).thumbprint}$`,
+        ),
+      );
+    }
+    // One line per handshake, each of its own session.
+    expect(new Set(logged.map((line) => line.split(" ")[2])).size).toBe(2 * runs);
+  });
+
+  it("s_client closing right after the X-ANONYMOUSTLS handshake: every handshake is logged with the peer's thumbprint and the protocol", async () => {
+    const serve = await startServe();
+    const runs = 5;
+    for (let i = 0; i < runs; i += 1) {
+      const upstream = await upToHandshake(serve.port);
+      const relay = createServer((client: Socket) => {
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.on("error", () => {});
+      });
+      upstream.on("error", () => {});
+      await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+      try {
+        const { port } = relay.address() as AddressInfo;
+        const ran = await sClientWithCertificate(port);
+        expect(servedThumbprint(ran.stdout)).toBe(fixture(RECEIVER).thumbprint);
+      } finally {
+        relay.close();
+        upstream.destroy();
+      }
+    }
+    const logged = await linesOf(serve, / tls \S+ X-ANONYMOUSTLS /, runs);
+    for (const line of logged) {
+      expect(line).toMatch(
+        new RegExp(
+          ` X-ANONYMOUSTLS TLSv1\\.3, presented ${fixture(RECEIVER).thumbprint}, peer ${fixture(SENDER).thumbprint}$`,
+        ),
+      );
+    }
+  });
+
+  it("a snapshot without private keys (as Get-ExchangeCertificate exports it): the start-up line says the selected certificates cannot be offered, and why; EHLO lists neither", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eatls-snapshot-"));
+    const snapshot = join(dir, "snapshot.json");
+    const exported = (name: string) => ({
+      Thumbprint: fixture(name).thumbprint,
+      RawData: Buffer.from(fixture(name).der).toString("base64"),
+      HasPrivateKey: true,
+      Services: "IIS, SMTP",
+    });
+    writeFileSync(
+      snapshot,
+      JSON.stringify({
+        receiveConnector: { authMechanism: "Tls, ExchangeServer", fqdn: CONNECTOR_FQDN },
+        directory: { thumbprint: fixture(RECEIVER).thumbprint },
+        store: [exported(RECEIVER), exported(STARTTLS)],
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", MAIN, "serve", "--snapshot", snapshot, "--listen", "127.0.0.1:0"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    running.push(child);
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+    });
+    const line = await withDeadline(
+      new Promise<string>((resolve) => {
+        child.stdout!.on("data", () => {
+          const found = out.split("\n").find((l) => l.includes(" listening on "));
+          if (found !== undefined) resolve(found);
+        });
+      }),
+      20_000,
+      "serve never listened",
+    );
+    const noKey =
+      "not offered: its private key is not available (a snapshot carries no private keys: serve from a folder with --store";
+    expect(line).toContain(
+      `certificate ${fixture(RECEIVER).thumbprint} selected at start-up, ${noKey}`,
+    );
+    expect(line).toContain(
+      `STARTTLS: certificate ${fixture(STARTTLS).thumbprint} for ${CONNECTOR_FQDN}, ${noKey}`,
+    );
+    // And indeed no EHLO offers either.
+    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
+    const plain = await swaks(port);
+    expect(plain.code, plain.stdout).toBe(0);
+    expect(plain.stdout).not.toMatch(/^<- {2}250[- ]STARTTLS/m);
+    expect(plain.stdout).not.toMatch(/^<- {2}250[- ]X-ANONYMOUSTLS/m);
+    expect(out).toMatch(/X-ANONYMOUSTLS not offered \(no-private-key-material\)/);
+  });
+
+  it("keys beside the certificates (--store): the start-up line promises nothing it cannot keep", async () => {
+    const serve = await startServe();
+    const line = await serve.waitFor(/ listening on /);
+    expect(line).not.toContain("not offered");
+    expect(line).toContain(`certificate ${fixture(RECEIVER).thumbprint} selected at start-up;`);
   });
 
   it("a snapshot's Receive connector (Fqdn, name) decides STARTTLS: none carries the name, so swaks --tls is refused and 12014 is logged", async () => {

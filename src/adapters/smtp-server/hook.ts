@@ -26,7 +26,7 @@ import type { SecureContext, TLSSocket } from "node:tls";
 import type { SMTPServer, SMTPServerSession } from "smtp-server";
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 import type { InboundStartTlsSelected, Selected } from "../../types.js";
-import { ANONYMOUS_TLS_KEYWORD } from "../tls.js";
+import { ANONYMOUS_TLS_KEYWORD, type PeerCertificate, peerCertificateChain } from "../tls.js";
 import { identityOf, ReceiverError, type ReceiverErrorCode } from "./errors.js";
 
 /** What a connection offers after its EHLO: the selection and its secure context. */
@@ -41,6 +41,19 @@ export interface StartTlsOffer {
   readonly secureContext: SecureContext;
 }
 
+/**
+ * What the TLS socket said when its handshake completed. It is read at the socket's `'secure'`
+ * event, not later: smtp-server calls back only after its `onSecure` ran (a turn of the event
+ * loop at least), and a client that sends QUIT and closes at once has by then taken the socket,
+ * its protocol and its peer certificate with it.
+ */
+export interface Handshake {
+  /** The negotiated protocol, e.g. "TLSv1.3". */
+  readonly protocol: string | null;
+  /** The client's chain, leaf first (empty when it sent none, or when not read: `peerChain`). */
+  readonly peerChain: readonly PeerCertificate[];
+}
+
 /** What {@link installAnonymousTls} calls. */
 export interface AnonymousTlsHooks {
   /**
@@ -48,15 +61,33 @@ export interface AnonymousTlsHooks {
    * client sent it (at most 255 characters; smtp-server checks it only afterwards).
    */
   offer(session: SMTPServerSession, ehlo: string): Promise<Offer | null>;
-  /** Called once the handshake completed (and smtp-server's onSecure accepted it). */
-  onUpgraded(session: SMTPServerSession, offer: Offer, socket: TLSSocket): void;
+  /**
+   * Called once the handshake completed and smtp-server's onSecure accepted it, even if the
+   * client has closed since; `handshake` was read when it completed.
+   */
+  onUpgraded(
+    session: SMTPServerSession,
+    offer: Offer,
+    socket: TLSSocket,
+    handshake: Handshake,
+  ): void;
   /**
    * STARTTLS by selection (S1–S9): decides at each plaintext EHLO, after `offer`; null neither
    * lists nor accepts STARTTLS on this connection. Absent: smtp-server's own STARTTLS, untouched.
    */
   offerStartTls?(session: SMTPServerSession, ehlo: string): Promise<StartTlsOffer | null>;
-  /** Called once a STARTTLS handshake of an offer completed (and onSecure accepted it). */
-  onStartTls?(session: SMTPServerSession, offer: StartTlsOffer, socket: TLSSocket): void;
+  /** Like `onUpgraded`, for a STARTTLS handshake of an offer. */
+  onStartTls?(
+    session: SMTPServerSession,
+    offer: StartTlsOffer,
+    socket: TLSSocket,
+    handshake: Handshake,
+  ): void;
+  /**
+   * Whether `Handshake.peerChain` is read (a certificate decode per element, on every handshake).
+   * Default true.
+   */
+  readonly peerChain?: boolean;
   /**
    * Every error of a session (a {@link ReceiverError} with the session's identity), and of the
    * server (`ERR_SERVER`, session null). What it throws is dropped.
@@ -110,6 +141,15 @@ interface HookableConnection {
 
 interface HookableServer {
   readonly connections: Set<HookableConnection>;
+  /**
+   * Called by the TLS socket's 'secure' listener (upgrade()), synchronously, with that socket;
+   * the upgrade's secureCallback runs only after its callback.
+   */
+  onSecure(
+    socket: TLSSocket,
+    session: SMTPServerSession,
+    callback: (error?: Error | null) => void,
+  ): void;
   readonly secureContext: Map<string, SecureContext>;
   readonly options: object;
   _resolveSNI(
@@ -146,6 +186,7 @@ export function assertSmtpServerHooks(server: SMTPServer): void {
   if (!(candidate.connections instanceof Set)) missing.push("SMTPServer#connections (a Set)");
   if (!(candidate.secureContext instanceof Map)) missing.push("SMTPServer#secureContext (a Map)");
   if (typeof candidate._resolveSNI !== "function") missing.push("SMTPServer#_resolveSNI");
+  if (typeof candidate.onSecure !== "function") missing.push("SMTPServer#onSecure");
   if (missing.length > 0) {
     throw new Error(`smtp-server lacks what the anonymous-TLS hook uses: ${missing.join(", ")}`);
   }
@@ -182,6 +223,21 @@ export function installAnonymousTls(
     return view;
   };
 
+  // A handshake of ours, by session: read at 'secure' (onSecure is called from that event), told
+  // to the hooks once onSecure accepted it. smtp-server's own STARTTLS and implicit TLS have none.
+  const secured: Secured = new WeakMap();
+  const onSecure = hookable.onSecure;
+  hookable.onSecure = function (this: HookableServer, socket, session, callback) {
+    const waiter = secured.get(session);
+    if (waiter === undefined) return onSecure.call(this, socket, session, callback);
+    secured.delete(session);
+    const accepted = waiter(socket);
+    return onSecure.call(this, socket, session, (error) => {
+      if (!error) accepted();
+      callback(error);
+    });
+  };
+
   const add = connections.add;
   connections.add = function (this: Set<HookableConnection>, connection: HookableConnection) {
     if (limits.maxConnections !== undefined && this.size >= limits.maxConnections) {
@@ -189,7 +245,7 @@ export function installAnonymousTls(
     }
     const state: ConnectionState = { greeted: false, tlsReported: false };
     states.set(connection, state);
-    extendConnection(connection, state, hooks, report, viewFor, routed, limits);
+    extendConnection(connection, state, hooks, report, viewFor, routed, limits, secured);
     return add.call(this, connection);
   };
 
@@ -227,6 +283,8 @@ function displaceIdle(
 }
 
 type Report = ReturnType<typeof safeReport>;
+/** Reads the handshake off the socket at 'secure'; returns what to call once onSecure accepted. */
+type Secured = WeakMap<SMTPServerSession, (socket: TLSSocket) => () => void>;
 
 function extendConnection(
   connection: HookableConnection,
@@ -236,7 +294,9 @@ function extendConnection(
   viewFor: (context: SecureContext) => HookableServer,
   routed: WeakSet<object>,
   limits: HookLimits,
+  secured: Secured,
 ): void {
+  const readPeerChain = hooks.peerChain !== false;
   const reportSession = (code: ReceiverErrorCode, message: string, cause: unknown) => {
     report(
       new ReceiverError(code, identityOf(connection.session), message, { cause }),
@@ -359,8 +419,8 @@ function extendConnection(
         return callback();
       }
       conn.send(220, "Ready to start anonymous TLS");
-      upgradeWith(conn, st, offer.secureContext, "anonymous TLS", callback, () =>
-        hooks.onUpgraded(conn.session, offer, conn._socket as TLSSocket),
+      upgradeWith(conn, st, offer.secureContext, "anonymous TLS", callback, (socket, handshake) =>
+        hooks.onUpgraded(conn.session, offer, socket, handshake),
       );
     };
   }
@@ -383,8 +443,8 @@ function extendConnection(
         return callback();
       }
       conn.send(220, "Ready to start TLS");
-      upgradeWith(conn, st, offer.secureContext, "STARTTLS", callback, () =>
-        hooks.onStartTls?.(conn.session, offer, conn._socket as TLSSocket),
+      upgradeWith(conn, st, offer.secureContext, "STARTTLS", callback, (socket, handshake) =>
+        hooks.onStartTls?.(conn.session, offer, socket, handshake),
       );
     };
   }
@@ -401,7 +461,7 @@ function extendConnection(
     context: SecureContext,
     what: string,
     callback: () => void,
-    onSecure: () => void,
+    onSecure: (socket: TLSSocket, handshake: Handshake) => void,
   ): void {
     // upgrade() builds `new tls.TLSSocket(socket, createTLSSocketOptions(this._server))`
     // synchronously, so for that one call `_server` is the view that presents `context`.
@@ -423,17 +483,24 @@ function extendConnection(
             raw.destroy();
           }, limits.handshakeTimeout);
     timer?.unref();
-    conn._server = viewFor(context);
-    try {
-      conn.upgrade(callback, () => {
-        done = true;
-        clearTimeout(timer);
+    secured.set(conn.session, (socket) => {
+      done = true;
+      clearTimeout(timer);
+      const handshake: Handshake = {
+        protocol: socket.getProtocol(),
+        peerChain: readPeerChain ? peerCertificateChain(socket) : [],
+      };
+      return () => {
         try {
-          onSecure();
+          onSecure(socket, handshake);
         } catch (error) {
           reportSession("ERR_SESSION_CALLBACK", messageOf(error), error);
         }
-      });
+      };
+    });
+    conn._server = viewFor(context);
+    try {
+      conn.upgrade(callback);
     } finally {
       conn._server = server;
     }

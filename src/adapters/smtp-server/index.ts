@@ -19,7 +19,13 @@ export {
   type ReceiverErrorCode,
   type SessionIdentity,
 } from "./errors.js";
-export type { AnonymousTlsHooks, HookLimits, Offer, StartTlsOffer } from "./hook.js";
+export type {
+  AnonymousTlsHooks,
+  Handshake,
+  HookLimits,
+  Offer,
+  StartTlsOffer,
+} from "./hook.js";
 export type {
   AnonymousTlsServer,
   AnonymousTlsServerOptions,
@@ -28,6 +34,7 @@ export type {
   ReceiverSelectionOptions,
   StartTlsDecision,
   StartTlsSession,
+  StartupOffer,
 } from "./server.js";
 
 /**

@@ -20,7 +20,7 @@
 //    selection runs.
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import type { SecureContext, SecureVersion, TLSSocket } from "node:tls";
+import type { SecureContext, SecureVersion } from "node:tls";
 
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from "smtp-server";
 
@@ -38,7 +38,7 @@ import type {
   Selected,
   Selection,
 } from "../../types.js";
-import { type PeerCertificate, peerCertificateChain } from "../tls.js";
+import type { PeerCertificate } from "../tls.js";
 import { type ContextDecision, SecureContextCache } from "./contexts.js";
 import { identityOf, ReceiverError } from "./errors.js";
 import { installAnonymousTls, type StartTlsOffer } from "./hook.js";
@@ -126,6 +126,16 @@ export interface ReceiverSelectionOptions {
   readonly now?: Date | (() => Date);
 }
 
+/** Whether a start-up selection's certificate can be offered, and why not (as in an EHLO decision). */
+export interface StartupOffer {
+  readonly offered: boolean;
+  /**
+   * Why not: the gate's failed conditions, the selection's reason, or "no-private-key-material" /
+   * "private-key-unusable".
+   */
+  readonly reason?: string;
+}
+
 /** Options of `createAnonymousTlsServer`. */
 export interface AnonymousTlsServerOptions {
   readonly selection: ReceiverSelectionOptions;
@@ -173,6 +183,15 @@ export interface AnonymousTlsServer {
    * false, or `smtp.key`/`smtp.cert` given).
    */
   readonly startupStartTls: InboundStartTlsSelection | null;
+  /**
+   * Whether `startup`'s certificate can be put on a socket, and why not: a selected certificate
+   * whose key the store does not hold ("no-private-key-material", e.g. a snapshot exported
+   * without keys) or whose key TLS refuses ("private-key-unusable") is never offered (A9), and
+   * an EHLO under the same store would not list X-ANONYMOUSTLS either.
+   */
+  readonly startupOffer: StartupOffer;
+  /** The same for `startupStartTls` (null when that is null). */
+  readonly startupStartTlsOffer: StartupOffer | null;
   /** Secure contexts built so far (one per decision): for tests and monitoring. */
   contextsBuilt(): number;
   /** Starts listening (default: a free port on 127.0.0.1); resolves with the bound address. */
@@ -302,7 +321,7 @@ export async function createAnonymousTlsServer(
    */
   function offerFor<S extends Selection>(
     selection: S,
-    session: SMTPServerSession,
+    session: SMTPServerSession | null,
     label: string,
     decided: (decision: { readonly offered: boolean; readonly reason?: string }) => void,
   ): { selection: Extract<S, ContextDecision>; secureContext: SecureContext } | null {
@@ -325,7 +344,7 @@ export async function createAnonymousTlsServer(
         report(
           new ReceiverError(
             "ERR_SESSION_SELECTION",
-            identityOf(session),
+            session === null ? null : identityOf(session),
             `${label}certificate ${chosen.thumbprint} cannot be put on a socket: ${built.reason}`,
             { cause: built.error },
           ),
@@ -337,6 +356,20 @@ export async function createAnonymousTlsServer(
     decided({ offered: true });
     return { selection: chosen, secureContext: built.context };
   }
+
+  // The start-up selections' certificates, put on their contexts now (the first EHLO then finds
+  // them built): a certificate selected without a usable key is selected but never offered, and
+  // whoever starts the server should hear that before the first client does.
+  const offerAtStartup = (selection: Selection, label: string): StartupOffer => {
+    let decision: StartupOffer = { offered: false };
+    offerFor(selection, null, label, (decided) => {
+      decision = decided;
+    });
+    return decision;
+  };
+  const startupOffer = offerAtStartup(startup, "");
+  const startupStartTlsOffer =
+    startupStartTls === null ? null : offerAtStartup(startupStartTls, "STARTTLS ");
 
   installAnonymousTls(
     smtp,
@@ -355,29 +388,28 @@ export async function createAnonymousTlsServer(
                 onStartTlsDecision({ session, ehlo, selection, ...decision }),
               );
             },
-            onStartTls(session, offer, socket: TLSSocket) {
+            onStartTls(session, offer, _socket, { peerChain, protocol }) {
               if (options.onStartTls === undefined) return;
-              const peerChain = peerCertificateChain(socket);
               onStartTls({
                 session,
                 selection: offer.selection,
                 peerThumbprint: peerChain[0]?.thumbprint ?? null,
                 peerChain,
-                protocol: socket.getProtocol(),
+                protocol,
               });
             },
           }
         : {}),
-      onUpgraded(session, offer, socket: TLSSocket) {
-        // Reading the peer's chain costs a certificate decode per element: only for a listener.
+      // Reading the peer's chain costs a certificate decode per element: only for a listener.
+      peerChain: options.onAnonymousTls !== undefined || options.onStartTls !== undefined,
+      onUpgraded(session, offer, _socket, { peerChain, protocol }) {
         if (options.onAnonymousTls === undefined) return;
-        const peerChain = peerCertificateChain(socket);
         onAnonymousTls({
           session,
           selection: offer.selection,
           peerThumbprint: peerChain[0]?.thumbprint ?? null,
           peerChain,
-          protocol: socket.getProtocol(),
+          protocol,
         });
       },
       onError(error) {
@@ -398,6 +430,8 @@ export async function createAnonymousTlsServer(
     smtp,
     startup,
     startupStartTls,
+    startupOffer,
+    startupStartTlsOffer,
     contextsBuilt: () => contexts.built,
     listen(port = 0, host = "127.0.0.1") {
       return new Promise((resolve, reject) => {
