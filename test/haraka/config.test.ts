@@ -98,6 +98,42 @@ describe.skipIf(HARAKA_MISSING !== undefined)(
       expect(h.alive()).toBe(true);
     });
 
+    it("options in code (createHarakaPlugin): a directory that never answers gets the EHLO answered, without the keyword, before Haraka's hook timeout", async () => {
+      // The plugin file a user writes to configure the plugin in code instead of by the .ini.
+      const pluginFile = `
+const { readFileSync } = require("node:fs");
+const { createHarakaPlugin } = require({entry});
+const p = createHarakaPlugin({
+  selection: {
+    receiveConnector: { authMechanism: "Tls, ExchangeServer" },
+    directory: { readInternalTransportCertificate: () => new Promise(() => {}) },
+    store: { list: async () => [] },
+  },
+});
+for (const k in p) exports[k] = p[k];
+`;
+      const h = await harakaWith({
+        // Haraka's hook timeout for this plugin: 3 s, so the selection's deadline is 2 s.
+        files: {
+          "plugins/exchange_anonymous_tls.js": pluginFile,
+          "config/exchange_anonymous_tls.timeout": "3\n",
+        },
+        ini: [],
+      });
+      const started = Date.now();
+      const { socket, keywords } = await greeted(h.port);
+      expect(keywords).not.toContain("X-ANONYMOUSTLS");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+      await h.waitForLog(
+        /X-ANONYMOUSTLS not offered: the selection did not finish within 2 s/,
+        10_000,
+      );
+      expect(h.log()).not.toMatch(/timed out on hook capabilities/);
+      expect((await smtpCommand(socket, "X-ANONYMOUSTLS", { timeout: 10_000 })).code).toBe(500);
+      expect((await smtpCommand(socket, "QUIT", { timeout: 10_000 })).code).toBe(221);
+      expect(h.alive()).toBe(true);
+    });
+
     it("a bad .ini stops Haraka at start-up, naming every problem", async () => {
       const h = await startHaraka({
         ini: ["store=./certs", "edition=2013", "handshake_timeout=-1", "colour=blue"],

@@ -72,7 +72,7 @@ export interface HarakaSetup {
   readonly ini: readonly string[];
   /** Fixture names copied into the store folder as <name>.pem + <name>.key. */
   readonly store?: readonly string[];
-  /** Extra files, relative to the install folder. */
+  /** Extra files, relative to the install folder; `{entry}` is the plugin's module path, quoted. */
   readonly files?: Readonly<Record<string, string>>;
   /** config/plugins, in order. Default: this plugin alone. */
   readonly plugins?: readonly string[];
@@ -91,10 +91,6 @@ export async function startHaraka(setup: HarakaSetup): Promise<Haraka> {
   for (const name of setup.store ?? []) {
     writeFileSync(join(storeFolder, `${name}.pem`), fixture(name).pem);
     writeFileSync(join(storeFolder, `${name}.key`), fixture(name).keyPem);
-  }
-  for (const [file, text] of Object.entries(setup.files ?? {})) {
-    mkdirSync(dirname(join(folder, file)), { recursive: true });
-    writeFileSync(join(folder, file), text);
   }
   const port = await freePort();
   writeFileSync(join(config, "smtp.ini"), `[main]\nlisten=127.0.0.1:${port}\nnodes=0\n`);
@@ -116,6 +112,11 @@ export async function startHaraka(setup: HarakaSetup): Promise<Haraka> {
     join(folder, "plugins", "exchange_anonymous_tls.js"),
     `const p = require(${JSON.stringify(PLUGIN_ENTRY)});\nfor (const k in p) exports[k] = p[k];\n`,
   );
+  // After the defaults: a test may replace any of them (the plugin file included).
+  for (const [file, text] of Object.entries(setup.files ?? {})) {
+    mkdirSync(dirname(join(folder, file)), { recursive: true });
+    writeFileSync(join(folder, file), text.replaceAll("{entry}", JSON.stringify(PLUGIN_ENTRY)));
+  }
 
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", HARAKA_BIN, "-c", folder], {

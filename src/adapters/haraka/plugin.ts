@@ -202,6 +202,7 @@ interface ConnectionState {
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10;
+const DEFAULT_SELECTION_TIMEOUT = 25;
 
 function describe(error: unknown): string {
   if (error instanceof Error) {
@@ -221,6 +222,8 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
   const states = new WeakMap<object, ConnectionState>();
   let prepared: Promise<Prepared | null> | null = null;
   let handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+  /** Seconds an EHLO waits for the selection (set below Haraka's hook timeout at register). */
+  let selectionTimeout = DEFAULT_SELECTION_TIMEOUT;
   let plugin: HarakaPluginObject | null = null;
 
   const stateOf = (connection: HarakaConnection): ConnectionState => {
@@ -367,22 +370,18 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
   const hooks: HarakaPluginHooks = {
     register(this: HarakaPluginObject) {
       plugin = this;
-      // The .ini is read now (a bad one stops Haraka with the reason); the snapshot and the
-      // start-up selection finish in the background, and the first EHLO waits for them.
+      // Below Haraka's hook timeout (default 30 s), so that our "not offered" answers first.
+      if (this.timeout !== undefined && this.timeout > 1) {
+        selectionTimeout = Math.min(DEFAULT_SELECTION_TIMEOUT, this.timeout - 1);
+      }
+      // The .ini is read now (a bad one stops Haraka with the reason); the snapshot is read in
+      // the background and the first EHLO waits for it (not for the start-up selection, whose
+      // directory read may hang: each EHLO has its own deadline for its own).
       const settings = settingsOf(this);
-      prepared = prepare(this, settings).then(
-        async (ready) => {
+      const setup = prepare(this, settings);
+      prepared = setup.then(
+        (ready) => {
           handshakeTimeout = ready.handshakeTimeout;
-          try {
-            const startup = await ready.select("startup", null);
-            this.loginfo(
-              startup.outcome === "selected"
-                ? `start-up selection: X-ANONYMOUSTLS with ${startup.thumbprint}`
-                : `start-up selection: no X-ANONYMOUSTLS (${startup.outcome === "not-attempted" ? `gate ${startup.failed.join(", ")} not met` : startup.reason})`,
-            );
-          } catch (error) {
-            this.logerror(`start-up selection failed: ${describe(error)}`);
-          }
           return ready;
         },
         (error: unknown) => {
@@ -391,6 +390,20 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
           return null;
         },
       );
+      // R5/I2: 12012 is logged only by this selection, the transport's start-up one.
+      prepared
+        .then(async (ready) => {
+          if (ready === null) return;
+          const startup = await ready.select("startup", null);
+          this.loginfo(
+            startup.outcome === "selected"
+              ? `start-up selection: X-ANONYMOUSTLS with ${startup.thumbprint}`
+              : `start-up selection: no X-ANONYMOUSTLS (${startup.outcome === "not-attempted" ? `gate ${startup.failed.join(", ")} not met` : startup.reason})`,
+          );
+        })
+        .catch((error: unknown) => {
+          this.logerror(`start-up selection failed: ${describe(error)}`);
+        });
       this.register_hook("capabilities", "exchange_anonymous_tls_capabilities");
       this.register_hook("unrecognized_command", "exchange_anonymous_tls_command");
       this.register_hook("disconnect", "exchange_anonymous_tls_disconnect");
@@ -404,41 +417,68 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
         next();
         return;
       }
-      decide(connection).then(
-        (decision) => {
-          if (
-            decision.offered &&
-            decision.context !== undefined &&
-            decision.selection.outcome === "selected"
-          ) {
-            state.offer = { selection: decision.selection as Selected, context: decision.context };
-            connection.capabilities?.push(ANONYMOUS_TLS_KEYWORD);
-            connection.loginfo(
+      // Answered once: by the decision, or by our deadline when the directory or the store hangs
+      // (an LDAP read that never returns). It is below Haraka's hook timeout, so Haraka never
+      // answers for us; a decision that arrives later is dropped, never offered after the reply.
+      let answered = false;
+      const answer = () => {
+        answered = true;
+        clearTimeout(deadline);
+        next();
+      };
+      const deadline = setTimeout(() => {
+        if (answered) return;
+        connection.logwarn(
+          this,
+          `X-ANONYMOUSTLS not offered: the selection did not finish within ${selectionTimeout} s`,
+        );
+        answer();
+      }, selectionTimeout * 1000);
+      decide(connection)
+        .then(
+          (decision) => {
+            if (answered) return;
+            if (
+              decision.offered &&
+              decision.context !== undefined &&
+              decision.selection.outcome === "selected"
+            ) {
+              state.offer = {
+                selection: decision.selection as Selected,
+                context: decision.context,
+              };
+              connection.capabilities?.push(ANONYMOUS_TLS_KEYWORD);
+              connection.loginfo(
+                this,
+                `X-ANONYMOUSTLS offered, certificate ${state.offer.selection.thumbprint}`,
+              );
+            } else {
+              connection.loginfo(
+                this,
+                `X-ANONYMOUSTLS not offered (${decision.reason ?? "unknown"})`,
+              );
+            }
+            guarded("onEhlo", options.onEhlo, {
+              connection: decision.connection,
+              selection: decision.selection,
+              offered: decision.offered,
+              ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+            });
+            answer();
+          },
+          (error: unknown) => {
+            if (answered) return;
+            connection.logerror(
               this,
-              `X-ANONYMOUSTLS offered, certificate ${state.offer.selection.thumbprint}`,
+              `X-ANONYMOUSTLS not offered, the selection failed: ${describe(error)}`,
             );
-          } else {
-            connection.loginfo(
-              this,
-              `X-ANONYMOUSTLS not offered (${decision.reason ?? "unknown"})`,
-            );
-          }
-          guarded("onEhlo", options.onEhlo, {
-            connection: decision.connection,
-            selection: decision.selection,
-            offered: decision.offered,
-            ...(decision.reason === undefined ? {} : { reason: decision.reason }),
-          });
-          next();
-        },
-        (error: unknown) => {
-          connection.logerror(
-            this,
-            `X-ANONYMOUSTLS not offered, the selection failed: ${describe(error)}`,
-          );
-          next();
-        },
-      );
+            answer();
+          },
+        )
+        // Haraka ends the process on an unhandled rejection: nothing may escape this chain.
+        .catch((error: unknown) => {
+          plugin?.logerror(`capabilities hook: ${describe(error)}`);
+        });
     },
 
     exchange_anonymous_tls_command(this: HarakaPluginObject, next, connection, params) {
