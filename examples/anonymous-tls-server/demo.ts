@@ -1,52 +1,74 @@
-// Both ends of an anonymous-TLS SMTP session on 127.0.0.1: the receiver (server.ts, inbound
-// selection I1–I4; STARTTLS by the inbound STARTTLS selection S1–S9) and the sender (negotiateAnonymousTls, outbound selection R1–R15), each with a
-// CA-issued certificate, so the intermediates travel too. Prints what each side selected and what
-// it saw of the other. Run: npx tsx examples/anonymous-tls-server/demo.ts
+// Both ends of an anonymous-TLS SMTP session on 127.0.0.1, written as a user of the package
+// writes them (its two entry points, nothing else of this repository): the receiver
+// (`exchange-anonymous-tls/smtp-server`: inbound selection I1–I4, STARTTLS by S1–S9) and the
+// sender (negotiateAnonymousTls after the outbound selection R1–R15), each with a CA-issued
+// certificate, so the intermediates travel too. Prints what each side selected and what it saw
+// of the other. Run: npm run example:anonymous-tls
 //
-// The certificates and keys are the repository's committed test fixtures; their validity windows
-// sit around the fixtures' fixed time (2025-06-15T12:00Z), so both selections are evaluated then
-// (A4: `now` is a parameter). TLS itself does not check dates here (direct trust, R7/I4).
+// Everything it needs is in ./certs, as plain files: each server's store is a folder (the
+// certificate with its key beside it, `name.pem` + `name.key`), and ca/ holds the two test PKIs'
+// roots and issuing CAs. The certificates are valid until 2056, so the selections use the clock.
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
+import { fileURLToPath } from "node:url";
+
+import {
+  createFolderStore,
+  type Directory,
+  negotiateAnonymousTls,
+  type Selection,
+  selectOutboundAnonymousTlsCert,
+  smtpCommand,
+} from "exchange-anonymous-tls";
 import {
   type AnonymousTlsSession,
   createAnonymousTlsServer,
-} from "../../src/adapters/smtp-server/index.js";
-import { negotiateAnonymousTls, smtpCommand } from "../../src/adapters/tls.js";
-import { type Selection, selectOutboundAnonymousTlsCert, thumbprintOf } from "../../src/index.js";
-import {
-  entry,
-  fixture,
-  memoryStore,
-  NOW,
-  SERVER,
-  staticDirectory,
-} from "../../test/support/fixtures.js";
+} from "exchange-anonymous-tls/smtp-server";
 
+const certs = (path: string) => fileURLToPath(new URL(`./certs/${path}`, import.meta.url));
+const pem = (path: string) => readFileSync(certs(path), "utf8");
+/** What Exchange calls a thumbprint: the SHA-1 of the certificate, upper-case hex. */
+const thumbprintOf = (text: string) => new X509Certificate(text).fingerprint.replaceAll(":", "");
+
+// Names for the thumbprints this demo prints.
 const names = new Map<string, string>();
-for (const name of ["leaf-rsa", "inter-rsa", "leaf-ec", "inter-ec", "self-signed-old"]) {
-  names.set(fixture(name).thumbprint, name);
+for (const [name, path] of [
+  ["hub01", "hub01/hub01.pem"],
+  ["edge01", "edge01/edge01.pem"],
+  ["inter-rsa", "ca/inter-rsa.pem"],
+  ["inter-ec", "ca/inter-ec.pem"],
+] as const) {
+  names.set(thumbprintOf(pem(path)), name);
 }
 const label = (thumbprint: string | null) =>
   thumbprint === null ? "(none)" : `${thumbprint} (${names.get(thumbprint) ?? "unknown"})`;
 
 function describeSelection(selection: Selection): string {
   if (selection.outcome !== "selected") return `${selection.outcome}`;
-  const chain = selection.chain.map((der) => names.get(thumbprintOf(der)) ?? "?").join(" → ");
+  const chain = selection.chain
+    .map((der) => names.get(new X509Certificate(der).fingerprint.replaceAll(":", "")) ?? "?")
+    .join(" → ");
   const events = selection.events.map((e) => e.id).join(", ") || "none";
   return `${label(selection.thumbprint)}, sends ${chain}, events: ${events}`;
 }
 
-// The receiving Hub: its directory names leaf-rsa (root-rsa → inter-rsa → leaf-rsa). Its Receive
-// connector's Fqdn is mail.contoso.com, which leaf-rsa carries: STARTTLS presents it too (S2, S6).
+/** The directory's msExchServerInternalTLSCert (I2, R3): here, the thumbprint of a file. */
+const directoryNaming = (path: string): Directory => ({
+  readInternalTransportCertificate: async () => thumbprintOf(pem(path)),
+});
+
+// The receiving Hub: its store is certs/hub01 (hub01: root-rsa → inter-rsa → hub01), and its
+// directory names that certificate. Its Receive connector's Fqdn is mail.contoso.com, which
+// hub01 carries: STARTTLS presents it too (S2, S6).
 let received: AnonymousTlsSession | undefined;
 const receiver = await createAnonymousTlsServer({
   selection: {
     receiveConnector: { authMechanism: "Tls, ExchangeServer", fqdn: "mail.contoso.com" },
-    directory: staticDirectory(fixture("leaf-rsa").thumbprint),
-    store: memoryStore([entry("leaf-rsa", { withKey: true })]),
-    trustAnchors: [fixture("root-rsa").der],
-    intermediates: [fixture("inter-rsa").der],
-    now: NOW,
+    directory: directoryNaming("hub01/hub01.pem"),
+    store: createFolderStore(certs("hub01")),
+    trustAnchors: [pem("ca/root-rsa.pem")],
+    intermediates: [pem("ca/inter-rsa.pem")],
   },
   smtp: { name: "hub01.contoso.com" },
   onAnonymousTls: (session) => {
@@ -60,23 +82,28 @@ if (receiver.startupStartTls !== null) {
   console.log(`receiver  STARTTLS ${describeSelection(receiver.startupStartTls)}`);
 }
 
-// The sending Edge: its directory names leaf-ec (root-ec → inter-ec → leaf-ec).
+// The sending Edge: its store is certs/edge01 (edge01: root-ec → inter-ec → edge01).
+const edge = {
+  fqdn: "mail.contoso.com",
+  hostName: "EDGE01",
+  physicalFqdn: "edge01.contoso.com",
+  physicalHostName: "EDGE01",
+};
 const outbound = await selectOutboundAnonymousTlsCert({
   role: "EdgeTransport",
   sendConnector: { smartHostAuthMechanism: "ExchangeServer", addressSpaces: ["SMTP:--;1"] },
-  server: SERVER,
-  directory: staticDirectory(fixture("leaf-ec").thumbprint),
-  store: memoryStore([entry("leaf-ec", { withKey: true })]),
-  trustAnchors: [fixture("root-ec").der],
-  intermediates: [fixture("inter-ec").der],
-  now: NOW,
+  server: edge,
+  directory: directoryNaming("edge01/edge01.pem"),
+  store: createFolderStore(certs("edge01")),
+  trustAnchors: [pem("ca/root-ec.pem")],
+  intermediates: [pem("ca/inter-ec.pem")],
 });
 console.log(`sender    selected ${describeSelection(outbound)}`);
 
 const socket = connect(address.port, "127.0.0.1");
 try {
   const result = await negotiateAnonymousTls(socket, outbound, {
-    ehloDomain: SERVER.physicalFqdn,
+    ehloDomain: edge.physicalFqdn,
     timeout: 10_000,
   });
   console.log(`sender    EHLO keywords: ${[...(result.ehlo?.keywords.keys() ?? [])].join(" ")}`);
@@ -92,7 +119,7 @@ try {
       `sender    receiver's certificate is its selected one: ${result.peerThumbprint === expected}`,
     );
     // RFC 3207 §4.2: EHLO again inside TLS; neither STARTTLS nor X-ANONYMOUSTLS is offered now.
-    const again = await smtpCommand(result.tlsSocket, `EHLO ${SERVER.physicalFqdn}`);
+    const again = await smtpCommand(result.tlsSocket, `EHLO ${edge.physicalFqdn}`);
     console.log(`sender    EHLO inside TLS: ${again.code} ${again.lines.slice(1).join(" ")}`);
     await smtpCommand(result.tlsSocket, "QUIT");
     result.tlsSocket.destroy();

@@ -1,6 +1,6 @@
-// The receiver used to live here; it now ships as `exchange-anonymous-tls/smtp-server`
-// (src/adapters/smtp-server). This module only re-exports it under the names the example and the wire
-// tests (test/tls) have always imported. In your own code:
+// The receiver used to live here; it ships as `exchange-anonymous-tls/smtp-server`. This module
+// only re-exports it, under the package's own name as a user imports it, for the wire tests
+// (test/tls) that have always imported it from here. In your own code:
 //   import { createAnonymousTlsServer } from "exchange-anonymous-tls/smtp-server";
 export {
   type AnonymousTlsHooks,
@@ -16,4 +16,4 @@ export {
   type StartTlsDecision,
   type StartTlsOffer,
   type StartTlsSession,
-} from "../../src/adapters/smtp-server/index.js";
+} from "exchange-anonymous-tls/smtp-server";
