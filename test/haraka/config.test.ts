@@ -64,6 +64,11 @@ describe.skipIf(HARAKA_MISSING !== undefined)(
       const { socket, keywords } = await greeted(h.port);
       expect(keywords).not.toContain("X-ANONYMOUSTLS");
       await h.waitForLog(/X-ANONYMOUSTLS not offered \(no-private-key/, 10_000);
+      // The selection's event, at its level, through Haraka's logger with the connection's id.
+      await h.waitForLog(
+        /\[ERROR\] \[[0-9A-F-]+\] \[exchange_anonymous_tls\] event 12013 CannotLoadInternalTransportCertificateFromStore/,
+        10_000,
+      );
       expect((await smtpCommand(socket, "X-ANONYMOUSTLS", { timeout: 10_000 })).code).toBe(500);
       expect(h.alive()).toBe(true);
     });
@@ -81,6 +86,29 @@ describe.skipIf(HARAKA_MISSING !== undefined)(
       });
       await h.waitForLog(new RegExp(`start-up selection: X-ANONYMOUSTLS with ${RECEIVER}`), 20_000);
       await wellBehavedSession(h);
+    });
+
+    it("I2/R5: an empty msExchServerInternalTLSCert logs 12012 at start-up only; EHLOs say directory-empty", async () => {
+      const snapshot = {
+        receiveConnector: { authMechanism: "Tls, ExchangeServer" },
+        directory: null,
+        store: [],
+      };
+      const h = await harakaWith({
+        store: [RECEIVER_CERT],
+        files: { "config/snapshot.json": JSON.stringify(snapshot) },
+        ini: ["snapshot=snapshot.json", "store={store}", `at=${NOW.toISOString()}`],
+      });
+      await h.waitForLog(/start-up selection: no X-ANONYMOUSTLS \(directory-empty\)/, 20_000);
+      expect(h.log()).toMatch(
+        /\[ERROR\] \[-\] \[exchange_anonymous_tls\] event 12012 InternalTransportCertificateMissingInAD/,
+      );
+      const from = h.log().length;
+      const { socket, keywords } = await greeted(h.port);
+      expect(keywords).not.toContain("X-ANONYMOUSTLS");
+      await h.waitForLog(/X-ANONYMOUSTLS not offered \(directory-empty\)/, 10_000, from);
+      expect(h.log().slice(from)).not.toMatch(/event 12012/);
+      expect((await smtpCommand(socket, "QUIT", { timeout: 10_000 })).code).toBe(221);
     });
 
     it("a snapshot that cannot be read: logged, never offered, Haraka keeps serving", async () => {

@@ -29,6 +29,7 @@ import type {
   CertificateInput,
   CertStore,
   Directory,
+  DirectoryValue,
   Edition,
   ExchangeEvent,
   ExpiryWarning,
@@ -304,7 +305,8 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
       let receiveConnector: ReceiveConnector = {
         authMechanism: s.authMechanism ?? "Tls, ExchangeServer",
       };
-      let directoryValue: string | Uint8Array | null = s.directory ?? null;
+      let directoryValue: DirectoryValue = s.directory ?? null;
+      let edition: Edition | undefined;
       let store: CertStore | undefined;
       let trustAnchors: readonly Uint8Array[] | undefined;
       let intermediates: readonly Uint8Array[] | undefined;
@@ -318,7 +320,8 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
             ...(s.authMechanism === undefined ? {} : { authMechanism: s.authMechanism }),
           };
         }
-        directoryValue = snapshot.directory as string | Uint8Array | null;
+        directoryValue = snapshot.directory;
+        edition = snapshot.edition;
         const entries = snapshot.store.map((e) => e.entry);
         store = { list: async () => entries };
         trustAnchors = snapshot.trustAnchors;
@@ -336,6 +339,7 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
         store,
         ...(trustAnchors === undefined ? {} : { trustAnchors }),
         ...(intermediates === undefined ? {} : { intermediates }),
+        ...(edition === undefined ? {} : { edition }),
       };
     }
   }
