@@ -2,6 +2,8 @@
 // every EHLO (I1–I4), one SecureContext per decision, a new one on a store change, the selection's
 // events, STARTTLS off when the STARTTLS selection chose nothing, and the missing-peer message.
 // STARTTLS by selection has its own file, starttls.test.ts.
+import type { TLSSocket } from "node:tls";
+
 import { describe, expect, it } from "vitest";
 import { SecureContextCache } from "../../src/adapters/smtp-server/contexts.js";
 import { loadReceiver } from "../../src/adapters/smtp-server/index.js";
@@ -19,6 +21,7 @@ import {
   connectTo,
   startReceiver,
   upToHandshake,
+  upToStartTls,
   wellBehavedSession,
 } from "./support.js";
 
@@ -228,6 +231,106 @@ describe("the selection at each EHLO (issue 14, item 1)", () => {
     await smtpCommand(socket, "EHLO edge01.contoso.com", { timeout: 5_000 });
     expect((await smtpCommand(socket, "STARTTLS", { timeout: 5_000 })).code).toBe(500);
     socket.destroy();
+  });
+});
+
+describe("the start-up selections: selected is not offered without a usable key (A9)", () => {
+  it("a store without keys (a snapshot's): both certificates selected, neither offered, and why", async () => {
+    const receiver = await startReceiver({
+      selection: {
+        receiveConnector: { authMechanism: "Tls, ExchangeServer", fqdn: "mail.contoso.com" },
+        directory: staticDirectory(fixture("self-signed").thumbprint),
+        // hasPrivateKey true (the store says so), but no key text: nothing to put on a socket.
+        store: memoryStore([entry("self-signed"), entry("self-signed-newest")]),
+        now: NOW,
+      },
+    });
+    expect(receiver.server.startup.outcome).toBe("selected");
+    expect(receiver.server.startupStartTls?.outcome).toBe("selected");
+    expect(receiver.server.startupOffer).toEqual({
+      offered: false,
+      reason: "no-private-key-material",
+    });
+    expect(receiver.server.startupStartTlsOffer).toEqual({
+      offered: false,
+      reason: "no-private-key-material",
+    });
+    // What the start-up said is what an EHLO does.
+    const keywords = await ehloKeywords(receiver.port);
+    expect(keywords).not.toContain("X-ANONYMOUSTLS");
+    expect(keywords).not.toContain("STARTTLS");
+  });
+
+  it("with the keys: both offered; their contexts are built at start-up and the sessions reuse them", async () => {
+    const receiver = await startReceiver();
+    expect(receiver.server.startupOffer).toEqual({ offered: true });
+    expect(receiver.server.startupStartTlsOffer).toEqual({ offered: true });
+    expect(receiver.server.contextsBuilt()).toBe(2);
+    await wellBehavedSession(receiver);
+    expect(receiver.server.contextsBuilt()).toBe(2);
+  });
+
+  it("STARTTLS off: no STARTTLS offer to report", async () => {
+    const receiver = await startReceiver({ startTls: false });
+    expect(receiver.server.startupStartTlsOffer).toBeNull();
+  });
+});
+
+/** Resolves once `condition` holds (polled), or fails after `ms`. */
+async function eventually(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`never: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("each handshake reported (protocol, the client's chain), read when it completed", () => {
+  // smtp-server calls back after its onSecure (a turn of the event loop at least): a client that
+  // closes right after its handshake has taken the socket's protocol and peer certificate with
+  // it by then. They must be read at the TLS socket's 'secure' event.
+  it("clients that close right after the handshake (X-ANONYMOUSTLS and STARTTLS, five each): every session is reported with TLSv1.3 and the client's certificate", async () => {
+    const receiver = await startReceiver();
+    for (let i = 1; i <= 5; i++) {
+      for (const [upTo, reported] of [
+        [upToHandshake, receiver.sessions],
+        [upToStartTls, receiver.startTlsSessions],
+      ] as const) {
+        const tlsSocket = await clientHandshake(await upTo(receiver.port));
+        tlsSocket.end();
+        await eventually(() => reported.length === i, `session ${i} reported`);
+      }
+    }
+    for (const session of [...receiver.sessions, ...receiver.startTlsSessions]) {
+      expect(session.protocol).toBe("TLSv1.3");
+      expect(session.peerThumbprint).toBe(fixture("leaf-ec").thumbprint);
+      expect(session.peerChain.map((c) => c.thumbprint)).toEqual([fixture("leaf-ec").thumbprint]);
+    }
+    expect(new Set(receiver.sessions.map((s) => s.session.id)).size).toBe(5);
+    expect(receiver.errors).toEqual([]);
+  });
+
+  it("smtp.onSecure still decides: it sees the TLS socket first, and a session it refuses is not reported", async () => {
+    const seen: (string | null)[] = [];
+    let refuse = true;
+    const receiver = await startReceiver({
+      smtp: {
+        name: "hub01.contoso.com",
+        onSecure(socket, _session, callback) {
+          seen.push((socket as TLSSocket).getProtocol());
+          callback(refuse ? new Error("not this client") : null);
+        },
+      },
+    });
+    const refused = await clientHandshake(await upToHandshake(receiver.port));
+    await eventually(() => seen.length === 1, "onSecure called");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(receiver.sessions).toEqual([]);
+    refused.destroy();
+    refuse = false;
+    await wellBehavedSession(receiver);
+    expect(seen).toEqual(["TLSv1.3", "TLSv1.3"]);
+    expect(receiver.sessions).toHaveLength(1);
   });
 });
 
