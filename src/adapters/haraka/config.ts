@@ -78,9 +78,12 @@ export function harakaConfigFolder(): string {
 export function parseHarakaIni(file: string, main: unknown, folder: string): HarakaSettings {
   const problems: string[] = [];
   const record: Record<string, unknown> =
-    typeof main === "object" && main !== null ? (main as Record<string, unknown>) : {};
+    typeof main === "object" && main !== null && !Array.isArray(main)
+      ? (main as Record<string, unknown>)
+      : {};
   const text = (key: (typeof KEYS)[number]): string | undefined => {
-    const value = record[key];
+    // Own keys only: an inherited `at` or `store` (Array.prototype.at…) is not a setting.
+    const value = Object.hasOwn(record, key) ? record[key] : undefined;
     if (value === undefined || value === null || value === "") return undefined;
     if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
       problems.push(`${key}: not a single value`);

@@ -16,6 +16,19 @@
 //    hello, garbage, a close mid-handshake) lands on a listener of ours, is logged, and ends that
 //    connection; a handshake that does not finish in time is ended too. Haraka treats an
 //    uncaught exception as fatal, so nothing here lets one escape: every hook catches and logs.
+// Q: which of Haraka's internals does it rely on?
+// A: the pluggable stream of tls_socket.js (`targetsocket`, `clean`, `attach`), the same that
+//    Haraka's STARTTLS uses (Haraka 3.3.4 is tested). It is checked at every EHLO: a connection
+//    without it (an SMTPS port, a changed Haraka) is not offered the keyword, and that is logged.
+// Q: the TLS context?
+// A: one per decision, shared by every connection that gets it (the smtp-server integration's
+//    SecureContextCache): a store change that changes the decision builds a new one.
+// Q: a directory or store that hangs?
+// A: each EHLO waits at most until one second before Haraka's hook timeout (at most 25 s), then
+//    answers without the keyword; Haraka never has to answer "plugin timeout" for us.
+// Q: next to Haraka's `tls` plugin?
+// A: both keywords in plaintext; inside either TLS session neither is listed, and STARTTLS inside
+//    ours or X-ANONYMOUSTLS inside STARTTLS gets 503 (RFC 3207 §4.2), never a second handshake.
 // Q: STARTTLS?
 // A: left to Haraka's `tls` plugin (tls.ini / config/tls). That plugin builds its contexts inside
 //    tls_socket.js (certsByHost, a private ctxByHost) and offers no per-connection hook to hand it
@@ -417,7 +430,15 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
       const state = stateOf(connection);
       state.offer = undefined;
       // Inside TLS the keyword is gone (as in Exchange): no second handshake.
-      if (connection.tls?.enabled === true || !isPluggable(connection.client)) {
+      if (connection.tls?.enabled === true) {
+        next();
+        return;
+      }
+      if (!isPluggable(connection.client)) {
+        connection.logwarn(
+          this,
+          "X-ANONYMOUSTLS not offered: this connection has no plaintext socket to upgrade",
+        );
         next();
         return;
       }
