@@ -18,6 +18,10 @@ export default defineConfig({
         find: /^exchange-anonymous-tls\/smtp-server$/,
         replacement: source("./src/adapters/smtp-server/index.ts"),
       },
+      {
+        find: /^exchange-anonymous-tls\/haraka$/,
+        replacement: source("./src/adapters/haraka/index.ts"),
+      },
     ],
   },
   test: {

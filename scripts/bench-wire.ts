@@ -63,6 +63,8 @@ async function fixedServer(selected: Selected, contextPerSession: boolean): Prom
       contextPerSession
         ? { selection: selected, secureContext: createSecureContext(toTlsOptions(selected)) }
         : fixed,
+    // Like the receiver, which reads the peer's chain only when someone listens.
+    peerChain: false,
     onUpgraded() {},
     onError() {},
   });

@@ -64,37 +64,75 @@ export type HarakaNext = (code?: number, message?: string) => void;
 
 /** What the plugin uses of Haraka's plugin object (`this` in a hook). */
 export interface HarakaPluginObject {
+  /** The plugin's name, as listed in `config/plugins`. */
   readonly name: string;
   /** The hook timeout in seconds (`<name>.timeout`, default 30). */
   readonly timeout?: number;
-  readonly config: { get(file: string, ...rest: unknown[]): unknown };
+  /** Haraka's configuration reader (`this.config`). */
+  readonly config: {
+    /** Reads `config/<file>` in the given format. */
+    get(file: string, ...rest: unknown[]): unknown;
+  };
+  /** Registers `method` of the plugin for `hook`. */
   register_hook(hook: string, method: string, priority?: number): void;
+  /** Logs at INFO. */
   loginfo(...args: unknown[]): void;
+  /** Logs at NOTICE. */
   lognotice(...args: unknown[]): void;
+  /** Logs at WARN. */
   logwarn(...args: unknown[]): void;
+  /** Logs at ERROR. */
   logerror(...args: unknown[]): void;
+  /** Logs at CRIT. */
   logcrit(...args: unknown[]): void;
 }
 
 /** What the plugin uses of Haraka's Connection. */
 export interface HarakaConnection {
+  /** The connection's id, for the log and errors. */
   readonly uuid?: string;
-  readonly remote?: { readonly ip?: string; readonly port?: number };
-  readonly tls?: { readonly enabled?: boolean; advertised?: boolean };
+  /** The client's address. */
+  readonly remote?: {
+    /** Its IP address. */
+    readonly ip?: string;
+    /** Its port. */
+    readonly port?: number;
+  };
+  /** Haraka's TLS state of the connection. */
+  readonly tls?: {
+    /** TLS is on. */
+    readonly enabled?: boolean;
+    /** STARTTLS was listed (Haraka's tls plugin); cleared after our own handshake. */
+    advertised?: boolean;
+  };
+  /** The EHLO keywords Haraka will list. */
   capabilities?: string[] | null;
+  /** Haraka's command buffer (pipelined input). */
   current_data?: unknown;
+  /** The client socket (Haraka's pluggable stream). */
   readonly client?: unknown;
+  /** Sends an SMTP reply. */
   respond(code: number, message: string, done?: () => void): void;
+  /** Forgets the transaction, as after a TLS upgrade (RFC 3207 §4.2). */
   reset_transaction(done: () => void): void;
+  /** Records the TLS session's facts on the connection. */
   setTLS(tls: {
+    /** The negotiated cipher. */
     cipher?: unknown;
+    /** Whether the peer's certificate verified. */
     verified?: boolean;
+    /** Why it did not. */
     verifyError?: unknown;
+    /** The peer's certificate. */
     peerCertificate?: unknown;
   }): void;
+  /** Logs at INFO. */
   loginfo(...args: unknown[]): void;
+  /** Logs at NOTICE. */
   lognotice(...args: unknown[]): void;
+  /** Logs at WARN. */
   logwarn(...args: unknown[]): void;
+  /** Logs at ERROR. */
   logerror(...args: unknown[]): void;
 }
 
@@ -152,18 +190,22 @@ export interface HarakaPluginOptions {
 
 /** The hooks Haraka calls, with `this` the plugin object. */
 export interface HarakaPluginHooks {
+  /** Haraka calls it once at start-up: reads the .ini, prepares the selector, registers hooks. */
   register(this: HarakaPluginObject): void;
+  /** The capabilities hook: lists X-ANONYMOUSTLS when the inbound selection (I1–I4) chose one. */
   exchange_anonymous_tls_capabilities(
     this: HarakaPluginObject,
     next: HarakaNext,
     connection: HarakaConnection,
   ): void;
+  /** The unrecognized_command hook: answers X-ANONYMOUSTLS with 220 and the TLS handshake. */
   exchange_anonymous_tls_command(
     this: HarakaPluginObject,
     next: HarakaNext,
     connection: HarakaConnection,
     params: unknown,
   ): void;
+  /** The disconnect hook: settles what is still pending for the connection (a handshake). */
   exchange_anonymous_tls_disconnect(
     this: HarakaPluginObject,
     next: HarakaNext,
