@@ -5,16 +5,16 @@
 // deadline; the process is killed by `stop`, which each file calls in afterAll.
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import { fileURLToPath } from "node:url";
 
 import { expect } from "vitest";
 
 import { smtpCommand } from "../../src/adapters/tls.js";
 import { fixture } from "../support/fixtures.js";
+import { Clients, SENDER_CERT, withDeadline } from "../support/smtp-client.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const HARAKA_BIN = join(ROOT, "node_modules", "Haraka", "bin", "haraka");
@@ -32,7 +32,7 @@ if (HARAKA_MISSING !== undefined) console.warn(`skipping the Haraka tests: ${HAR
 /** The receiver's certificate: self-signed, named by the directory, with its key (I2–I4). */
 export const RECEIVER_CERT = "self-signed";
 /** The sender's certificate in the well-behaved session. */
-export const SENDER_CERT = "leaf-ec";
+export { SENDER_CERT, withDeadline };
 
 export interface Haraka {
   readonly port: number;
@@ -44,16 +44,6 @@ export interface Haraka {
   waitForLog(pattern: RegExp, ms?: number, from?: number): Promise<string>;
   alive(): boolean;
   stop(): Promise<void>;
-}
-
-export function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]);
 }
 
 function freePort(): Promise<number> {
@@ -188,37 +178,18 @@ export async function startHaraka(setup: HarakaSetup): Promise<Haraka> {
 
 // --- clients -------------------------------------------------------------------------------------
 
-const sockets: Socket[] = [];
+const clients = new Clients();
 
 /** Destroys every client socket opened so far (afterEach). */
 export function destroyClients(): void {
-  for (const socket of sockets.splice(0)) socket.destroy();
+  clients.closeAll();
 }
 
-function track<T extends Socket>(socket: T): T {
-  socket.on("error", () => {});
-  sockets.push(socket);
-  return socket;
-}
-
-export function connectTo(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = track(connect(port, "127.0.0.1"));
-    socket.once("connect", () => resolve(socket));
-    socket.once("error", reject);
-  });
-}
+export const connectTo = (port: number): Promise<Socket> => clients.connectTo(port);
 
 /** Resolves when the peer closed the socket (or it was destroyed), within `ms`. */
-export function closed(socket: Socket, ms = 10_000): Promise<void> {
-  if (socket.destroyed) return Promise.resolve();
-  socket.resume();
-  return withDeadline(
-    new Promise<void>((resolve) => socket.once("close", () => resolve())),
-    ms,
-    "Haraka did not close the connection",
-  );
-}
+export const closed = (socket: Socket, ms = 10_000): Promise<void> =>
+  clients.closed(socket, ms, "Haraka did not close the connection");
 
 /** Greeting and EHLO; returns the socket and the EHLO keywords. */
 export async function greeted(port: number): Promise<{ socket: Socket; keywords: string[] }> {
@@ -240,49 +211,11 @@ export async function upToHandshake(port: number): Promise<Socket> {
 }
 
 /** The client side of the handshake on `socket`, presenting the sender's certificate. */
-export function clientHandshake(
-  socket: Socket,
-  options: { maxVersion?: "TLSv1" | "TLSv1.1"; ciphers?: string } = {},
-): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const tlsSocket = track(
-      tlsConnect({
-        socket,
-        cert: fixture(SENDER_CERT).pem,
-        key: fixture(SENDER_CERT).keyPem,
-        rejectUnauthorized: false,
-        checkServerIdentity: () => undefined,
-        ...(options.maxVersion === undefined
-          ? {}
-          : { minVersion: "TLSv1" as const, maxVersion: options.maxVersion }),
-        ...(options.ciphers === undefined ? {} : { ciphers: options.ciphers }),
-      }),
-    );
-    tlsSocket.once("secureConnect", () => resolve(tlsSocket));
-    tlsSocket.once("error", reject);
-    tlsSocket.once("close", () => reject(new Error("closed during the handshake")));
-  });
-}
+export const clientHandshake: Clients["clientHandshake"] = (socket, options) =>
+  clients.clientHandshake(socket, options);
 
 /** A ClientHello as Node sends it, captured from a sink on loopback. */
-export async function captureClientHello(): Promise<Buffer> {
-  const sink = createServer((socket) => {
-    track(socket);
-  });
-  try {
-    const hello = new Promise<Buffer>((resolve) => {
-      sink.on("connection", (socket: Socket) =>
-        socket.once("data", (chunk: Buffer) => resolve(chunk)),
-      );
-    });
-    await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", () => resolve()));
-    const { port } = sink.address() as AddressInfo;
-    track(tlsConnect({ port, host: "127.0.0.1", rejectUnauthorized: false, timeout: 5_000 }));
-    return await withDeadline(hello, 10_000, "no ClientHello captured");
-  } finally {
-    sink.close();
-  }
-}
+export const captureClientHello = (): Promise<Buffer> => clients.captureClientHello(10_000);
 
 /**
  * A whole, well-behaved anonymous-TLS session: EHLO, X-ANONYMOUSTLS, a handshake presenting the

@@ -2,8 +2,7 @@
 // records what it reports, raw clients, a captured ClientHello, and well-behaved anonymous-TLS and
 // STARTTLS sessions to prove the receiver still serves after each hostile one. Everything is closed after
 // each test; every wait has a deadline.
-import { type AddressInfo, connect, createServer, type Socket } from "node:net";
-import { type TLSSocket, connect as tlsConnect } from "node:tls";
+import type { Socket } from "node:net";
 
 import { afterEach, expect } from "vitest";
 
@@ -19,22 +18,20 @@ import {
 } from "../../src/adapters/smtp-server/index.js";
 import { smtpCommand } from "../../src/adapters/tls.js";
 import { entry, fixture, memoryStore, NOW, staticDirectory } from "../support/fixtures.js";
+import { Clients, SENDER_CERT, withDeadline } from "../support/smtp-client.js";
 
 const closers: (() => Promise<void> | void)[] = [];
 
+const clients = new Clients();
+
 export function closeEverythingAfterEach(): void {
   afterEach(async () => {
+    clients.closeAll();
     for (const close of closers.splice(0).reverse()) await close();
   });
 }
 
-export function track<T extends Socket>(socket: T): T {
-  socket.on("error", () => {});
-  closers.push(() => {
-    socket.destroy();
-  });
-  return socket;
-}
+export const track = <T extends Socket>(socket: T): T => clients.track(socket);
 
 export interface TestReceiver {
   readonly server: AnonymousTlsServer;
@@ -51,7 +48,7 @@ export interface TestReceiver {
 /** The receiver's certificate: self-signed, listed by the directory, with its key (I2–I4). */
 export const RECEIVER_CERT = "self-signed";
 /** The sender's certificate in the well-behaved session. */
-export const SENDER_CERT = "leaf-ec";
+export { SENDER_CERT, withDeadline };
 /**
  * The certificate the inbound STARTTLS selection picks from the default store (S2: the connector's
  * Fqdn mail.contoso.com; S6: newest Valid-from first, no trust anchors, so the newest self-signed):
@@ -122,34 +119,11 @@ export async function startReceiver(
   };
 }
 
-export function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]);
-}
-
-export function connectTo(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = track(connect(port, "127.0.0.1"));
-    socket.once("connect", () => resolve(socket));
-    socket.once("error", reject);
-  });
-}
+export const connectTo = (port: number): Promise<Socket> => clients.connectTo(port);
 
 /** Resolves when the peer closed the socket (or it was destroyed), within `ms`. */
-export function closed(socket: Socket, ms = 5_000): Promise<void> {
-  if (socket.destroyed) return Promise.resolve();
-  socket.resume();
-  return withDeadline(
-    new Promise<void>((resolve) => socket.once("close", () => resolve())),
-    ms,
-    "the receiver did not close the session",
-  );
-}
+export const closed = (socket: Socket, ms = 5_000): Promise<void> =>
+  clients.closed(socket, ms, "the receiver did not close the session");
 
 /** Greeting, EHLO, X-ANONYMOUSTLS → 220: the socket is now where a ClientHello is expected. */
 export async function upToHandshake(port: number): Promise<Socket> {
@@ -176,29 +150,8 @@ export async function upToStartTls(port: number): Promise<Socket> {
 }
 
 /** The client side of the handshake on `socket`, presenting the sender's certificate. */
-export function clientHandshake(
-  socket: Socket,
-  options: { maxVersion?: "TLSv1" | "TLSv1.1"; ciphers?: string } = {},
-): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const tlsSocket = track(
-      tlsConnect({
-        socket,
-        cert: fixture(SENDER_CERT).pem,
-        key: fixture(SENDER_CERT).keyPem,
-        rejectUnauthorized: false,
-        checkServerIdentity: () => undefined,
-        ...(options.maxVersion === undefined
-          ? {}
-          : { minVersion: "TLSv1" as const, maxVersion: options.maxVersion }),
-        ...(options.ciphers === undefined ? {} : { ciphers: options.ciphers }),
-      }),
-    );
-    tlsSocket.once("secureConnect", () => resolve(tlsSocket));
-    tlsSocket.once("error", reject);
-    tlsSocket.once("close", () => reject(new Error("closed during the handshake")));
-  });
-}
+export const clientHandshake: Clients["clientHandshake"] = (socket, options) =>
+  clients.clientHandshake(socket, options);
 
 /**
  * A whole, well-behaved anonymous-TLS session: EHLO, X-ANONYMOUSTLS, handshake, EHLO inside TLS,
@@ -251,27 +204,7 @@ export async function wellBehavedStartTlsSession(
  * A real ClientHello (Node's TLS client's first flight), captured from a listener that answers
  * nothing: the bytes a client sends before it waits for the server.
  */
-export async function captureClientHello(): Promise<Buffer> {
-  let accepted: Socket | undefined;
-  const hello = new Promise<Buffer>((resolve) => {
-    const sink = createServer((socket) => {
-      accepted = socket;
-      socket.once("data", (chunk: Buffer) => resolve(chunk));
-    });
-    sink.listen(0, "127.0.0.1", () => {
-      const { port } = sink.address() as AddressInfo;
-      const client = track(
-        tlsConnect({ port, host: "127.0.0.1", rejectUnauthorized: false, timeout: 5_000 }),
-      );
-      closers.push(() => {
-        client.destroy();
-        accepted?.destroy();
-        sink.close();
-      });
-    });
-  });
-  return withDeadline(hello, 5_000, "no ClientHello captured");
-}
+export const captureClientHello = (): Promise<Buffer> => clients.captureClientHello(5_000);
 
 /** The session identity `error` carries is this client's (`clientPort`: its local port). */
 export function expectIdentityOf(error: ReceiverError, clientPort: number | undefined): void {
