@@ -238,3 +238,15 @@ describe("hostile clients end their own session only (issue 14)", () => {
     expect(receiver.errors[0]?.cause).toMatchObject({ message: "boom" });
   });
 });
+
+describe("an error before the greeting still names the client (review fix)", () => {
+  it("a 1 MB line sent at connect, before the 220 is read: the error carries address and port", async () => {
+    const receiver = await startReceiver();
+    const socket = await connectTo(receiver.port);
+    const port = socket.localPort;
+    socket.write(`${"a".repeat(1024 * 1024)}\r\n`);
+    await closed(socket);
+    expectIdentityOf(await receiver.nextError("ERR_SESSION_PROTOCOL"), port);
+    await wellBehavedSession(receiver);
+  });
+});

@@ -356,3 +356,58 @@ describe("the optional peer dependency smtp-server", () => {
     expect(typeof receiver.createAnonymousTlsServer).toBe("function");
   });
 });
+
+describe("review fixes: deadlines, repeated EHLOs, implicit TLS (issue 14, item 2)", () => {
+  it("a directory that never answers: the EHLO is answered within selectionTimeout, without the keyword", async () => {
+    const receiver = await startReceiver({
+      selection: {
+        receiveConnector: { authMechanism: "Tls, ExchangeServer", fqdn: "mail.contoso.com" },
+        directory: { readInternalTransportCertificate: () => new Promise<never>(() => {}) },
+        store: memoryStore([entry("self-signed", { withKey: true })]),
+        now: NOW,
+      },
+      selectionTimeout: 300,
+    });
+    const started = Date.now();
+    const keywords = await ehloKeywords(receiver.port);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(keywords).not.toContain("X-ANONYMOUSTLS");
+    // R4: a read that did not finish counts as "cannot be read".
+    expect(receiver.ehlo.at(-1)).toMatchObject({ offered: false, reason: "directory-unreadable" });
+    // STARTTLS reads no directory: still offered.
+    expect(keywords).toContain("STARTTLS");
+  });
+
+  it("repeated EHLOs on one connection reuse its decision: the store is listed once per connection", async () => {
+    const store = memoryStore([entry("self-signed", { withKey: true })]);
+    const receiver = await startReceiver({
+      selection: {
+        receiveConnector: { authMechanism: "Tls, ExchangeServer", fqdn: "mail.contoso.com" },
+        directory: staticDirectory(fixture("self-signed").thumbprint),
+        store,
+        now: NOW,
+      },
+    });
+    const listedBefore = store.calls;
+    const socket = await connectTo(receiver.port);
+    await smtpCommand(socket, null, { timeout: 5_000 });
+    for (let i = 0; i < 20; i++) {
+      const reply = await smtpCommand(socket, "EHLO edge01.contoso.com", { timeout: 5_000 });
+      expect(reply.lines.slice(1)).toContain("X-ANONYMOUSTLS");
+    }
+    // One EHLO's two selections (X-ANONYMOUSTLS and STARTTLS) list the store; the others reuse.
+    expect(store.calls - listedBefore).toBe(2);
+    expect(receiver.ehlo).toHaveLength(1);
+    // The command still works after the repeats.
+    const go = await smtpCommand(socket, "X-ANONYMOUSTLS", { timeout: 5_000 });
+    expect(go.code).toBe(220);
+    const tls: TLSSocket = await clientHandshake(socket);
+    expect(tls.getProtocol()).toMatch(/^TLSv1\.[23]$/);
+  });
+
+  it("implicit TLS (smtp.secure) without smtp.key/cert is misuse: smtp-server's built-in key is public", async () => {
+    await expect(
+      startReceiver({ smtp: { name: "hub01.contoso.com", secure: true } }),
+    ).rejects.toThrow(TypeError);
+  });
+});

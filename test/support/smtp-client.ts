@@ -62,7 +62,7 @@ export class Clients {
   /** The client side of the handshake on `socket`, presenting the sender's certificate. */
   clientHandshake(
     socket: Socket,
-    options: { maxVersion?: "TLSv1" | "TLSv1.1"; ciphers?: string } = {},
+    options: { maxVersion?: "TLSv1" | "TLSv1.1" | "TLSv1.2"; ciphers?: string } = {},
   ): Promise<TLSSocket> {
     return new Promise((resolve, reject) => {
       const tlsSocket = this.track(

@@ -42,3 +42,6 @@ export const exchange_anonymous_tls_command: HarakaPluginHooks["exchange_anonymo
 /** The `disconnect` hook: ends a handshake in progress. */
 export const exchange_anonymous_tls_disconnect: HarakaPluginHooks["exchange_anonymous_tls_disconnect"] =
   ini.exchange_anonymous_tls_disconnect;
+/** The `helo` and `ehlo` hooks: an earlier EHLO's offer is withdrawn until the next decision. */
+export const exchange_anonymous_tls_helo: HarakaPluginHooks["exchange_anonymous_tls_helo"] =
+  ini.exchange_anonymous_tls_helo;

@@ -205,6 +205,12 @@ export interface HarakaPluginHooks {
     connection: HarakaConnection,
     params: unknown,
   ): void;
+  /** The helo and ehlo hooks: an earlier EHLO's offer is withdrawn until capabilities decide again. */
+  exchange_anonymous_tls_helo(
+    this: HarakaPluginObject,
+    next: HarakaNext,
+    connection: HarakaConnection,
+  ): void;
   /** The disconnect hook: settles what is still pending for the connection (a handshake). */
   exchange_anonymous_tls_disconnect(
     this: HarakaPluginObject,
@@ -274,7 +280,8 @@ function describe(error: unknown): string {
  * `createHarakaPlugin()`.
  */
 export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPluginHooks {
-  const contexts = new SecureContextCache(options.minVersion ?? "TLSv1.2");
+  // Rebuilt at `register` with the .ini's min_version, which is read there.
+  let contexts = new SecureContextCache(options.minVersion ?? "TLSv1.2");
   const states = new WeakMap<object, ConnectionState>();
   let prepared: Promise<Prepared | null> | null = null;
   let handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
@@ -437,6 +444,7 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
       // the background and the first EHLO waits for it (not for the start-up selection, whose
       // directory read may hang: each EHLO has its own deadline for its own).
       const settings = settingsOf(this);
+      contexts = new SecureContextCache(settings?.minVersion ?? options.minVersion ?? "TLSv1.2");
       const setup = prepare(this, settings);
       prepared = setup.then(
         (ready) => {
@@ -464,6 +472,10 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
           this.logerror(`start-up selection failed: ${describe(error)}`);
         });
       this.register_hook("capabilities", "exchange_anonymous_tls_capabilities");
+      // HELO lists no extensions: an earlier EHLO's offer no longer stands (as in the smtp-server
+      // receiver), nor does one whose EHLO another plugin refused.
+      this.register_hook("helo", "exchange_anonymous_tls_helo");
+      this.register_hook("ehlo", "exchange_anonymous_tls_helo");
       this.register_hook("unrecognized_command", "exchange_anonymous_tls_command");
       this.register_hook("disconnect", "exchange_anonymous_tls_disconnect");
     },
@@ -584,6 +596,12 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
         connection.logerror(this, `X-ANONYMOUSTLS failed: ${describe(error)}`);
         next(DENYSOFTDISCONNECT, "4.3.0 X-ANONYMOUSTLS failed");
       }
+    },
+
+    exchange_anonymous_tls_helo(this: HarakaPluginObject, next, connection) {
+      const state = states.get(connection);
+      if (state !== undefined) state.offer = undefined;
+      next();
     },
 
     exchange_anonymous_tls_disconnect(this: HarakaPluginObject, next, connection) {

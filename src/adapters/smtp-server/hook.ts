@@ -197,6 +197,12 @@ interface ConnectionState {
   greeted: boolean;
   /** A TLS failure of this connection was reported; later echoes of it are not. */
   tlsReported: boolean;
+  /**
+   * This connection's plaintext decisions, made at its first EHLO and reused by later ones: one
+   * SMTP session is one decision (a store change is seen by the next connection), and a client
+   * that repeats EHLO cannot make the server list its store and read its directory each time.
+   */
+  decided?: { readonly offer: Offer | null; readonly startTlsOffer: StartTlsOffer | null };
 }
 
 /** Adds X-ANONYMOUSTLS and per-session error handling to every connection of `server`. */
@@ -298,10 +304,14 @@ function extendConnection(
 ): void {
   const readPeerChain = hooks.peerChain !== false;
   const reportSession = (code: ReceiverErrorCode, message: string, cause: unknown) => {
-    report(
-      new ReceiverError(code, identityOf(connection.session), message, { cause }),
-      connection.session,
-    );
+    // Before the greeting smtp-server's session holds only its id: the socket has the address.
+    const { session, _socket: socket } = connection;
+    const identity = identityOf({
+      id: session.id,
+      remoteAddress: session.remoteAddress || socket.remoteAddress || "",
+      remotePort: session.remotePort || socket.remotePort || 0,
+    });
+    report(new ReceiverError(code, identity, message, { cause }), session);
   };
   const endSession = () => {
     if (!connection._socket.destroyed) connection._socket.destroy();
@@ -356,7 +366,13 @@ function extendConnection(
       // Once the session is TLS (anonymous or STARTTLS), there is nothing left to offer; a
       // STARTTLS handler installed in plaintext stays, and answers 503 inside TLS.
       const plaintext = !connection.secure;
-      if (plaintext) {
+      if (plaintext && state.decided !== undefined) {
+        ({ offer, startTlsOffer } = state.decided);
+        if (hooks.offerStartTls !== undefined) {
+          connection[STARTTLS_HANDLER] =
+            startTlsOffer === null ? undefined : startTlsHandler(connection, startTlsOffer, state);
+        }
+      } else if (plaintext) {
         const name = command.toString("latin1").slice(4).trim().slice(0, 255);
         try {
           offer = await hooks.offer(connection.session, name);
@@ -373,6 +389,7 @@ function extendConnection(
           connection[STARTTLS_HANDLER] =
             startTlsOffer === null ? undefined : startTlsHandler(connection, startTlsOffer, state);
         }
+        state.decided = { offer, startTlsOffer };
       }
       const send = connection.send;
       if (offer !== null || startTlsOffer !== null) {
@@ -486,10 +503,17 @@ function extendConnection(
     secured.set(conn.session, (socket) => {
       done = true;
       clearTimeout(timer);
-      const handshake: Handshake = {
-        protocol: socket.getProtocol(),
-        peerChain: readPeerChain ? peerCertificateChain(socket) : [],
-      };
+      // Inside smtp-server's 'secure' listener: nothing may throw out of here (it would end the
+      // process), whatever the peer's certificate holds.
+      let handshake: Handshake;
+      try {
+        handshake = {
+          protocol: socket.getProtocol(),
+          peerChain: readPeerChain ? peerCertificateChain(socket) : [],
+        };
+      } catch {
+        handshake = { protocol: null, peerChain: [] };
+      }
       return () => {
         try {
           onSecure(socket, handshake);

@@ -155,6 +155,13 @@ export interface AnonymousTlsServerOptions {
   /** Milliseconds from the 220 to a completed handshake. Default 10,000. */
   readonly handshakeTimeout?: number;
   /**
+   * Milliseconds an EHLO's selections may wait for the directory and the store. A read that
+   * takes longer counts as "cannot be read" (R4, A16): the EHLO is answered without the keyword,
+   * so a directory or store that hangs never leaves a client waiting (smtp-server applies no idle
+   * timeout while a handler is pending). Default 5,000.
+   */
+  readonly selectionTimeout?: number;
+  /**
    * Connections held at once (also smtp-server's maxClients). A new connection beyond it closes
    * the oldest one that has not greeted yet. Default 1,000.
    */
@@ -201,6 +208,7 @@ export interface AnonymousTlsServer {
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+const DEFAULT_SELECTION_TIMEOUT = 5_000;
 const DEFAULT_MAX_CONNECTIONS = 1_000;
 
 /**
@@ -267,12 +275,17 @@ export async function createAnonymousTlsServer(
   );
   const onStartTls = guarded("onStartTls", options.onStartTls, (session) => session.session);
 
+  const selectionTimeout = options.selectionTimeout ?? DEFAULT_SELECTION_TIMEOUT;
+  if (!(Number.isFinite(selectionTimeout) && selectionTimeout > 0)) {
+    throw new TypeError("selectionTimeout must be a positive number of milliseconds");
+  }
   const select = (phase: "startup" | "session", session: SMTPServerSession | null) =>
     selector.selectInbound({
       receiveConnector: input.receiveConnector,
       directory: input.directory,
       now: nowOf(),
       phase,
+      signal: AbortSignal.timeout(selectionTimeout),
       // E5: the inbound anonymous process is the same in both editions; the result says which.
       ...(input.edition === undefined ? {} : { edition: input.edition }),
       ...(input.expiryWarning === undefined ? {} : { expiryWarning: input.expiryWarning }),
@@ -281,6 +294,13 @@ export async function createAnonymousTlsServer(
 
   const smtpOptions = options.smtp ?? {};
   const hasOwnCertificate = smtpOptions.key !== undefined && smtpOptions.cert !== undefined;
+  // Implicit TLS (port 465 style) without a certificate would present smtp-server's built-in
+  // one, whose private key is public: misuse, not a configuration to run with.
+  if ((smtpOptions.secure === true || smtpOptions.needsUpgrade === true) && !hasOwnCertificate) {
+    throw new TypeError(
+      "smtp.secure/needsUpgrade need smtp.key and smtp.cert: without them smtp-server presents its built-in certificate, whose key is public",
+    );
+  }
   const bySelection = !hasOwnCertificate && options.startTls !== false;
   const physicalFqdn = input.server?.physicalFqdn ?? smtpOptions.name ?? hostname();
   const selectStartTls = (phase: "startup" | "session", session: SMTPServerSession | null) =>
@@ -289,6 +309,7 @@ export async function createAnonymousTlsServer(
       server: { physicalFqdn },
       now: nowOf(),
       phase,
+      signal: AbortSignal.timeout(selectionTimeout),
       ...(input.edition === undefined ? {} : { edition: input.edition }),
       ...(input.wildcardNames === undefined ? {} : { wildcardNames: input.wildcardNames }),
       ...(input.expiryWarning === undefined ? {} : { expiryWarning: input.expiryWarning }),
