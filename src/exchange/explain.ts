@@ -17,6 +17,7 @@ import { SHORT_NAMES } from "../x509/certificate.js";
 import type { NameMatch } from "../x509/dns-name.js";
 import type { CertificateRevocationStatus } from "../x509/path/validator.js";
 import type { IgnoredCrl } from "../x509/revocation/checker.js";
+import { certificateNameRule } from "./steps/certificate-name.js";
 import {
   type DistinguishedName,
   parseTlsCertificateName,
@@ -158,12 +159,7 @@ function lookedForLines(selection: StartTlsOutcome): string[] {
   if (selection.outcome === "not-attempted") return [];
   const { lookedFor } = selection;
   const connector = selection.direction === "inbound" ? "Receive" : "Send";
-  const rule =
-    selection.direction === "inbound"
-      ? "S2"
-      : lookedFor.source === "tlsCertificateName"
-        ? "S11"
-        : "S10";
+  const rule = certificateNameRule(selection.direction, lookedFor.source);
   const from =
     lookedFor.source === "tlsCertificateName"
       ? `from the ${connector} connector's TlsCertificateName (${rule}, E3)`
