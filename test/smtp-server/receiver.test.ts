@@ -411,3 +411,24 @@ describe("review fixes: deadlines, repeated EHLOs, implicit TLS (issue 14, item 
     ).rejects.toThrow(TypeError);
   });
 });
+
+describe("smtp-server's own STARTTLS switches (review fix)", () => {
+  it.each([
+    ["disabledCommands", { disabledCommands: ["AUTH", "STARTTLS"] }],
+    ["hideSTARTTLS", { hideSTARTTLS: true }],
+  ] as const)(
+    "%s: no STARTTLS selection, nothing reported as offered, and STARTTLS is refused",
+    async (_, smtp) => {
+      const receiver = await startReceiver({ smtp: { name: "hub01.contoso.com", ...smtp } });
+      const keywords = await ehloKeywords(receiver.port);
+      expect(keywords).not.toContain("STARTTLS");
+      expect(keywords).toContain("X-ANONYMOUSTLS");
+      expect(receiver.startTlsDecisions).toEqual([]);
+      const socket = await connectTo(receiver.port);
+      await smtpCommand(socket, null, { timeout: 5_000 });
+      await smtpCommand(socket, "EHLO edge01.contoso.com", { timeout: 5_000 });
+      const refused = await smtpCommand(socket, "STARTTLS", { timeout: 5_000 });
+      expect(refused.code).toBeGreaterThanOrEqual(500);
+    },
+  );
+});

@@ -147,7 +147,8 @@ export interface AnonymousTlsServerOptions {
   /**
    * STARTTLS by the inbound STARTTLS selection (S1–S9). true (default): listed at an EHLO exactly
    * when the selection chose a certificate with a usable key, presenting it; false: never listed.
-   * Ignored when `smtp.key` and `smtp.cert` are given.
+   * Ignored when `smtp.key` and `smtp.cert` are given; `smtp.hideSTARTTLS` or STARTTLS in
+   * `smtp.disabledCommands` mean false.
    */
   readonly startTls?: boolean;
   /** Lowest TLS version of the handshakes (X-ANONYMOUSTLS, STARTTLS). Default "TLSv1.2". */
@@ -162,8 +163,9 @@ export interface AnonymousTlsServerOptions {
    */
   readonly selectionTimeout?: number;
   /**
-   * Connections held at once (also smtp-server's maxClients). A new connection beyond it closes
-   * the oldest one that has not greeted yet. Default 1,000.
+   * Connections held at once (also smtp-server's maxClients, which, given alone in `smtp`, is
+   * taken as this). A new connection beyond it closes the oldest one that has not greeted yet.
+   * Default 1,000.
    */
   readonly maxConnections?: number;
   /** Called at every EHLO with whether X-ANONYMOUSTLS was offered, and why not. */
@@ -301,7 +303,12 @@ export async function createAnonymousTlsServer(
       "smtp.secure/needsUpgrade need smtp.key and smtp.cert: without them smtp-server presents its built-in certificate, whose key is public",
     );
   }
-  const bySelection = !hasOwnCertificate && options.startTls !== false;
+  // smtp-server's own ways of turning STARTTLS off count as `startTls: false`: nothing is then
+  // selected for it, or reported as offered.
+  const startTlsOffInSmtp =
+    smtpOptions.hideSTARTTLS === true ||
+    (smtpOptions.disabledCommands ?? []).some((command) => command.toUpperCase() === "STARTTLS");
+  const bySelection = !hasOwnCertificate && options.startTls !== false && !startTlsOffInSmtp;
   const physicalFqdn = input.server?.physicalFqdn ?? smtpOptions.name ?? hostname();
   const selectStartTls = (phase: "startup" | "session", session: SMTPServerSession | null) =>
     selector.selectInboundStartTls({
@@ -321,13 +328,15 @@ export async function createAnonymousTlsServer(
   const startup = await select("startup", null);
   const startupStartTls = bySelection ? await selectStartTls("startup", null) : null;
   const contexts = new SecureContextCache(options.minVersion ?? "TLSv1.2");
-  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  // One bound for both: smtp-server's maxClients, given alone, is taken as maxConnections.
+  const maxConnections =
+    options.maxConnections ?? smtpOptions.maxClients ?? DEFAULT_MAX_CONNECTIONS;
   const smtp = new SMTPServer({
     logger: false,
     disableReverseLookup: true,
     authOptional: true,
-    maxClients: maxConnections,
     ...smtpOptions,
+    maxClients: maxConnections,
     disabledCommands: [
       ...(smtpOptions.disabledCommands ?? ["AUTH"]),
       // Without a certificate of its own and without the selection, smtp-server would present
