@@ -4,6 +4,7 @@
 // STARTTLS by selection has its own file, starttls.test.ts.
 import type { TLSSocket } from "node:tls";
 
+import type { SMTPServerOptions } from "smtp-server";
 import { describe, expect, it } from "vitest";
 import { SecureContextCache } from "../../src/adapters/smtp-server/contexts.js";
 import { loadReceiver } from "../../src/adapters/smtp-server/index.js";
@@ -413,10 +414,10 @@ describe("review fixes: deadlines, repeated EHLOs, implicit TLS (issue 14, item 
 });
 
 describe("smtp-server's own STARTTLS switches (review fix)", () => {
-  it.each([
+  it.each<[string, SMTPServerOptions]>([
     ["disabledCommands", { disabledCommands: ["AUTH", "STARTTLS"] }],
     ["hideSTARTTLS", { hideSTARTTLS: true }],
-  ] as const)(
+  ])(
     "%s: no STARTTLS selection, nothing reported as offered, and STARTTLS is refused",
     async (_, smtp) => {
       const receiver = await startReceiver({ smtp: { name: "hub01.contoso.com", ...smtp } });
