@@ -1,5 +1,5 @@
-// `npm run fuzz`: the hostile-input properties (test/hostile/properties.test.ts and the
-// thumbprint properties) at 100,000 runs each, from fresh random seeds. CI runs the same
+// `npm run fuzz`: the hostile-input properties (test/hostile/properties.test.ts, the thumbprint
+// properties and the STARTTLS ones, test/starttls/hostile.test.ts) at 100,000 runs each, from fresh random seeds. CI runs the same
 // properties at 1,000 runs from a fixed seed.
 //
 //   npm run fuzz                          100,000 runs, random seeds
@@ -33,7 +33,11 @@ if (values.seed !== "random" && !Number.isInteger(Number(values.seed))) {
   process.exit(2);
 }
 
-const files = ["test/hostile/properties.test.ts", "test/hostile/thumbprints.test.ts"];
+const files = [
+  "test/hostile/properties.test.ts",
+  "test/hostile/thumbprints.test.ts",
+  "test/starttls/hostile.test.ts",
+];
 console.log(`fuzz: ${runs} runs per property, seed ${values.seed}: ${files.join(", ")}`);
 const started = Date.now();
 const result = spawnSync(
