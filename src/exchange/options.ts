@@ -111,24 +111,12 @@ function oneOf<T extends string>(
   throw new TypeError(`${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
 }
 
-function checkCommon(options: CommonSelectionOptions): CommonInput {
-  const settings = checkSettings(options);
-  const { directory } = options;
+/** The directory of the anonymous selections (R3, I2). */
+function checkDirectory(directory: Directory): Directory {
   if (!isObject(directory) || typeof directory.readInternalTransportCertificate !== "function") {
     throw new TypeError("directory must have a readInternalTransportCertificate() method");
   }
-  return {
-    directory,
-    store: settings.store,
-    edition: settings.edition,
-    phase: settings.phase,
-    now: settings.now,
-    onEvent: settings.onEvent,
-    signal: settings.signal,
-    expiryWarning: settings.expiryWarning,
-    profile: settings.profile,
-    revocation: settings.revocation,
-  };
+  return directory;
 }
 
 /** The edition (E1–E6): "2007" by default. */
@@ -196,7 +184,8 @@ function checkServer(server: unknown): ServerNames {
 }
 
 export function checkOutboundOptions(options: OutboundSelectionOptions): OutboundInput {
-  const common = checkCommon(options);
+  const common = checkSettings(options);
+  const directory = checkDirectory(options.directory);
   const role = options.role;
   if (role !== "HubTransport" && role !== "EdgeTransport" && role !== "Mailbox") {
     throw new TypeError('role must be "HubTransport", "EdgeTransport" or "Mailbox"');
@@ -217,7 +206,7 @@ export function checkOutboundOptions(options: OutboundSelectionOptions): Outboun
   // Fields listed one by one, not spread: V8 takes a slow path when properties follow a spread,
   // and this runs on every session (issue "Fast enough for every SMTP session").
   return {
-    directory: common.directory,
+    directory,
     store: common.store,
     edition: common.edition,
     phase: common.phase,
@@ -258,11 +247,12 @@ function checkMismatchPolicy(value: unknown, edition: EditionRules): ThumbprintM
 }
 
 export function checkInboundOptions(options: InboundSelectionOptions): InboundInput {
-  const common = checkCommon(options);
+  const common = checkSettings(options);
+  const directory = checkDirectory(options.directory);
   const connector: unknown = options.receiveConnector;
   if (!isObject(connector)) throw new TypeError("receiveConnector must be an object");
   return {
-    directory: common.directory,
+    directory,
     store: common.store,
     edition: common.edition,
     phase: common.phase,
