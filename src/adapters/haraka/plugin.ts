@@ -50,7 +50,7 @@ import type {
   Selected,
   Selection,
 } from "../../types.js";
-import { SecureContextCache } from "../smtp-server/contexts.js";
+import { offerOf, SecureContextCache } from "../smtp-server/contexts.js";
 import { ANONYMOUS_TLS_KEYWORD } from "../tls.js";
 import { type HarakaSettings, harakaConfigFolder, parseHarakaIni } from "./config.js";
 
@@ -413,24 +413,17 @@ export function createHarakaPlugin(options: HarakaPluginOptions = {}): HarakaPlu
     const ready = await prepared;
     if (ready === null || ready === undefined) throw new Error("the plugin is not set up");
     const selection = await ready.select("session", connection);
-    if (selection.outcome !== "selected") {
-      const reason =
-        selection.outcome === "not-attempted"
-          ? `gate ${selection.failed.join(", ")} not met`
-          : selection.reason;
-      return { connection, selection, offered: false, reason };
-    }
-    const built = contexts.get(selection);
-    if (!built.ok) {
-      if (built.first && built.reason === "private-key-unusable") {
+    const offer = offerOf(contexts, selection);
+    if (!offer.offered) {
+      if (offer.unusableKey !== undefined) {
         connection.logerror(
           plugin,
-          `certificate ${selection.thumbprint} cannot be put on a socket: ${describe(built.error)}`,
+          `certificate ${offer.unusableKey.thumbprint} cannot be put on a socket: ${describe(offer.unusableKey.error)}`,
         );
       }
-      return { connection, selection, offered: false, reason: built.reason };
+      return { connection, selection, offered: false, reason: offer.reason };
     }
-    return { connection, selection, offered: true, context: built.context };
+    return { connection, selection, offered: true, context: offer.context };
   }
 
   const hooks: HarakaPluginHooks = {

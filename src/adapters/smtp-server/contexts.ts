@@ -24,7 +24,7 @@
 
 import { createSecureContext, type SecureContext, type SecureVersion } from "node:tls";
 import { NoPrivateKeyError } from "../../errors.js";
-import type { InboundStartTlsSelected, Selected } from "../../types.js";
+import type { InboundStartTlsSelected, Selected, Selection } from "../../types.js";
 import { sameBytes } from "../../x509/der.js";
 import { toTlsOptions } from "../tls.js";
 
@@ -96,4 +96,52 @@ export class SecureContextCache {
 
 function sameChain(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
   return a.length === b.length && a.every((bytes, i) => sameBytes(bytes, b[i]!));
+}
+
+/** What an EHLO offers for one process: the chosen certificate on its context, or why not. */
+export type ContextOffer<S extends Selection> =
+  | {
+      readonly offered: true;
+      readonly selection: Extract<S, ContextDecision>;
+      readonly context: SecureContext;
+    }
+  | {
+      readonly offered: false;
+      /** The gate's failed conditions, the selection's reason, or the context's (A9). */
+      readonly reason: string;
+      /**
+       * A key TLS refuses, met for the first time for this decision: worth reporting once (no
+       * key material at all is a normal outcome, A9, and is not).
+       */
+      readonly unusableKey?: { readonly thumbprint: string; readonly error: unknown };
+    };
+
+/**
+ * One inbound selection's offer (X-ANONYMOUSTLS or STARTTLS), for every receiver: the certificate
+ * it chose on its shared context, or why not. Only the inbound selections are passed here, so a
+ * selected result is a ContextDecision.
+ */
+export function offerOf<S extends Selection>(
+  contexts: SecureContextCache,
+  selection: S,
+): ContextOffer<S> {
+  if (selection.outcome !== "selected") {
+    return {
+      offered: false,
+      reason:
+        selection.outcome === "not-attempted"
+          ? `gate ${selection.failed.join(", ")} not met`
+          : selection.reason,
+    };
+  }
+  const chosen = selection as unknown as Extract<S, ContextDecision>;
+  const built = contexts.get(chosen);
+  if (built.ok) return { offered: true, selection: chosen, context: built.context };
+  return {
+    offered: false,
+    reason: built.reason,
+    ...(built.first && built.reason === "private-key-unusable"
+      ? { unusableKey: { thumbprint: chosen.thumbprint, error: built.error } }
+      : {}),
+  };
 }

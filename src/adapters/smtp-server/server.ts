@@ -39,7 +39,7 @@ import type {
   Selection,
 } from "../../types.js";
 import type { PeerCertificate } from "../tls.js";
-import { type ContextDecision, SecureContextCache } from "./contexts.js";
+import { type ContextDecision, offerOf, SecureContextCache } from "./contexts.js";
 import { identityOf, ReceiverError } from "./errors.js";
 import { installAnonymousTls, type StartTlsOffer } from "./hook.js";
 
@@ -355,36 +355,23 @@ export async function createAnonymousTlsServer(
     label: string,
     decided: (decision: { readonly offered: boolean; readonly reason?: string }) => void,
   ): { selection: Extract<S, ContextDecision>; secureContext: SecureContext } | null {
-    if (selection.outcome !== "selected") {
-      decided({
-        offered: false,
-        reason:
-          selection.outcome === "not-attempted"
-            ? `gate ${selection.failed.join(", ")} not met`
-            : selection.reason,
-      });
-      return null;
-    }
-    // Only the inbound selections reach here: their selected results are ContextDecisions.
-    const chosen = selection as unknown as Extract<S, ContextDecision>;
-    const built = contexts.get(chosen);
-    if (!built.ok) {
-      // No key material is a normal outcome (A9); a key TLS refuses is worth hearing of.
-      if (built.first && built.reason === "private-key-unusable") {
+    const offer = offerOf(contexts, selection);
+    if (!offer.offered) {
+      if (offer.unusableKey !== undefined) {
         report(
           new ReceiverError(
             "ERR_SESSION_SELECTION",
             session === null ? null : identityOf(session),
-            `${label}certificate ${chosen.thumbprint} cannot be put on a socket: ${built.reason}`,
-            { cause: built.error },
+            `${label}certificate ${offer.unusableKey.thumbprint} cannot be put on a socket: ${offer.reason}`,
+            { cause: offer.unusableKey.error },
           ),
         );
       }
-      decided({ offered: false, reason: built.reason });
+      decided({ offered: false, reason: offer.reason });
       return null;
     }
     decided({ offered: true });
-    return { selection: chosen, secureContext: built.context };
+    return { selection: offer.selection, secureContext: offer.context };
   }
 
   // The start-up selections' certificates, put on their contexts now (the first EHLO then finds
