@@ -1114,6 +1114,25 @@ describe("the prepared selector answers exactly as the plain functions", () => {
 /** CI runs 25 walks; SELECTOR_WALKS raises it locally. */
 const WALKS = Math.max(25, Number(process.env.SELECTOR_WALKS ?? 0));
 
+/**
+ * A walk's configuration with every gate passing (R1/R2, I1, S1): the walks are about trust and
+ * time, so each step they take must reach the ranking.
+ */
+function withPassingGates(config: ConfigSpec): ConfigSpec {
+  return {
+    ...config,
+    ...(config.direction === "outbound"
+      ? {
+          mechanism: "ExchangeServer",
+          deliveryType: "SmtpRelayWithinAdSiteToEdge",
+          addressSpaces: ["SMTP:--;1"],
+        }
+      : config.direction === "inbound"
+        ? { authMechanism: "ExchangeServer" }
+        : { authMechanism: "Tls" }),
+  } as ConfigSpec;
+}
+
 const walkSpec = fc.record({
   anchors: fc.subarray([...ANCHORS], { minLength: 1, maxLength: 3 }),
   intermediates: fc.subarray([...INTERMEDIATES], { minLength: 1, maxLength: 3 }),
@@ -1171,15 +1190,7 @@ describe("time walks across every validity and CRL boundary (issues 18, 16)", ()
           kind: "thumbprint",
           source: entries[walk.directory % entries.length]!.source,
         };
-        const config: ConfigSpec = {
-          ...walk.config,
-          // Gates that pass: the walk is about trust and time.
-          ...(walk.config.direction === "outbound"
-            ? { mechanism: "ExchangeServer", deliveryType: "SmtpRelayWithinAdSiteToEdge" }
-            : walk.config.direction === "inbound"
-              ? { authMechanism: "ExchangeServer" }
-              : { authMechanism: "Tls" }),
-        } as ConfigSpec;
+        const config = withPassingGates(walk.config);
         const times = new Set<number>();
         for (const name of [
           ...walk.anchors,
@@ -1258,18 +1269,7 @@ describe("time walks across every CRL's thisUpdate and nextUpdate (issue 16, A21
           kind: "thumbprint",
           source: entries[walk.directory % entries.length]!.source,
         };
-        const config: ConfigSpec = {
-          ...walk.config,
-          ...(walk.config.direction === "outbound"
-            ? {
-                mechanism: "ExchangeServer",
-                deliveryType: "SmtpRelayWithinAdSiteToEdge",
-                addressSpaces: ["SMTP:--;1"],
-              }
-            : walk.config.direction === "inbound"
-              ? { authMechanism: "ExchangeServer" }
-              : { authMechanism: "Tls" }),
-        } as ConfigSpec;
+        const config = withPassingGates(walk.config);
         // Only the CRLs' boundaries (and NOW): between two of them every certificate of the
         // store and the pool keeps its validity, so only the CRL cuts can tell the slots apart.
         const times = [...new Set([NOW.getTime(), ...crlEdges(revocation)])].sort((a, b) => a - b);
