@@ -13,15 +13,14 @@ import type {
   StartTlsNoCertificateReason,
   TraceStep,
 } from "../types.js";
-import { SHORT_NAMES } from "../x509/certificate.js";
 import type { NameMatch } from "../x509/dns-name.js";
 import type { CertificateRevocationStatus } from "../x509/path/validator.js";
 import type { IgnoredCrl } from "../x509/revocation/checker.js";
 import { certificateNameRule } from "./steps/certificate-name.js";
 import {
-  type DistinguishedName,
   parseTlsCertificateName,
   type TlsCertificateNameMatch,
+  windowsFormOf,
   windowsName,
 } from "./tls-certificate-name.js";
 import { hasSmtpService } from "./vocabulary.js";
@@ -264,116 +263,37 @@ function revocationLine(status: CertificateRevocationStatus, paint: Paint): stri
 
 // E3: a TlsCertificateName's issuer and subject, as Windows writes them (what the administrator
 // set and PowerShell shows), beside the certificate's in the same form (tls-certificate-name.ts
-// windowsName); and, for comparing part by part, in the certificate walk's display form.
+// windowsName).
 interface NamePair {
   readonly issuer: string;
   readonly subject: string;
 }
 
-function parseWanted(
-  lookedFor: LookedFor,
-): { readonly windows: NamePair; readonly display: NamePair } | null {
+/** E3: the wanted issuer and subject as Windows writes them; null unless a TlsCertificateName. */
+export function wantedNames(lookedFor: LookedFor): NamePair | null {
   if (lookedFor.source !== "tlsCertificateName") return null;
   try {
     const parsed = parseTlsCertificateName(lookedFor.name);
-    return {
-      windows: { issuer: windowsForm(parsed.issuer), subject: windowsForm(parsed.subject) },
-      display: { issuer: displayForm(parsed.issuer), subject: displayForm(parsed.subject) },
-    };
+    return { issuer: windowsFormOf(parsed.issuer), subject: windowsFormOf(parsed.subject) };
   } catch {
     // The selection parsed it already (a malformed one is misuse); nothing to add if not.
     return null;
   }
 }
 
-/** E3: the wanted issuer and subject as Windows writes them; null unless a TlsCertificateName. */
-export function wantedNames(lookedFor: LookedFor): NamePair | null {
-  return parseWanted(lookedFor)?.windows ?? null;
-}
-
-/** What makes Windows quote a value (as windowsName writes a certificate's). */
-const NEEDS_QUOTES = /[,+="<>#;\r\n]|^\s|\s$/;
-
-function windowsForm(name: DistinguishedName): string {
-  return name.rdns
-    .map((rdn) =>
-      rdn
-        .map((a) => {
-          const value = NEEDS_QUOTES.test(a.value) ? `"${a.value.replace(/"/g, '""')}"` : a.value;
-          return `${a.name}=${value}`;
-        })
-        .join(" + "),
-    )
-    .join(", ");
-}
-
-function displayForm(name: DistinguishedName): string {
-  return name.rdns
-    .map((rdn) =>
-      rdn.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${escapeValue(a.value)}`).join("+"),
-    )
-    .join(", ");
-}
-
-/** certificate.ts's display escapes, so a wanted name compares with a certificate's. */
-function escapeValue(value: string): string {
-  return value
-    .replace(/[,+"\\<>;=]/g, (c) => `\\${c}`)
-    .replace(/[\u0000-\u001f]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
-
-/**
- * A display-form name folded for comparison: RDNs split at unescaped commas, attributes at
- * unescaped `+` (sorted: a multi-valued RDN is a set), case and runs of spaces folded. Only to
- * say which of issuer and subject differs; the decision itself compared the names (E3).
- */
-function foldedName(text: string): string {
-  const rdns: string[][] = [[]];
-  let current = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === "\\" && i + 1 < text.length) {
-      current += c + text[i + 1];
-      i++;
-    } else if (c === "," || c === "+") {
-      rdns[rdns.length - 1]!.push(current);
-      current = "";
-      if (c === ",") rdns.push([]);
-    } else {
-      current += c;
-    }
-  }
-  rdns[rdns.length - 1]!.push(current);
-  return rdns
-    .map((rdn) =>
-      rdn
-        .map((a) => a.trim().replace(/\s+/g, " ").toLowerCase())
-        .sort()
-        .join("+"),
-    )
-    .join(",");
-}
-
 type Part = "issuer" | "subject";
 
 /**
  * E3: which of the certificate's issuer and subject are not the TlsCertificateName's (null when
- * the name looked for is not one).
+ * the name looked for is not one): the decision's own comparison (store-search.ts). A verdict
+ * without it (not made by this library) is said to differ in both.
  */
 export function differingParts(lookedFor: LookedFor, verdict: CertificateVerdict): Part[] | null {
-  const wanted = parseWanted(lookedFor)?.display;
-  if (wanted === undefined) return null;
-  // The decision's own comparison (store-search.ts), when the verdict carries it.
+  if (lookedFor.source !== "tlsCertificateName") return null;
   if (verdict.status === "excluded" && verdict.exclusion.differs !== undefined) {
     return [...verdict.exclusion.differs];
   }
-  const parts: Part[] = [];
-  for (const part of ["issuer", "subject"] as const) {
-    const has = verdict[part];
-    if (has === null || foldedName(has) !== foldedName(wanted[part])) parts.push(part);
-  }
-  // The decision said they differ; if the display forms cannot tell which, say both.
-  return parts.length === 0 ? ["issuer", "subject"] : parts;
+  return ["issuer", "subject"];
 }
 
 const NAME_SOURCE_TEXT: Readonly<Record<NameMatch["source"], string>> = {

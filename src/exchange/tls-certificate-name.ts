@@ -387,6 +387,18 @@ const OID_BY_DISPLAY = new Map<string, string>(
 /** What makes Windows quote a value (CertNameToStr, CERT_X500_NAME_STR). */
 const NEEDS_QUOTES = /[,+="<>#;\r\n]|^\s|\s$/;
 
+/** A value as Windows writes it: quoted, a quote doubled, when it holds what needs quotes. */
+function windowsValue(value: string): string {
+  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A parsed name (E3) written back as Windows writes it: `CN=x, O="Contoso, Ltd"`. */
+export function windowsFormOf(name: DistinguishedName): string {
+  return name.rdns
+    .map((rdn) => rdn.map((a) => `${a.name}=${windowsValue(a.value)}`).join(" + "))
+    .join(", ");
+}
+
 /**
  * A certificate's subject or issuer as Windows prints it (X500DistinguishedName.Name, what
  * PowerShell shows and a TlsCertificateName holds): most specific RDN first, Windows' attribute
@@ -424,8 +436,7 @@ export function windowsName(display: string): string {
     }
     const oid = OID_BY_DISPLAY.get(type) ?? (DOTTED_OID.test(type) ? type : undefined);
     const name = oid === undefined ? type : (NAME_BY_OID.get(oid) ?? `OID.${oid}`);
-    const written = NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-    attributes.push(`${name}=${written}`);
+    attributes.push(`${name}=${windowsValue(value)}`);
     const separator = display[at];
     at += 1;
     if (separator === ",") {
